@@ -1,0 +1,85 @@
+package ghsim
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+var fixedNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+type fakeClock struct{ t time.Time }
+
+func (f *fakeClock) now() time.Time     { return f.t }
+func (f *fakeClock) add(d time.Duration) { f.t = f.t.Add(d) }
+
+type resp struct {
+	Code   int
+	Header http.Header
+	Body   []byte
+}
+
+func (r resp) json(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v: %s", err, r.Body)
+	}
+	return m
+}
+
+func (r resp) list(t testing.TB) []any {
+	t.Helper()
+	var m []any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body is not a JSON array: %v: %s", err, r.Body)
+	}
+	return m
+}
+
+// call runs one request in-process.
+func call(t testing.TB, s *Server, method, path, token string, body any, hdr ...string) resp {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req := httptest.NewRequest(method, "http://api.sim.test"+path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return resp{Code: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+}
+
+func newAcme(t testing.TB, opts ...Option) (*Server, *fakeClock) {
+	clk := &fakeClock{t: fixedNow}
+	s := New(append([]Option{WithClock(clk.now)}, opts...)...)
+	return s, clk
+}
+
+func wantCode(t testing.TB, r resp, code int) {
+	t.Helper()
+	if r.Code != code {
+		t.Fatalf("status = %d, want %d; body: %s", r.Code, code, r.Body)
+	}
+}
