@@ -1,0 +1,267 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/glass-cli/glass/internal/app"
+	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ghsim/contract"
+)
+
+var update = flag.Bool("update", false, "rewrite testscript expectations in place")
+
+// The test binary re-executes itself as `glass`, running exactly what the
+// real binary runs (app.Main), so the scripts drive the real entry point.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"glass": func() { os.Exit(app.Main(os.Args[1:])) },
+	})
+}
+
+// simulators maps a script's work directory to its running simulator. The
+// simulator lives in the test process; glass reaches it over loopback.
+var (
+	simMu      sync.Mutex
+	simulators = map[string]*scriptSim{}
+)
+
+type scriptSim struct {
+	srv        *ghsim.Server
+	http       *httptest.Server
+	violations []string
+}
+
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "../../testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       *update,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/.config")
+			env.Setenv("XDG_CACHE_HOME", env.WorkDir+"/.cache")
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("GH_TOKEN", "")
+			env.Setenv("GITHUB_TOKEN", "")
+			env.Setenv("GLASS_TOKEN", "")
+			env.Setenv("GH_HOST", "")
+			env.Setenv("GLASS_API_URL", "")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sim":   cmdSim,
+			"exits": cmdExits,
+			"sleep": cmdSleep,
+		},
+	})
+	// Every exchange between glass and the simulator was validated against
+	// GitHub's OpenAPI description; a violation fails the suite, naming the
+	// script that caused it.
+	simMu.Lock()
+	defer simMu.Unlock()
+	var names []string
+	for dir, s := range simulators {
+		if len(s.violations) > 0 {
+			names = append(names, dir)
+		}
+	}
+	sort.Strings(names)
+	for _, dir := range names {
+		t.Errorf("OpenAPI contract violations in %s:\n  %s", dir, strings.Join(simulators[dir].violations, "\n  "))
+	}
+	t.Log(contract.Summary())
+}
+
+// seededUsers get a TOKEN_<LOGIN> variable after `sim start`.
+var seededUsers = []string{"alice", "bob", "carol", "dave", "erin", "mallory", "frank", "acme-admin", "release-bot", "octocat"}
+
+func current(ts *testscript.TestScript) *scriptSim {
+	simMu.Lock()
+	defer simMu.Unlock()
+	s := simulators[ts.Getenv("WORK")]
+	if s == nil {
+		ts.Fatalf("no simulator: run `sim start` first")
+	}
+	return s
+}
+
+// cmdSim controls the in-process GitHub simulator:
+//
+//	sim start [SEED]                      start it; sets GLASS_API_URL and TOKEN_<LOGIN>
+//	sim get PATH [FILE]                   GET as acme-admin (org owner), body to FILE or stdout
+//	sim as LOGIN METHOD PATH [BODYFILE]   any request as a seeded user; body to stdout
+//	sim fault SPEC | sim fault reset      inject faults (see ghsim.ParseFaults)
+//	sim requests [METHOD [PATH-REGEXP]]   print how many exchanges matched
+//	sim log                               print the exchanges
+//	sim resetlog                          forget the exchanges so far
+func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: sim start|get|as|fault|requests|log|resetlog")
+	}
+	switch args[0] {
+	case "start":
+		seed := "acme"
+		if len(args) > 1 {
+			seed = args[1]
+		}
+		s := &scriptSim{srv: ghsim.New(ghsim.WithSeed(seed))}
+		h := contract.Wrap(s.srv, func(v contract.Violation) {
+			simMu.Lock()
+			defer simMu.Unlock()
+			s.violations = append(s.violations, v.String())
+		})
+		s.http = httptest.NewServer(h)
+		ts.Defer(s.http.Close)
+		simMu.Lock()
+		simulators[ts.Getenv("WORK")] = s
+		simMu.Unlock()
+		ts.Setenv("GLASS_API_URL", s.http.URL+"/")
+		for _, u := range seededUsers {
+			if tok := s.srv.Token(u); tok != "" {
+				ts.Setenv("TOKEN_"+strings.ToUpper(strings.ReplaceAll(u, "-", "_")), tok)
+			}
+		}
+	case "get":
+		if len(args) < 2 {
+			ts.Fatalf("usage: sim get PATH [FILE]")
+		}
+		status, body := simRequest(ts, "acme-admin", "GET", args[1], "")
+		checkStatus(ts, neg, status, body)
+		if len(args) > 2 {
+			ts.Check(os.WriteFile(ts.MkAbs(args[2]), body, 0o644))
+		} else {
+			ts.Stdout().Write(body)
+		}
+	case "as":
+		if len(args) < 4 {
+			ts.Fatalf("usage: sim as LOGIN METHOD PATH [BODYFILE]")
+		}
+		var body string
+		if len(args) > 4 {
+			body = ts.ReadFile(args[4])
+		}
+		status, resp := simRequest(ts, args[1], args[2], args[3], body)
+		checkStatus(ts, neg, status, resp)
+		ts.Stdout().Write(resp)
+	case "fault":
+		s := current(ts)
+		if len(args) != 2 {
+			ts.Fatalf("usage: sim fault SPEC|reset")
+		}
+		if args[1] == "reset" {
+			s.srv.SetFaults(ghsim.Faults{})
+			return
+		}
+		f, err := ghsim.ParseFaults(args[1])
+		ts.Check(err)
+		s.srv.SetFaults(f)
+	case "requests":
+		s := current(ts)
+		var method string
+		var re *regexp.Regexp
+		if len(args) > 1 {
+			method = args[1]
+		}
+		if len(args) > 2 {
+			re = regexp.MustCompile(args[2])
+		}
+		n := 0
+		for _, e := range s.srv.Log() {
+			if (method == "" || method == "*" || e.Method == method) && (re == nil || re.MatchString(e.Path)) {
+				n++
+			}
+		}
+		fmt.Fprintf(ts.Stdout(), "%d\n", n)
+	case "log":
+		for _, e := range current(ts).srv.Log() {
+			fmt.Fprintf(ts.Stdout(), "%d %s %s %d\n", e.Seq, e.Method, e.Path, e.Status)
+		}
+	case "resetlog":
+		current(ts).srv.ResetLog()
+	default:
+		ts.Fatalf("unknown sim command %q", args[0])
+	}
+}
+
+// cmdExits runs a program and checks its exact exit code, so scripts can
+// tell a usage error (2) from a refusal (3) and a failed restore (5):
+//
+//	exits 2 glass open --duration 0s
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("%s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdSleep waits, for scripts that watch a real expiry pass.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
+}
+
+func simRequest(ts *testscript.TestScript, login, method, path, body string) (int, []byte) {
+	s := current(ts)
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.http.URL+"/"+strings.TrimPrefix(path, "/"), rd)
+	ts.Check(err)
+	tok := s.srv.Token(login)
+	if tok == "" {
+		ts.Fatalf("unknown simulator user %q", login)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/vnd.github+json")
+	resp, err := http.DefaultClient.Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	return resp.StatusCode, b
+}
+
+func checkStatus(ts *testscript.TestScript, neg bool, status int, body []byte) {
+	failed := status >= 400
+	if failed && !neg {
+		ts.Fatalf("simulator answered %d: %s", status, body)
+	}
+	if !failed && neg {
+		ts.Fatalf("simulator answered %d, want a failure", status)
+	}
+}

@@ -1,0 +1,146 @@
+// Package factory builds the real dependencies of glass's commands. It is the
+// only place that reads the process environment and the wall clock.
+package factory
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/glass-cli/glass/internal/clock"
+	"github.com/glass-cli/glass/internal/cmd/cmdutil"
+	"github.com/glass-cli/glass/internal/ghapi"
+	"github.com/glass-cli/glass/internal/iostreams"
+)
+
+// New returns a Factory wired to the process.
+func New(ios *iostreams.IOStreams) *cmdutil.Factory {
+	f := &cmdutil.Factory{IOStreams: ios, Getenv: os.Getenv}
+	f.Clock = newClock(f.Getenv)
+	f.ConfigDir = func() string { return configDir(f.Getenv) }
+	f.CacheDir = func() string { return cacheDir(f.Getenv) }
+	f.Endpoint = func() (ghapi.Endpoint, error) { // depends on Getenv, Hostname
+		host := f.Hostname
+		if host == "" {
+			host = f.Getenv("GH_HOST")
+		}
+		return ghapi.Resolve(f.Getenv("GLASS_API_URL"), host)
+	}
+	f.Token = func() (cmdutil.Token, error) { return envToken(f) } // depends on Endpoint
+	var once sync.Once
+	var client *github.Client
+	var clientErr error
+	f.GitHub = func() (*github.Client, error) { // depends on Endpoint, Token, Debug, IOStreams
+		once.Do(func() {
+			ep, err := f.Endpoint()
+			if err != nil {
+				clientErr = cmdutil.FlagErrorWrap(err)
+				return
+			}
+			tok, err := f.Token()
+			if err != nil {
+				clientErr = err
+				return
+			}
+			opts := ghapi.Options{Endpoint: ep, Token: tok.Value, Cache: ghapi.DirCache{Dir: filepath.Join(f.CacheDir(), "http")}}
+			if f.Debug {
+				opts.Debug = f.IOStreams.ErrOut
+			}
+			client = ghapi.NewClient(opts)
+		})
+		return client, clientErr
+	}
+	f.CurrentRepo = func() (string, error) { return currentRepo() }
+	return f
+}
+
+// ErrNoToken is returned when no credential is found anywhere.
+var ErrNoToken = errors.New("no GitHub credentials found")
+
+// envToken is the environment part of the token precedence: GLASS_TOKEN,
+// then GH_TOKEN / GITHUB_TOKEN (github.com) or GH_ENTERPRISE_TOKEN /
+// GITHUB_ENTERPRISE_TOKEN (other hosts), as gh and go-gh do.
+func envToken(f *cmdutil.Factory) (cmdutil.Token, error) {
+	ep, err := f.Endpoint()
+	if err != nil {
+		return cmdutil.Token{}, cmdutil.FlagErrorWrap(err)
+	}
+	names := []string{"GLASS_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"}
+	if ep.IsEnterprise() {
+		names = []string{"GLASS_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"}
+	}
+	for _, n := range names {
+		if v := strings.TrimSpace(f.Getenv(n)); v != "" {
+			return cmdutil.Token{Value: v, Source: n}, nil
+		}
+	}
+	return cmdutil.Token{}, cmdutil.WithCode(cmdutil.ExitAuth,
+		fmt.Errorf("%w for %s: run `glass auth login`, or set GH_TOKEN", ErrNoToken, ep.Host))
+}
+
+// newClock returns the wall clock. GLASS_TEST_CLOCK_OFFSET shifts it, so
+// end-to-end tests and demos can look past an expiry without sleeping; it
+// is named for tests so nobody mistakes it for a setting.
+func newClock(getenv func(string) string) clock.Clock {
+	if off := getenv("GLASS_TEST_CLOCK_OFFSET"); off != "" {
+		if d, err := time.ParseDuration(off); err == nil {
+			return offsetClock{d}
+		}
+	}
+	return clock.Real{}
+}
+
+type offsetClock struct{ d time.Duration }
+
+func (c offsetClock) Now() time.Time                         { return time.Now().Add(c.d) }
+func (c offsetClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+func configDir(getenv func(string) string) string {
+	if d := getenv("GLASS_CONFIG_DIR"); d != "" {
+		return d
+	}
+	if d := getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "glass")
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "glass")
+	}
+	return ".glass"
+}
+
+func cacheDir(getenv func(string) string) string {
+	if d := getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "glass")
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "glass")
+	}
+	return filepath.Join(os.TempDir(), "glass-cache")
+}
+
+// currentRepo reads the origin remote of the git checkout in the working
+// directory, the default repository when -R is not given (gh's convention).
+func currentRepo() (string, error) {
+	out, err := exec.Command("git", "remote", "get-url", "origin").Output()
+	if err != nil {
+		return "", cmdutil.FlagErrorf("no repository given: use -R OWNER/REPO (no git remote \"origin\" here to default to)")
+	}
+	u := strings.TrimSpace(string(out))
+	u = strings.TrimPrefix(u, "git@")
+	if i := strings.Index(u, ":"); i > 0 && !strings.Contains(u, "://") {
+		u = u[i+1:]
+	}
+	u = strings.TrimSuffix(u, ".git")
+	parts := strings.Split(strings.TrimSuffix(u, "/"), "/")
+	if len(parts) < 2 {
+		return "", cmdutil.FlagErrorf("cannot read OWNER/REPO from remote %q: use -R OWNER/REPO", u)
+	}
+	return cmdutil.ParseRepo(parts[len(parts)-2] + "/" + parts[len(parts)-1])
+}
