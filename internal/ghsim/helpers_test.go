@@ -15,7 +15,7 @@ var fixedNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type fakeClock struct{ t time.Time }
 
-func (f *fakeClock) now() time.Time     { return f.t }
+func (f *fakeClock) now() time.Time      { return f.t }
 func (f *fakeClock) add(d time.Duration) { f.t = f.t.Add(d) }
 
 type resp struct {

@@ -97,6 +97,7 @@ func itoa(i int) string {
 }
 
 func seedEmpty(st *State) {
+	st.AddUser("web-flow", "GitHub Web Flow", false)
 	st.AddUser("octocat", "The Octocat", true)
 }
 
@@ -111,6 +112,7 @@ func seedEmpty(st *State) {
 //	repos acme/payments (private), acme/audit (private), acme/.github (public), alice/dotfiles (public, personal)
 func seedAcme(st *State) {
 	st.AddUser("github", "GitHub", false).Type = "Organization"
+	st.AddUser("web-flow", "GitHub Web Flow", false)
 	st.AddUser("acme-admin", "Acme Admin", true)
 	st.AddUser("alice", "Alice Oncall", true)
 	st.AddUser("bob", "Bob Oncall", true)

@@ -131,6 +131,7 @@ type Commit struct {
 	AuthorDate time.Time
 	CommitDate time.Time
 	Tree       map[string]string // path → content
+	Verified   bool              // signed (commits made through the contents API are signed by GitHub)
 }
 
 // Invitation is a repository invitation.
