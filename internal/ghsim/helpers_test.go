@@ -1,8 +1,11 @@
 package ghsim
 
 import (
+	"net/url"
+
 	"bytes"
 	"encoding/json"
+	"github.com/google/go-github/v60/github"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -82,4 +85,20 @@ func wantCode(t testing.TB, r resp, code int) {
 	if r.Code != code {
 		t.Fatalf("status = %d, want %d; body: %s", r.Code, code, r.Body)
 	}
+}
+
+func startHTTP(t testing.TB, s *Server) *httptest.Server {
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func ghClient(t testing.TB, srv *httptest.Server, token string) *github.Client {
+	c := github.NewClient(srv.Client()).WithAuthToken(token)
+	u, err := url.Parse(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BaseURL = u
+	return c
 }

@@ -501,9 +501,21 @@ func (c *ctx) parseProtectionPUT(repo *Repo, branch string) *Protection {
 		p.Reviews = r
 	}
 	if rs := body.Restrictions; rs != nil {
-		if rs.Users == nil || rs.Teams == nil {
-			c.invalidRequest("\"users\" wasn't supplied.", docUpdateProtection)
-			return nil
+		var keys map[string]json.RawMessage
+		_ = json.Unmarshal(raw["restrictions"], &keys)
+		for _, k := range []string{"users", "teams", "apps"} {
+			v, ok := keys[k]
+			if !ok && k != "apps" {
+				c.invalidRequest(fmt.Sprintf("%q wasn't supplied.", k), docUpdateProtection)
+				return nil
+			}
+			// go-github v60 sends nil slices as null (github-api.md §0 item 5);
+			// the schema wants an array (message format as GitHub's schema
+			// validator, wording guess).
+			if ok && string(v) == "null" {
+				c.invalidRequest(fmt.Sprintf("For 'properties/%s', nil is not an array.", k), docUpdateProtection)
+				return nil
+			}
 		}
 		p.Restrictions = rs.actors()
 		if org == nil {
