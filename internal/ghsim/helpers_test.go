@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"errors"
 	"net/url"
 
 	"bytes"
@@ -102,3 +103,5 @@ func ghClient(t testing.TB, srv *httptest.Server, token string) *github.Client {
 	c.BaseURL = u
 	return c
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
