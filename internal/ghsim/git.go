@@ -21,7 +21,7 @@ func addGitRoutes(add addFunc) {
 	add("PUT", r+"/contents/{path...}", hContentsPut, true, scNone, contW)
 	add("DELETE", r+"/contents/{path...}", hContentsDelete, true, scNone, contW)
 	add("GET", r+"/git/ref/{ref...}", hRefGet, false, scRepo, contR)
-	add("GET", r+"/git/refs/{ref...}", hRefGet, false, scRepo, contR)
+	add("GET", r+"/git/refs/{ref...}", hRefGet, false, scRepo, contR).alias = true
 	add("POST", r+"/git/refs", hRefCreate, true, scNone, contW)
 	add("PATCH", r+"/git/refs/{ref...}", hRefPatch, true, scNone, contW)
 	add("DELETE", r+"/git/refs/{ref...}", hRefDelete, true, scNone, contW)

@@ -333,5 +333,4 @@ func TestGoGitHubGit(t *testing.T) {
 	if err == nil || !errorsAs(err, &er) || er.Response.StatusCode != 409 {
 		t.Fatalf("protected write: %v", err)
 	}
-	fmt.Sprint(er.Message)
 }

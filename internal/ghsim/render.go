@@ -86,7 +86,9 @@ func (c *ctx) orgFull(o *Org) obj {
 		"login": o.Login, "id": o.ID, "node_id": nodeID("Organization", o.ID), "url": api, "repos_url": api + "/repos",
 		"events_url": api + "/events", "hooks_url": api + "/hooks", "issues_url": api + "/issues", "members_url": api + "/members{/member}",
 		"public_members_url": api + "/public_members{/member}", "avatar_url": fmt.Sprintf("%s/u/%d?v=4", c.web, o.ID), "description": nil,
-		"name": o.Name, "company": nil, "blog": "", "location": nil, "email": nil, "twitter_username": nil, "is_verified": false,
+		// company, email and location are left out: organization-full marks them
+		// non-nullable strings, and an unset value has nothing to show.
+		"name": o.Name, "blog": "", "twitter_username": nil, "is_verified": false,
 		"html_url": c.web + "/" + o.Login, "has_organization_projects": true, "has_repository_projects": true,
 		"public_repos": 0, "public_gists": 0, "followers": 0, "following": 0, "type": "Organization",
 		"created_at": ts(o.CreatedAt), "updated_at": ts(o.CreatedAt), "archived_at": nil,
@@ -107,7 +109,7 @@ func (c *ctx) team(org string, t *Team) obj {
 	return obj{
 		"id": t.ID, "node_id": nodeID("Team", t.ID), "url": api, "html_url": c.web + "/orgs/" + org + "/teams/" + t.Slug,
 		"name": t.Name, "slug": t.Slug, "description": t.Description, "privacy": t.Privacy, "notification_setting": "notifications_enabled",
-		"permission": t.Permission, "members_url": api + "/members{/member}", "repositories_url": api + "/repos", "parent": nil, "type": "team",
+		"permission": t.Permission, "members_url": api + "/members{/member}", "repositories_url": api + "/repos", "parent": nil, "type": "organization",
 	}
 }
 
@@ -211,7 +213,6 @@ func (c *ctx) fullRepo(r *Repo) obj {
 	o["allow_forking"], o["web_commit_signoff_required"] = !r.Private, false
 	o["license"] = nil
 	o["network_count"], o["subscribers_count"] = 0, 0
-	o["temp_clone_token"] = nil
 	if c.user != nil {
 		rk := c.st.rank(r, c.user.Login)
 		o["permissions"] = obj{"admin": rk >= 5, "maintain": rk >= 4, "push": rk >= 3, "triage": rk >= 2, "pull": rk >= 1}

@@ -47,7 +47,7 @@ func buildRoutes() []*route {
 	add("GET", "/orgs/{org}", hOrgGet, false, scNone, "")
 	add("GET", "/rate_limit", hRateLimit, false, scNone, "").noCount = true
 	add("GET", "/repos/{owner}/{repo}", hRepoGet, false, scRepo, meta)
-	add("GET", "/repositories/{repository_id}", hRepoByID, false, scRepo, meta)
+	add("GET", "/repositories/{repository_id}", hRepoByID, false, scRepo, meta).alias = true
 	add("GET", "/repos/{owner}/{repo}/branches/{branch}", hBranchGet, false, scRepo, contR+";"+meta)
 	// classic branch protection
 	p := "/repos/{owner}/{repo}/branches/{branch}/protection"

@@ -213,9 +213,11 @@ func (s *Server) record(e Exchange) {
 
 // Route is one method + path pattern served by the simulator.
 // OAuth is true for the device-flow endpoints on the web host, which are not
-// part of GitHub's REST OpenAPI description; Alias is true for the
-// /repositories/{repository_id}/... forms that GitHub's pagination links use
-// but the description does not list.
+// part of GitHub's REST OpenAPI description; Alias is true for routes GitHub
+// serves but its description does not list: GET /repositories/{repository_id}
+// and the /repositories/{repository_id}/... forms its pagination links use,
+// and GET /repos/{owner}/{repo}/git/refs/{ref} (the description only has
+// git/ref/{ref} for reads).
 type Route struct {
 	Method  string
 	Pattern string
@@ -227,7 +229,7 @@ type Route struct {
 func (s *Server) Routes() []Route {
 	var out []Route
 	for _, r := range s.routes {
-		out = append(out, Route{Method: r.method, Pattern: r.pattern, OAuth: r.oauth})
+		out = append(out, Route{Method: r.method, Pattern: r.pattern, OAuth: r.oauth, Alias: r.alias})
 	}
 	for _, a := range repositoryIDAliases {
 		out = append(out, Route{Method: "GET", Pattern: "/repositories/{repository_id}" + a, Alias: true})
@@ -319,6 +321,7 @@ type route struct {
 	fgPerm  string // fine-grained permission, e.g. "administration=write"
 	noCount bool   // does not count against the rate limit
 	oauth   bool   // device-flow endpoint (web host, not REST)
+	alias   bool   // served by GitHub but absent from its OpenAPI description
 }
 
 func (rt *route) match(segs []string) (map[string]string, bool) {
