@@ -60,6 +60,11 @@ type Activity struct {
 	Commits        []Commit
 	Pushes         []Push
 	MergedPulls    []Pull
+	Since, Until   time.Time // the window
+	Status         string    // compare status: ahead, behind, diverged (a force push), identical
+	DirectPushes   int       // push and force_push events: changes that skipped review
+	Truncated      bool      // more than one page; the record lists the first 100
+	Errors         []string  // lookups that failed (activity never blocks a rollback)
 }
 
 type Commit struct {
@@ -88,6 +93,21 @@ type SweepResult struct {
 	Reconciled  []*CloseResult // overrides left half-done by a crash, finished
 	Failed      []SweepFailure // could not be restored: exit non-zero
 	NotModified bool           // the live list was answered with 304
+}
+
+// StatusEntry is one override as `glass status` shows it.
+type StatusEntry struct {
+	Override *override.Override
+	Left     time.Duration // time left until expiry (negative when overdue)
+	Overdue  bool          // should already have been rolled back
+	Failed   bool          // a rollback could not be verified (label break-glass:failed)
+	Stuck    bool          // left half-done (applying or closing) longer than the reconcile grace
+}
+
+// StatusResult is what `glass status` found.
+type StatusResult struct {
+	Entries     []StatusEntry
+	NotModified bool // every list was answered with 304
 }
 
 type SweepFailure struct {

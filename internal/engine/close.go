@@ -1,0 +1,280 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+// repoOfID returns the audit repository of an override ID "OWNER/REPO#N".
+func repoOfID(id string) (string, error) {
+	repo, n, ok := strings.Cut(id, "#")
+	if !ok || n == "" {
+		return "", fmt.Errorf("%q is not an override ID (want OWNER/REPO#NUMBER, the audit issue)", id)
+	}
+	if _, _, err := splitRepo(repo); err != nil {
+		return "", fmt.Errorf("%q is not an override ID: %w", id, err)
+	}
+	return repo, nil
+}
+
+// find locates a live (or failed, still open) override by ID with one
+// ListLive; an ID not in the list is loaded to tell "already closed" from
+// "no such override".
+func (e *Engine) find(ctx context.Context, op, id string) (*override.Override, []*override.Override, error) {
+	repo, err := repoOfID(id)
+	if err != nil {
+		return nil, nil, &RefusalError{Reason: err.Error(), Err: err}
+	}
+	list, _, err := e.ledger.ListLive(ctx, repo)
+	if err != nil {
+		return nil, nil, &Error{Op: op, Step: "audit", Err: fmt.Errorf("listing open overrides in %s: %w", repo, err), Unchanged: "nothing; glass made no change", Next: "check your network and access to " + repo + ", then run the same command again"}
+	}
+	for _, o := range list {
+		if strings.EqualFold(o.ID, id) {
+			return o, list, nil
+		}
+	}
+	o, err := e.ledger.Load(ctx, id)
+	if err != nil {
+		return nil, nil, &Error{Op: op, Step: "audit", Err: fmt.Errorf("%w: %s: %v", ErrNotFound, id, err), Unchanged: "nothing", Next: "`glass status -R " + repo + "` lists the open overrides"}
+	}
+	if o.State.Terminal() && o.State != override.StateFailed {
+		return o, list, fmt.Errorf("%w: %s was %s at %s; nothing was changed", ErrAlreadyClosed, id, o.State, o.Closed.UTC().Format(time.RFC3339))
+	}
+	return o, list, nil
+}
+
+// Close rolls an override back now, verifies, and closes its audit issue.
+// Another override still open on the same setting keeps what it needs; the
+// last one restores the original. Fields someone else changed during the
+// window are kept (drift) unless glass had relaxed them (conflict: put
+// back); both are reported in CloseResult.Plan and on the audit issue.
+//
+// Errors: ErrAlreadyClosed (errors.Is), *RestoreIncompleteError (exit 5),
+// *Error (exit 1, says what changed and what did not).
+func (e *Engine) Close(ctx context.Context, id, reason string) (*CloseResult, error) {
+	o, list, err := e.find(ctx, "close", id)
+	if err != nil {
+		return nil, err
+	}
+	return e.rollback(ctx, o, list, EventRestored, reason)
+}
+
+// rollback restores the setting o relaxed to what the remaining overrides
+// on its key need, verifies, and records. kind is EventRestored (close,
+// expiry) or EventReconciled (a half-done open or close found by sweep).
+//
+// Round trips: 1 the setting, the closer, the branch activity and the
+// write-ahead "closing" state (parallel); 2 the restore write (its answer is
+// the verification; review lookups for merged pulls run beside it); 3 the
+// record (issue state and comments, parallel). With Close's ListLive: 4.
+func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*override.Override, kind, reason string) (*CloseResult, error) {
+	st := e.steps()
+	lv, err := e.lever(o.Lever)
+	if err != nil {
+		return nil, err
+	}
+	t := o.Target
+	others := sameKey(list, o.Lever, t, o.ID)
+	orig, err := snapshotFields(o)
+	if err != nil {
+		return nil, &Error{Op: "close", Step: "restore", Err: err, Unchanged: t.String() + " (glass cannot restore without the original)", Next: "restore the setting by hand from the audit issue " + o.ID}
+	}
+
+	// Round 1.
+	var (
+		live    lever.Snapshot
+		actor   string
+		act     *Activity
+		pending = o.State
+	)
+	now := e.clock.Now()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		s, err := lv.Read(gctx, t)
+		if err != nil {
+			return stepErr("restore", fmt.Errorf("reading %s: %w", t, err))
+		}
+		live = s
+		return nil
+	})
+	g.Go(func() error {
+		u, _, err := e.gh.Users.Get(gctx, "")
+		if err != nil {
+			return stepErr("identity", fmt.Errorf("reading who the token belongs to (GET /user): %w", err))
+		}
+		actor = u.GetLogin()
+		return nil
+	})
+	if o.State == override.StateActive || o.State == override.StateApplying {
+		g.Go(func() error {
+			cp := *o
+			cp.State = override.StateClosing
+			if err := e.ledger.Save(gctx, &cp); err != nil {
+				return stepErr("audit", fmt.Errorf("marking %s as closing: %w", o.ID, err))
+			}
+			return nil
+		})
+	}
+	wantActivity := o.Lever == override.LeverProtection && t.Branch != "" && o.HeadSHA != ""
+	if wantActivity {
+		g.Go(func() error { act = e.collectActivity(gctx, o, now); return nil })
+	}
+	if err := g.Wait(); err != nil {
+		var se *stepError
+		step := "restore"
+		if errors.As(err, &se) {
+			step = se.step
+		}
+		st.emit(step, o.ID, err)
+		return nil, &Error{Op: "close", Step: step, Err: err, Unchanged: fmt.Sprintf("%s is still relaxed as %s recorded it", t, o.ID),
+			Next: fmt.Sprintf("run `glass close %s` again; `glass sweep` rolls it back after %s expires", o.ID, o.ID)}
+	}
+	o.State = override.StateClosing
+
+	// Round 2: the restore write.
+	remaining := others[:0:0]
+	for _, x := range others {
+		if x.State != override.StateClosing {
+			remaining = append(remaining, x)
+		}
+	}
+	desired, err := relax(lv, t, orig, relaxOf(remaining, nil))
+	if err != nil {
+		return nil, &Error{Op: "close", Step: "restore", Err: err, Unchanged: t.String()}
+	}
+	withMe := append(append([]*override.Override(nil), others...), o)
+	if pending != override.StateActive {
+		// An applying or failed override may or may not have reached
+		// GitHub: both are expected states.
+		pending = override.StateApplying
+	}
+	c1, err1 := relax(lv, t, orig, relaxOf(withMe, nil))
+	c2, err2 := relax(lv, t, orig, relaxOf(withMe, func(x *override.Override) bool {
+		return x.State == override.StateActive || (x == o && pending == override.StateActive)
+	}))
+	c3, err3 := relax(lv, t, orig, relaxOf(others, nil))
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return nil, &Error{Op: "close", Step: "restore", Err: err, Unchanged: t.String()}
+	}
+	expected := expectedFor(live.Fields, c1, c2, c3)
+	plan := lever.Merge(orig, expected, live.Fields, desired)
+
+	got := live.Fields
+	var werr error
+	g2, g2ctx := errgroup.WithContext(ctx)
+	if len(lever.Diff(plan.Want, live.Fields)) > 0 {
+		g2.Go(func() error {
+			got, werr = lv.Write(g2ctx, t, live.Fields, plan.Want)
+			if werr == nil && got == nil {
+				var s lever.Snapshot
+				s, werr = lv.Read(g2ctx, t)
+				got = s.Fields
+			}
+			return nil
+		})
+	}
+	if act != nil {
+		g2.Go(func() error { e.markReviews(g2ctx, o, act); return nil })
+	}
+	_ = g2.Wait()
+	res := &CloseResult{Override: o, Plan: plan, Remaining: len(remaining), Activity: act}
+	if werr != nil {
+		st.emit("restore", o.ID, werr)
+		// The PUT may or may not have reached GitHub. The record still
+		// says closing; sweep finishes it.
+		return res, &Error{Op: "close", Step: "restore", Err: werr,
+			Changed:   fmt.Sprintf("the audit issue %s now says closing", o.ID),
+			Unchanged: fmt.Sprintf("%s may still be relaxed: glass could not confirm the restore", t),
+			Next:      fmt.Sprintf("run `glass close %s` again or `glass sweep -R %s`; both finish the rollback", o.ID, mustRepo(o.ID))}
+	}
+	res.Verified = lever.Diff(plan.Want, got)
+	st.emit("restore", t.String(), nil)
+
+	// Round 3: record.
+	closed := e.clock.Now()
+	if actor == "" {
+		actor = o.Actor
+	}
+	evs := []Event{}
+	var retErr error
+	if len(res.Verified) == 0 {
+		o.State = override.StateClosed
+		o.Closed = closed
+		summary := fmt.Sprintf("%s and verified: %s", verb(kind), t)
+		if len(remaining) > 0 {
+			summary += fmt.Sprintf(" (still relaxed for %d other override(s) on the same setting)", len(remaining))
+		}
+		evs = append(evs, Event{Key: "restored", Kind: kind, At: closed, Actor: actor, Summary: summary, Plan: &res.Plan, Reason: reason})
+		st.emit("verify", "", nil)
+	} else {
+		o.State = override.StateFailed
+		evs = append(evs, Event{Key: fmt.Sprintf("failed-%d", closed.Unix()), Kind: EventFailed, At: closed, Actor: actor,
+			Summary: fmt.Sprintf("rollback of %s could not be verified: %d field(s) differ", t, len(res.Verified)), Plan: &res.Plan, Verified: res.Verified, Reason: reason})
+		retErr = &RestoreIncompleteError{ID: o.ID, Target: t.String(), Mismatches: res.Verified}
+		st.emit("verify", o.ID, retErr)
+	}
+	if act != nil {
+		evs = append(evs, Event{Key: "activity", Kind: EventActivity, At: closed, Actor: actor, Summary: act.summary(), Activity: act})
+	}
+	if err := e.record(ctx, o, evs...); err != nil {
+		st.emit("record", o.ID, err)
+		if retErr != nil {
+			return res, retErr
+		}
+		return res, &Error{Op: "close", Step: "record", Err: err,
+			Changed:   fmt.Sprintf("%s was restored and verified", t),
+			Unchanged: fmt.Sprintf("the audit issue %s may still say closing", o.ID),
+			Next:      fmt.Sprintf("run `glass sweep -R %s`: it records the rollback and closes the issue", mustRepo(o.ID))}
+	}
+	st.emit("record", o.ID, nil)
+	return res, retErr
+}
+
+func verb(kind string) string {
+	if kind == EventReconciled {
+		return "reconciled (finished a half-done change)"
+	}
+	return "reverted"
+}
+
+func mustRepo(id string) string {
+	r, _ := repoOfID(id)
+	return r
+}
+
+// Extend moves an override's expiry by `by` and records who and why.
+func (e *Engine) Extend(ctx context.Context, id string, by time.Duration, reason string) (*override.Override, error) {
+	if by <= 0 {
+		return nil, &RefusalError{Reason: "--by must be positive"}
+	}
+	o, _, err := e.find(ctx, "extend", id)
+	if err != nil {
+		return nil, err
+	}
+	if o.State != override.StateActive {
+		return nil, &RefusalError{Reason: fmt.Sprintf("%s is %s, not active", id, o.State), Hint: "only an active override can be extended"}
+	}
+	u, _, err := e.gh.Users.Get(ctx, "")
+	if err != nil {
+		return nil, &Error{Op: "extend", Step: "identity", Err: err, Unchanged: "the expiry of " + id, Next: "run the same command again"}
+	}
+	now := e.clock.Now()
+	ext := override.Extension{By: override.Duration(by), At: now, Actor: u.GetLogin(), Reason: reason}
+	o.Extensions = append(o.Extensions, ext)
+	o.Expires = o.Expires.Add(by)
+	ev := Event{Key: fmt.Sprintf("extended-%d", len(o.Extensions)), Kind: EventExtended, At: now, Actor: ext.Actor, Reason: reason,
+		Summary: fmt.Sprintf("extended by %s to %s", by, o.Expires.UTC().Format(time.RFC3339))}
+	if err := e.record(ctx, o, ev); err != nil {
+		return nil, &Error{Op: "extend", Step: "record", Err: err, Unchanged: "the setting; the expiry may still be the old one", Next: "run `glass status` to check, then extend again"}
+	}
+	return o, nil
+}

@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/glass-cli/glass/internal/clock"
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+// Gate is the policy and identity check the auth and policy packages plug
+// in. An error is a refusal before anything changes (exit 3); the returned
+// approval is recorded in the audit issue.
+type Gate interface {
+	Check(ctx context.Context, req OpenRequest, actor string) (*override.Approval, error)
+}
+
+// GateFunc adapts a function to Gate.
+type GateFunc func(ctx context.Context, req OpenRequest, actor string) (*override.Approval, error)
+
+func (f GateFunc) Check(ctx context.Context, req OpenRequest, actor string) (*override.Approval, error) {
+	return f(ctx, req, actor)
+}
+
+// Config wires an Engine.
+type Config struct {
+	GitHub *github.Client
+	Levers map[override.Lever]lever.Lever
+	// Ledger does the audit issue I/O (internal/ledger's *Store, through
+	// LedgerStore). It is an interface so that the engine's write-ahead
+	// order can be tested against faults without the engine knowing how
+	// issues are rendered.
+	Ledger   Ledger
+	Clock    clock.Clock
+	Gate     Gate       // nil: allow, recorded as Approval{Mode:"self", Rule:"no policy"}
+	Progress func(Step) // nil: no progress events
+	// ReconcileGrace is how long an override may stay in state applying
+	// before sweep treats its opener as dead (default 2m).
+	ReconcileGrace time.Duration
+}
+
+// Engine carries out open, close, extend, status and sweep.
+type Engine struct {
+	gh       *github.Client
+	levers   map[override.Lever]lever.Lever
+	ledger   Ledger
+	clock    clock.Clock
+	gate     Gate
+	progress func(Step)
+	grace    time.Duration
+}
+
+// New builds an Engine. GitHub, Levers and Ledger are required.
+func New(c Config) *Engine {
+	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace}
+	if e.clock == nil {
+		e.clock = clock.Real{}
+	}
+	if e.grace <= 0 {
+		e.grace = 2 * time.Minute
+	}
+	return e
+}
+
+func (e *Engine) lever(l override.Lever) (lever.Lever, error) {
+	lv, ok := e.levers[l]
+	if !ok || lv == nil {
+		return nil, &RefusalError{Reason: fmt.Sprintf("lever %q is not available in this build", l), Hint: "use one of: " + e.leverNames()}
+	}
+	return lv, nil
+}
+
+func (e *Engine) leverNames() string {
+	var n []string
+	for k := range e.levers {
+		n = append(n, string(k))
+	}
+	sort.Strings(n)
+	return strings.Join(n, ", ")
+}
+
+// stepper reports progress events relative to the start of a verb.
+type stepper struct {
+	e     *Engine
+	start time.Time
+}
+
+func (e *Engine) steps() *stepper { return &stepper{e: e, start: time.Now()} }
+
+func (s *stepper) emit(name, detail string, err error) {
+	if s.e.progress == nil {
+		return
+	}
+	s.e.progress(Step{Name: name, Detail: detail, Elapsed: time.Since(s.start), Err: err})
+}
+
+// ---- the overlap rule ----
+
+// live reports whether o still holds (or may hold) its relaxation: anything
+// written ahead and not yet finished.
+func live(o *override.Override) bool {
+	return o.State == override.StateApplying || o.State == override.StateActive || o.State == override.StateClosing
+}
+
+// sameKey lists the live overrides in list on the setting key of (l, t),
+// oldest first, leaving out the one with id skip.
+func sameKey(list []*override.Override, l override.Lever, t override.Target, skip string) []*override.Override {
+	key := t.Key(l)
+	var out []*override.Override
+	for _, o := range list {
+		if o == nil || o.ID == skip || o.Lever != l || !live(o) || o.Target.Key(o.Lever) != key {
+			continue
+		}
+		out = append(out, o)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Requested.Before(out[j].Requested) })
+	return out
+}
+
+func union(sets ...[]string) []string {
+	var all []string
+	for _, s := range sets {
+		all = append(all, s...)
+	}
+	return override.NormalizeRelax(all)
+}
+
+func relaxOf(list []*override.Override, keep func(*override.Override) bool) []string {
+	var all []string
+	for _, o := range list {
+		if keep == nil || keep(o) {
+			all = append(all, o.Relax...)
+		}
+	}
+	return override.NormalizeRelax(all)
+}
+
+func snapshotFields(o *override.Override) (lever.Fields, error) {
+	var f lever.Fields
+	if len(o.Snapshot) == 0 {
+		return nil, fmt.Errorf("audit issue %s has no snapshot of the original setting", o.ID)
+	}
+	if err := json.Unmarshal(o.Snapshot, &f); err != nil {
+		return nil, fmt.Errorf("audit issue %s: reading the snapshot: %w", o.ID, err)
+	}
+	return f, nil
+}
+
+// relax is lever.Relax that treats an empty set as "the original".
+func relax(lv lever.Lever, t override.Target, orig lever.Fields, names []string) (lever.Fields, error) {
+	if len(names) == 0 {
+		return orig.Clone(), nil
+	}
+	return lv.Relax(t, orig, names)
+}
+
+// expectedFor builds what glass may last have made live, field by field.
+// Overrides in state applying or closing may or may not have reached
+// GitHub, so there can be several candidates; for each field the candidate
+// that agrees with live wins (glass wrote it), else the first. A field that
+// matches no candidate was changed by someone else and Merge reports it.
+// This is why the expected state is derived rather than stored: it needs
+// nothing a crash could lose.
+func expectedFor(live lever.Fields, cands ...lever.Fields) lever.Fields {
+	out := lever.Fields{}
+	all := append([]lever.Fields{live}, cands...)
+	for _, k := range lever.Keys(all...) {
+		out[k] = cands[0][k]
+		for _, c := range cands {
+			if lever.Equal(c[k], live[k]) {
+				out[k] = c[k]
+				break
+			}
+		}
+	}
+	return out
+}
+
+func splitRepo(full string) (owner, repo string, err error) {
+	o, r, ok := strings.Cut(full, "/")
+	if !ok || o == "" || r == "" || strings.Contains(r, "/") {
+		return "", "", fmt.Errorf("%q is not OWNER/REPO", full)
+	}
+	return o, r, nil
+}

@@ -1,0 +1,404 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+// planned is the result of open's first round: everything read, nothing written.
+type planned struct {
+	req      OpenRequest
+	lv       lever.Lever
+	audit    string // audit repository
+	actor    string
+	snap     lever.Snapshot
+	list     []*override.Override // live overrides in the audit repository
+	others   []*override.Override // live overrides on the same setting
+	orig     lever.Fields
+	raw      json.RawMessage
+	want     lever.Fields
+	expected lever.Fields // what glass last made live (before this open)
+	head     string
+}
+
+func (e *Engine) check(req *OpenRequest) (lever.Lever, error) {
+	lv, err := e.lever(req.Lever)
+	if err != nil {
+		return nil, err
+	}
+	req.Relax = override.NormalizeRelax(req.Relax)
+	if err := lv.Validate(req.Target, req.Relax); err != nil {
+		return nil, &RefusalError{Reason: err.Error(), Err: err}
+	}
+	if req.Duration <= 0 {
+		return nil, &RefusalError{Reason: "the duration must be positive", Hint: "pass --for, e.g. --for 30m"}
+	}
+	if req.AuditRepo == "" {
+		req.AuditRepo = req.Target.Repo
+	}
+	if _, _, err := splitRepo(req.AuditRepo); err != nil {
+		return nil, &RefusalError{Reason: "audit repository: " + err.Error()}
+	}
+	return lv, nil
+}
+
+// round1 reads, in parallel: the actor, the live overrides in the audit
+// repository, the live setting and the branch head. No writes.
+func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st *stepper) (*planned, error) {
+	p := &planned{req: req, lv: lv, audit: req.AuditRepo}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		u, _, err := e.gh.Users.Get(gctx, "")
+		if err != nil {
+			return stepErr("identity", fmt.Errorf("reading who the token belongs to (GET /user): %w", err))
+		}
+		p.actor = u.GetLogin()
+		return nil
+	})
+	g.Go(func() error {
+		list, _, err := e.ledger.ListLive(gctx, req.AuditRepo)
+		if err != nil {
+			return stepErr("audit", fmt.Errorf("listing open overrides in %s: %w", req.AuditRepo, err))
+		}
+		p.list = list
+		return nil
+	})
+	g.Go(func() error {
+		s, err := lv.Read(gctx, req.Target)
+		if err != nil {
+			return stepErr("snapshot", err)
+		}
+		p.snap = s
+		return nil
+	})
+	if req.Target.Branch != "" && req.Lever == override.LeverProtection {
+		g.Go(func() error {
+			h, err := e.headSHA(gctx, req.Target.Repo, req.Target.Branch)
+			if err != nil {
+				return stepErr("snapshot", fmt.Errorf("reading the head of %s: %w", req.Target, err))
+			}
+			p.head = h
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		var se *stepError
+		step := "snapshot"
+		if errors.As(err, &se) {
+			step = se.step
+			err = se.err
+		}
+		st.emit(step, "", err)
+		if lever.IsRefusal(err) {
+			var r *lever.RefusalError
+			errors.As(err, &r)
+			return nil, &RefusalError{Reason: r.Reason, Hint: r.Hint, Err: err}
+		}
+		return nil, &Error{Op: "open", Step: step, Err: err, Unchanged: "nothing; glass made no change and wrote no audit record", Next: "check the target and your network, then run the same command again"}
+	}
+	st.emit("snapshot", req.Target.String(), nil)
+
+	p.others = sameKey(p.list, req.Lever, req.Target, "")
+	p.orig = p.snap.Fields
+	p.raw = json.RawMessage(p.snap.Raw)
+	if len(p.others) > 0 {
+		// The second override reuses the first one's original snapshot,
+		// never the already relaxed live state.
+		f, err := snapshotFields(p.others[0])
+		if err != nil {
+			return nil, &Error{Op: "open", Step: "snapshot", Err: err, Unchanged: "nothing; glass made no change", Next: "close or repair " + p.others[0].ID + " first"}
+		}
+		p.orig = f
+		if len(p.others[0].Raw) > 0 {
+			p.raw = p.others[0].Raw
+		}
+	}
+	var err error
+	p.want, err = relax(lv, req.Target, p.orig, union(relaxOf(p.others, nil), req.Relax))
+	if err != nil {
+		return nil, &RefusalError{Reason: err.Error(), Err: err}
+	}
+	p.expected, err = e.expected(lv, req.Target, p.orig, p.snap.Fields, p.others)
+	if err != nil {
+		return nil, &Error{Op: "open", Step: "snapshot", Err: err, Unchanged: "nothing; glass made no change"}
+	}
+	return p, nil
+}
+
+// expected derives what glass last made live on a key from the original
+// and the live overrides on it (see expectedFor).
+func (e *Engine) expected(lv lever.Lever, t override.Target, orig, live lever.Fields, others []*override.Override) (lever.Fields, error) {
+	all, err := relax(lv, t, orig, relaxOf(others, nil))
+	if err != nil {
+		return nil, err
+	}
+	certain, err := relax(lv, t, orig, relaxOf(others, func(o *override.Override) bool { return o.State == override.StateActive }))
+	if err != nil {
+		return nil, err
+	}
+	return expectedFor(live, all, certain), nil
+}
+
+func (p *planned) preview() *Preview {
+	pv := &Preview{Request: p.req, Actor: p.actor, Original: p.orig, Live: p.snap.Fields, Want: p.want, Overlaps: p.others}
+	pv.Changes = lever.Diff(p.want, p.snap.Fields)
+	return pv
+}
+
+func (e *Engine) notices(ctx context.Context, p *planned) []lever.Notice {
+	pr, ok := p.lv.(lever.Previewer)
+	if !ok {
+		return nil
+	}
+	n, err := pr.Preview(ctx, p.req.Target, p.orig, p.want)
+	if err != nil {
+		return []lever.Notice{{Kind: "preview-error", Message: "glass could not list the side effects of this change: " + err.Error()}}
+	}
+	return n
+}
+
+// Plan shows what Open would do, without writing anything: the actor, the
+// original setting (an overlapping override's snapshot when there is one),
+// the live setting, what will be live, and the side effects.
+func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
+	lv, err := e.check(&req)
+	if err != nil {
+		return nil, err
+	}
+	st := e.steps()
+	p, err := e.round1(ctx, req, lv, st)
+	if err != nil {
+		return nil, err
+	}
+	pv := p.preview()
+	pv.Notices = e.notices(ctx, p)
+	return pv, nil
+}
+
+// Open opens an override: snapshot → audit issue (state applying) → change
+// → verify → record. It returns the override as recorded (state active).
+//
+// Round trips on the critical path: 1 reads (parallel), 2 the audit issue
+// (the side-effect preview runs beside it; its notices go into the applied
+// record), 3 the change (its answer is the verification), 4 the record
+// (issue state and applied comment, parallel).
+func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override, error) {
+	lv, err := e.check(&req)
+	if err != nil {
+		return nil, err
+	}
+	st := e.steps()
+	p, err := e.round1(ctx, req, lv, st)
+	if err != nil {
+		return nil, err
+	}
+	approval, err := e.checkGate(ctx, req, p.actor)
+	if err != nil {
+		st.emit("policy", "", err)
+		return nil, err
+	}
+	st.emit("policy", approval.Mode, nil)
+
+	now := e.clock.Now()
+	o := &override.Override{
+		Lever: req.Lever, Target: req.Target, Relax: req.Relax, Actor: p.actor, Reason: req.Reason, Incident: req.Incident,
+		Duration: override.Duration(req.Duration), Drill: req.Drill, State: override.StateApplying, Requested: now,
+		Raw: p.raw, HeadSHA: p.head, Approval: approval,
+	}
+	if o.Snapshot, err = json.Marshal(p.orig); err != nil {
+		return nil, &Error{Op: "open", Step: "snapshot", Err: err, Unchanged: "nothing"}
+	}
+
+	// Round 2: the write-ahead record, and the side-effect preview beside it.
+	var notices []lever.Notice
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { notices = e.notices(gctx, p); return nil })
+	g.Go(func() error { return e.create(gctx, p.audit, o) })
+	if err := g.Wait(); err != nil {
+		st.emit("audit", "", err)
+		return nil, &Error{Op: "open", Step: "audit", Err: err,
+			Unchanged: fmt.Sprintf("%s; glass made no change because it could not write the audit record first", req.Target),
+			Next:      fmt.Sprintf("check that you can create issues in %s, then run the same command again; if an audit issue did appear, `glass sweep -R %s` closes it", p.audit, p.audit)}
+	}
+	st.emit("audit", o.ID, nil)
+
+	// Round 3: the change. Someone may have changed fields since the
+	// overlapping overrides were applied: keep their changes.
+	plan := lever.Merge(p.orig, p.expected, p.snap.Fields, p.want)
+	got, werr := lv.Write(ctx, req.Target, p.snap.Fields, plan.Want)
+	if werr == nil && got == nil {
+		var s lever.Snapshot
+		s, werr = lv.Read(ctx, req.Target)
+		got = s.Fields
+	}
+	if werr != nil {
+		st.emit("apply", o.ID, werr)
+		return nil, e.undoOpen(ctx, p, o, "apply", werr, nil)
+	}
+	if mm := lever.Diff(plan.Want, got); len(mm) > 0 {
+		st.emit("verify", o.ID, fmt.Errorf("%d fields differ", len(mm)))
+		return nil, e.undoOpen(ctx, p, o, "verify", fmt.Errorf("the live setting does not match what glass wrote"), got)
+	}
+	st.emit("apply", req.Target.String(), nil)
+	st.emit("verify", "", nil)
+
+	// Round 4: record. The window starts when access is granted.
+	opened := e.clock.Now()
+	o.State = override.StateActive
+	o.Opened = opened
+	o.Expires = opened.Add(req.Duration)
+	ev := Event{Key: "applied", Kind: EventApplied, At: opened, Actor: p.actor, Notices: notices,
+		Summary: fmt.Sprintf("applied and verified: %s relaxed (%v) until %s", req.Target, req.Relax, o.Expires.UTC().Format(time.RFC3339))}
+	if err := e.record(ctx, o, ev); err != nil {
+		st.emit("record", o.ID, err)
+		return o, &Error{Op: "open", Step: "record", Err: err,
+			Changed:   fmt.Sprintf("%s is relaxed (%v), verified; the audit issue %s exists but still says applying", req.Target, req.Relax, o.ID),
+			Next:      fmt.Sprintf("the override is in force; `glass close %s` rolls it back, and `glass sweep` will roll it back %s after it was requested if nobody does", o.ID, e.grace),
+			Unchanged: "nothing else"}
+	}
+	st.emit("record", o.ID, nil)
+	return o, nil
+}
+
+// record saves o and appends events, in parallel.
+func (e *Engine) record(ctx context.Context, o *override.Override, evs ...Event) error {
+	g, gctx := errgroup.WithContext(ctx)
+	cp := *o
+	g.Go(func() error { return e.ledger.Save(gctx, &cp) })
+	for _, ev := range evs {
+		g.Go(func() error { return e.ledger.Append(gctx, o, ev) })
+	}
+	return g.Wait()
+}
+
+// undoOpen handles an open whose change failed or could not be verified:
+// find out what is live, put back what glass may have changed, and close the
+// audit record saying so.
+func (e *Engine) undoOpen(ctx context.Context, p *planned, o *override.Override, step string, cause error, got lever.Fields) error {
+	t := p.req.Target
+	// What the setting must be without this override.
+	desired, err := relax(p.lv, t, p.orig, relaxOf(p.others, nil))
+	if err != nil {
+		desired = p.snap.Fields
+	}
+	if got == nil {
+		s, rerr := p.lv.Read(ctx, t)
+		if rerr != nil {
+			return &Error{Op: "open", Step: step, Err: fmt.Errorf("%w (and reading %s back failed: %v)", cause, t, rerr),
+				Changed:   fmt.Sprintf("the audit issue %s (state applying); %s may or may not have been relaxed", o.ID, t),
+				Unchanged: "glass could not tell whether the change reached GitHub",
+				Next:      fmt.Sprintf("run `glass sweep -R %s` once GitHub is reachable: it puts the setting back and closes %s", p.audit, o.ID)}
+		}
+		got = s.Fields
+	}
+	changed := len(lever.Diff(p.snap.Fields, got)) > 0
+	var restoreErr error
+	if changed {
+		exp := expectedFor(got, p.want, p.expected)
+		plan := lever.Merge(p.orig, exp, got, desired)
+		back, werr := p.lv.Write(ctx, t, got, plan.Want)
+		if werr == nil && back == nil {
+			var s lever.Snapshot
+			s, werr = p.lv.Read(ctx, t)
+			back = s.Fields
+		}
+		if werr != nil {
+			restoreErr = werr
+		} else if mm := lever.Diff(plan.Want, back); len(mm) > 0 {
+			restoreErr = &RestoreIncompleteError{ID: o.ID, Target: t.String(), Mismatches: mm}
+		}
+	}
+	now := e.clock.Now()
+	o.Closed = now
+	o.State = override.StateClosed
+	summary := fmt.Sprintf("open failed at %s: %v; nothing was left changed", step, cause)
+	if changed {
+		summary = fmt.Sprintf("open failed at %s: %v; the partial change was put back and verified", step, cause)
+	}
+	if restoreErr != nil {
+		o.State = override.StateFailed
+		summary = fmt.Sprintf("open failed at %s: %v; putting the partial change back failed: %v", step, cause, restoreErr)
+	}
+	recErr := e.record(ctx, o, Event{Key: "open-failed", Kind: EventOpenFailed, At: now, Actor: o.Actor, Summary: summary})
+	if restoreErr != nil {
+		var ri *RestoreIncompleteError
+		if errors.As(restoreErr, &ri) {
+			ri.Err = fmt.Errorf("open failed at %s (%v) and undoing it", step, cause)
+			return ri
+		}
+		return &RestoreIncompleteError{ID: o.ID, Target: t.String(), Err: fmt.Errorf("open failed at %s (%v); undoing the partial change failed: %w", step, cause, restoreErr)}
+	}
+	ch := "nothing on " + t.String()
+	if changed {
+		ch = fmt.Sprintf("%s was changed partially and has been put back (verified)", t)
+	}
+	next := "fix the cause and run the same command again"
+	if recErr != nil {
+		next = fmt.Sprintf("the audit issue %s could not be updated (%v); `glass sweep -R %s` will close it", o.ID, recErr, p.audit)
+	}
+	return &Error{Op: "open", Step: step, Err: cause, Changed: "the audit issue " + o.ID + " (now closed as failed to open)",
+		Unchanged: ch, Next: next}
+}
+
+func (e *Engine) checkGate(ctx context.Context, req OpenRequest, actor string) (*override.Approval, error) {
+	if e.gate == nil {
+		return &override.Approval{Mode: "self", Rule: "no policy", At: e.clock.Now()}, nil
+	}
+	a, err := e.gate.Check(ctx, req, actor)
+	if err != nil {
+		var r *RefusalError
+		if errors.As(err, &r) {
+			return nil, err
+		}
+		return nil, &RefusalError{Reason: "refused: " + err.Error(), Err: err}
+	}
+	if a == nil {
+		a = &override.Approval{Mode: "self", Rule: "no policy"}
+	}
+	if a.At.IsZero() {
+		a.At = e.clock.Now()
+	}
+	return a, nil
+}
+
+// create writes the audit issue. A POST is not retried by the transport
+// (its answer may be lost after GitHub made the issue), so on a transient
+// failure the engine looks for the issue it may have made (same actor,
+// key and request time: unique per attempt) before trying again; a lost
+// answer never yields a second audit issue.
+func (e *Engine) create(ctx context.Context, repo string, o *override.Override) error {
+	err := e.ledger.Create(ctx, repo, o)
+	for attempt := 1; err != nil && attempt < 4; attempt++ {
+		if !transient(err) {
+			return err
+		}
+		if werr := e.waitFor(ctx, err, attempt); werr != nil {
+			return err
+		}
+		list, _, lerr := e.ledger.ListLive(ctx, repo)
+		if lerr != nil {
+			return fmt.Errorf("%w (then listing %s to see whether the issue was made: %v)", err, repo, lerr)
+		}
+		for _, x := range list {
+			if sameAttempt(x, o) {
+				o.ID = x.ID
+				return nil
+			}
+		}
+		err = e.ledger.Create(ctx, repo, o)
+	}
+	return err
+}
+
+func sameAttempt(x, o *override.Override) bool {
+	return x.Actor == o.Actor && x.Lever == o.Lever && x.Target.Key(x.Lever) == o.Target.Key(o.Lever) &&
+		x.Requested.Equal(o.Requested) && x.Reason == o.Reason
+}
