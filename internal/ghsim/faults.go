@@ -260,3 +260,48 @@ func ParseFaults(spec string) (Faults, error) {
 	}
 	return f, nil
 }
+
+// String renders f in the ParseFaults syntax (ParseFaults(f.String()) == f).
+func (f Faults) String() string {
+	var parts []string
+	add := func(k, v string) { parts = append(parts, k+"="+v) }
+	ff := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	if f.Latency > 0 {
+		add("latency", f.Latency.String())
+	}
+	if f.LatencyJitter > 0 {
+		add("jitter", f.LatencyJitter.String())
+	}
+	if f.ErrorRate > 0 {
+		add("error-rate", ff(f.ErrorRate))
+	}
+	if f.ErrorStatus != 0 {
+		add("error-status", strconv.Itoa(f.ErrorStatus))
+	}
+	if f.DropRate > 0 {
+		add("drop-rate", ff(f.DropRate))
+	}
+	if f.SecondaryRate > 0 {
+		add("secondary-rate", ff(f.SecondaryRate))
+	}
+	if f.TooManyRate > 0 {
+		add("429-rate", ff(f.TooManyRate))
+	}
+	if f.RetryAfter > 0 {
+		add("retry-after", strconv.Itoa(f.RetryAfter))
+	}
+	if f.FailNth > 0 {
+		k := f.FailNthKind
+		if k == "" {
+			k = Fault500
+		}
+		add("fail-nth", strconv.Itoa(f.FailNth)+":"+string(k))
+	}
+	if f.BlackoutAfter > 0 {
+		add("blackout-after", strconv.Itoa(f.BlackoutAfter))
+	}
+	if f.HasSeed {
+		add("seed", strconv.FormatInt(f.Seed, 10))
+	}
+	return strings.Join(parts, ",")
+}

@@ -192,3 +192,16 @@ func TestParseFaults(t *testing.T) {
 		}
 	}
 }
+
+func TestFaultsStringRoundTrip(t *testing.T) {
+	for _, spec := range []string{"latency=50ms,error-rate=0.1,fail-nth=3:503,drop-rate=0.05,secondary-rate=0.02,seed=1", "blackout-after=4", "jitter=1s,429-rate=0.25,retry-after=9,error-status=502", ""} {
+		f, err := ParseFaults(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := ParseFaults(f.String())
+		if err != nil || g != f {
+			t.Errorf("%q → %q → %+v (%v)", spec, f.String(), g, err)
+		}
+	}
+}

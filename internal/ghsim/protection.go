@@ -84,16 +84,13 @@ func (p *Protection) Clone() *Protection {
 
 func isWildcard(pattern string) bool { return strings.ContainsAny(pattern, "*?[") }
 
-var fnmatchCache = map[string]*regexp.Regexp{}
-
 // fnmatch implements the subset GitHub documents: * (not across /), ** (any),
 // ? and [set].
 func fnmatch(pattern, name string) bool {
 	if !isWildcard(pattern) {
 		return pattern == name
 	}
-	re := fnmatchCache[pattern]
-	if re == nil {
+	{
 		var b strings.Builder
 		b.WriteString("^")
 		for i := 0; i < len(pattern); i++ {
@@ -119,14 +116,12 @@ func fnmatch(pattern, name string) bool {
 			}
 		}
 		b.WriteString("$")
-		var err error
-		re, err = regexp.Compile(b.String())
+		re, err := regexp.Compile(b.String())
 		if err != nil {
 			return false
 		}
-		fnmatchCache[pattern] = re
+		return re.MatchString(name)
 	}
-	return re.MatchString(name)
 }
 
 // ExactRule returns the rule whose pattern is exactly branch, or nil.

@@ -215,3 +215,33 @@ func TestEmptySeed(t *testing.T) {
 		t.Error(Seeds())
 	}
 }
+
+func TestConcurrentUse(t *testing.T) {
+	s, _ := newAcme(t)
+	srv := startHTTP(t, s)
+	s2, _ := newAcme(t)
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			defer func() { done <- struct{}{} }()
+			tok := s.Token("alice")
+			for i := 0; i < 20; i++ {
+				req, _ := http.NewRequest("POST", srv.URL+"/repos/acme/audit/issues", strings.NewReader(`{"title":"c"}`))
+				req.Header.Set("Authorization", "Bearer "+tok)
+				if resp, err := srv.Client().Do(req); err == nil {
+					resp.Body.Close()
+				}
+				call(t, s2, "GET", "/repos/acme/payments/branches/release%2F1.x", s2.Token("bob"), nil)
+				_ = s.Log()
+			}
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+	s.Do(func(st *State) {
+		if n := len(st.Repo("acme/audit").Issues); n != 160 {
+			t.Errorf("issues = %d", n)
+		}
+	})
+}
