@@ -94,69 +94,83 @@ const (
 	opDelete
 )
 
-// pushRefusal returns why a direct write to branch by actor is refused, or
-// "" when it is allowed. Sources:
+// pushRefusal returns why a direct write to branch by the caller is
+// refused (one message per violated setting, in GitHub's order), or nil
+// when it is allowed. Sources:
 //   - "By default, the restrictions of a branch protection rule don't apply
-//     to people with admin permissions to the repository" unless "Do not
-//     allow bypassing the above settings" (enforce_admins) is on — GitHub
-//     docs "About protected branches" / "Managing a branch protection rule".
-//   - Force pushes and deletions are under "Rules applied to everyone
-//     including administrators" in the same docs: admins cannot bypass them.
-//   - Messages follow the GH006 protected-branch hook texts seen in real
-//     output: "Changes must be made through a pull request.", "Cannot
-//     force-push to this branch", "N of N required status checks are
-//     expected." (akhilmhdh/contributors-readme-action#28 shows the contents
-//     API returning the latter). "You're not authorized to push to this
-//     branch", "Cannot delete this protected branch", the lock_branch,
-//     block_creations, linear-history and signature texts are from memory
-//     or guesses.
-func (c *ctx) pushRefusal(repo *Repo, branch string, op pushOp, newCommits []*Commit) string {
+//     to people with admin permissions to the repository. You can optionally
+//     choose to include administrators, too." (enforce_admins) — GitHub docs
+//     "About protected branches" (About branch protection rules).
+//   - "By default, each branch protection rule disables force pushes to the
+//     matching branches and prevents the matching branches from being
+//     deleted" (same page). The rule editor lists force pushes and deletions
+//     under "Rules applied to everyone including administrators" (from
+//     memory), so admins cannot bypass them.
+//   - The contents API answers 409 {"message": "Could not update file: 2 of
+//     2 required status checks are expected. Changes must be made through a
+//     pull request.", "documentation_url":
+//     "https://docs.github.com/articles/about-protected-branches"}
+//     (BobAnkh/auto-generate-changelog#78); the refs API fails with "Changes
+//     must be made through a pull request." (googleapis/repo-automation-bots#5551).
+//     "Cannot force-push to this branch" and the push-restriction text are
+//     the GH006 protected-branch hook messages; "Cannot delete this
+//     protected branch", the lock_branch, block_creations, linear-history
+//     and signature texts are guesses.
+func (c *ctx) pushRefusal(repo *Repo, branch string, op pushOp, newCommits []*Commit) []string {
 	p := repo.EffectiveRule(branch)
 	if p == nil {
-		return ""
+		return nil
 	}
 	if op == opDelete && !p.AllowDeletions {
-		return "Cannot delete this protected branch"
+		return []string{"Cannot delete this protected branch"}
 	}
 	if op == opForce && !p.AllowForcePushes {
-		return "Cannot force-push to this branch"
+		return []string{"Cannot force-push to this branch"}
 	}
 	login := c.user.Login
 	if !p.EnforceAdmins && c.st.rank(repo, login) >= 5 {
-		return "" // admin bypass
+		return nil // admin bypass
 	}
 	if p.LockBranch {
-		return "Cannot change this locked branch" // guess
+		return []string{"Cannot change this locked branch"} // guess
 	}
 	if op == opCreate && p.BlockCreations {
-		return "Cannot create ref due to creations being restricted." // guess
+		return []string{"Cannot create ref due to creations being restricted."} // guess
 	}
 	if p.Restrictions != nil && !c.st.inActors(repo, p.Restrictions, login) {
-		return "You're not authorized to push to this branch. Visit https://docs.github.com/repositories/configuring-branches-and-merges-in-your-repository/managing-protected-branches/about-protected-branches for more information."
+		return []string{"You're not authorized to push to this branch. Visit https://docs.github.com/repositories/configuring-branches-and-merges-in-your-repository/managing-protected-branches/about-protected-branches for more information."}
 	}
 	if op == opDelete || op == opCreate {
-		return ""
+		return nil
 	}
-	if p.Reviews != nil && !c.st.inActors(repo, p.Reviews.BypassAllowances, login) {
-		return "Changes must be made through a pull request."
-	}
+	var out []string
 	if p.RequiredStatusChecks != nil && len(p.RequiredStatusChecks.Checks) > 0 {
 		n := len(p.RequiredStatusChecks.Checks)
 		if n == 1 {
-			return fmt.Sprintf("Required status check %q is expected.", p.RequiredStatusChecks.Checks[0].Context)
+			out = append(out, fmt.Sprintf("Required status check %q is expected.", p.RequiredStatusChecks.Checks[0].Context))
+		} else {
+			out = append(out, fmt.Sprintf("%d of %d required status checks are expected.", n, n))
 		}
-		return fmt.Sprintf("%d of %d required status checks are expected.", n, n)
+	}
+	if p.Reviews != nil && !c.st.inActors(repo, p.Reviews.BypassAllowances, login) {
+		out = append(out, "Changes must be made through a pull request.")
 	}
 	for _, cm := range newCommits {
 		if p.RequiredLinearHistory && len(cm.Parents) > 1 {
-			return "This branch must not contain merge commits." // guess
-		}
-		if p.RequiredSignatures && !cm.Verified {
-			return "Commits must have verified signatures." // guess
+			out = append(out, "This branch must not contain merge commits.") // guess
+			break
 		}
 	}
-	return ""
+	for _, cm := range newCommits {
+		if p.RequiredSignatures && !cm.Verified {
+			out = append(out, "Commits must have verified signatures.") // guess
+			break
+		}
+	}
+	return out
 }
+
+const docAboutProtected = "https://docs.github.com/articles/about-protected-branches"
 
 // inActors: is login one of the users, a member of one of the teams?
 func (st *State) inActors(repo *Repo, a *Actors, login string) bool {
@@ -347,8 +361,14 @@ func writeContents(c *ctx, del bool) {
 		c.errMsg(409, p+" does not match "+*body.SHA, doc)
 		return
 	}
-	if msg := c.pushRefusal(repo, branch, opUpdate, nil); msg != "" {
-		c.errMsg(409, msg, doc)
+	if v := c.pushRefusal(repo, branch, opUpdate, nil); v != nil {
+		verb := "update"
+		if del {
+			verb = "delete" // guess, by analogy with "Could not update file"
+		} else if !exists {
+			verb = "create" // guess
+		}
+		c.errMsg(409, "Could not "+verb+" file: "+strings.Join(v, " "), docAboutProtected)
 		return
 	}
 	tree := map[string]string{}
@@ -443,8 +463,8 @@ func hRefCreate(c *ctx) {
 		c.errMsg(422, "Object does not exist", doc)
 		return
 	}
-	if msg := c.pushRefusal(repo, b, opCreate, nil); msg != "" {
-		c.errMsg(422, msg, doc)
+	if v := c.pushRefusal(repo, b, opCreate, nil); v != nil {
+		c.errMsg(422, strings.Join(v, " "), doc)
 		return
 	}
 	c.st.CreateBranch(repo, b, *body.SHA, c.user.Login)
@@ -493,8 +513,8 @@ func hRefPatch(c *ctx) {
 		}
 		op = opForce
 	}
-	if msg := c.pushRefusal(repo, b, op, repo.newCommits(old, nsha)); msg != "" {
-		c.errMsg(422, msg, doc)
+	if v := c.pushRefusal(repo, b, op, repo.newCommits(old, nsha)); v != nil {
+		c.errMsg(422, strings.Join(v, " "), doc)
 		return
 	}
 	repo.Branches[b] = nsha
@@ -528,8 +548,8 @@ func hRefDelete(c *ctx) {
 		c.errMsg(422, "Cannot delete the default branch", doc) // guess
 		return
 	}
-	if msg := c.pushRefusal(repo, b, opDelete, nil); msg != "" {
-		c.errMsg(422, msg, doc)
+	if v := c.pushRefusal(repo, b, opDelete, nil); v != nil {
+		c.errMsg(422, strings.Join(v, " "), doc)
 		return
 	}
 	delete(repo.Branches, b)

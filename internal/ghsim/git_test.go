@@ -87,13 +87,13 @@ func TestDirectWriteRefusalsAndRelaxation(t *testing.T) {
 		code      int
 		msgPrefix string
 	}{
-		{"admin, enforce_admins on", nil, alice, 409, "You're not authorized to push to this branch"},
-		{"developer outside restrictions", nil, dave, 409, "You're not authorized to push to this branch"},
-		{"release-bot passes restrictions, needs PR", nil, bot, 409, "Changes must be made through a pull request."},
+		{"admin, enforce_admins on", nil, alice, 409, "Could not create file: You're not authorized to push to this branch"},
+		{"developer outside restrictions", nil, dave, 409, "Could not create file: You're not authorized to push to this branch"},
+		{"release-bot passes restrictions, needs checks and a PR", nil, bot, 409, "Could not create file: 2 of 2 required status checks are expected. Changes must be made through a pull request."},
 		{"admin bypass once enforce_admins is off", func() { wantCode(t, call(t, s, "DELETE", p+"/enforce_admins", alice, nil), 204) }, alice, 201, ""},
-		{"developer still refused", nil, dave, 409, "You're not authorized"},
-		{"restrictions lifted: reviews", func() { wantCode(t, call(t, s, "DELETE", p+"/restrictions", alice, nil), 204) }, dave, 409, "Changes must be made through a pull request."},
-		{"reviews lifted: status checks", func() { wantCode(t, call(t, s, "DELETE", p+"/required_pull_request_reviews", alice, nil), 204) }, dave, 409, "2 of 2 required status checks are expected."},
+		{"developer still refused", nil, dave, 409, "Could not create file: You're not authorized"},
+		{"restrictions lifted: reviews", func() { wantCode(t, call(t, s, "DELETE", p+"/restrictions", alice, nil), 204) }, dave, 409, "Could not create file: 2 of 2 required status checks are expected. Changes must be made through a pull request."},
+		{"reviews lifted: status checks", func() { wantCode(t, call(t, s, "DELETE", p+"/required_pull_request_reviews", alice, nil), 204) }, dave, 409, "Could not create file: 2 of 2 required status checks are expected."},
 		{"all lifted", func() { wantCode(t, call(t, s, "DELETE", p+"/required_status_checks", alice, nil), 204) }, dave, 201, ""},
 	}
 	for _, st := range steps {
@@ -104,14 +104,14 @@ func TestDirectWriteRefusalsAndRelaxation(t *testing.T) {
 		if r.Code != st.code {
 			t.Fatalf("%s: status %d, want %d: %s", st.name, r.Code, st.code, r.Body)
 		}
-		if st.msgPrefix != "" && !strings.HasPrefix(msg(t, r), st.msgPrefix) {
+		if st.msgPrefix != "" && msg(t, r) != st.msgPrefix && !strings.HasPrefix(msg(t, r), st.msgPrefix+". Visit") {
 			t.Fatalf("%s: message %q", st.name, msg(t, r))
 		}
 	}
 	// the wildcard rule governs release/1.x: reviews required for a push-level user
 	r := putFile(t, s, dave, "acme/payments@release/1.x", "x.txt", "x", "")
 	wantCode(t, r, 409)
-	if msg(t, r) != "Changes must be made through a pull request." {
+	if msg(t, r) != "Could not create file: Changes must be made through a pull request." || r.json(t)["documentation_url"] != "https://docs.github.com/articles/about-protected-branches" {
 		t.Error(msg(t, r))
 	}
 	// lock_branch
