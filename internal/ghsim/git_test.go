@@ -91,7 +91,7 @@ func TestDirectWriteRefusalsAndRelaxation(t *testing.T) {
 		{"developer outside restrictions", nil, dave, 409, "Could not create file: You're not authorized to push to this branch"},
 		{"release-bot passes restrictions, needs checks and a PR", nil, bot, 409, "Could not create file: 2 of 2 required status checks are expected. Changes must be made through a pull request."},
 		{"admin bypass once enforce_admins is off", func() { wantCode(t, call(t, s, "DELETE", p+"/enforce_admins", alice, nil), 204) }, alice, 201, ""},
-		{"developer still refused", nil, dave, 409, "Could not create file: You're not authorized"},
+		{"developer still refused", nil, dave, 409, "Could not create file: You're not authorized to push to this branch"},
 		{"restrictions lifted: reviews", func() { wantCode(t, call(t, s, "DELETE", p+"/restrictions", alice, nil), 204) }, dave, 409, "Could not create file: 2 of 2 required status checks are expected. Changes must be made through a pull request."},
 		{"reviews lifted: status checks", func() { wantCode(t, call(t, s, "DELETE", p+"/required_pull_request_reviews", alice, nil), 204) }, dave, 409, "Could not create file: 2 of 2 required status checks are expected."},
 		{"all lifted", func() { wantCode(t, call(t, s, "DELETE", p+"/required_status_checks", alice, nil), 204) }, dave, 201, ""},
