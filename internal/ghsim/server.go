@@ -106,13 +106,14 @@ func New(opts ...Option) *Server {
 func (s *Server) now() time.Time { return s.clockFunc().UTC() }
 
 // Token returns a valid classic token (scopes repo, read:org, write:org, user)
-// for a seeded user. It panics if the user does not exist.
+// for a seeded user, the same one on every call. It returns "" when the
+// seed has no such user.
 func (s *Server) Token(login string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.st.User(login)
-	if u == nil {
-		panic("ghsim: Token: no user " + login)
+	if u == nil || u.Type != "User" {
+		return ""
 	}
 	tok := "ghp_sim" + strings.ReplaceAll(u.Login, "-", "_") + strings.Repeat("0", 8)
 	if _, ok := s.st.tokens[tok]; !ok {

@@ -211,6 +211,9 @@ func TestEmptySeed(t *testing.T) {
 	r := call(t, s, "GET", "/user", s.Token("octocat"), nil)
 	wantCode(t, r, 200)
 	wantCode(t, call(t, s, "GET", "/orgs/acme", s.Token("octocat"), nil), 404)
+	if s.Token("alice") != "" || s.Token("web-flow") == "" {
+		t.Error("Token for a user the seed does not have should be empty")
+	}
 	if len(Seeds()) != 2 {
 		t.Error(Seeds())
 	}
