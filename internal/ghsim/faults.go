@@ -141,13 +141,13 @@ func (s *Server) applyKind(d *faultDecision, k FaultKind) {
 // 403 + Retry-After + "You have exceeded a secondary rate limit..." and a
 // documentation_url ending in secondary-rate-limits, which go-github v60
 // turns into AbuseRateLimitError (github-api.md §4.2, §0 item 13).
-func (s *Server) writeFault(c *ctx, d faultDecision) {
+func (s *Server) writeFault(c *ctx, d faultDecision, at time.Time) {
 	s.commonHeaders(c, nil)
-	c.hdr.Set("X-GitHub-Request-Id", "SIMFAULT")
+	c.hdr.Set("X-GitHub-Request-Id", fmt.Sprintf("SIMFAULT:%X", at.UnixNano()))
 	switch d.kind {
 	case FaultSecondary:
 		c.hdr.Set("Retry-After", strconv.Itoa(d.retry))
-		c.errMsg(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID SIMFAULT.",
+		c.errMsg(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID "+c.hdr.Get("X-GitHub-Request-Id")+".",
 			"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits")
 	case Fault429:
 		c.hdr.Set("Retry-After", strconv.Itoa(d.retry))

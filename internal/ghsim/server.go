@@ -183,6 +183,11 @@ type Exchange struct {
 	ReqHeader  http.Header
 	RespHeader http.Header
 	At         time.Time
+	// Route is the pattern that served the request (as in Routes()), e.g.
+	// "/repos/{owner}/{repo}/issues" or, for the alias form,
+	// "/repositories/{repository_id}/issues"; "" when nothing matched or
+	// the request was answered by an injected fault.
+	Route string
 }
 
 // Log returns a copy of the exchanges so far. Authorization headers are redacted.
@@ -255,6 +260,8 @@ type ctx struct {
 	status int
 	hdr    http.Header
 	out    []byte
+	viaID  bool   // reached through /repositories/{id}/...
+	route  string // matched pattern for the log
 }
 
 func (c *ctx) param(k string) string { return c.p[k] }
@@ -397,7 +404,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if dec.status != 0 {
 		c := &ctx{s: s, r: r, hdr: http.Header{}}
-		s.writeFault(c, dec)
+		s.writeFault(c, dec, ex.At)
 		s.finish(w, r, c, &ex)
 		return
 	}
@@ -406,6 +413,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if dec.dropAfter {
 		// Blackout: the request reached "GitHub" and was processed, then the
 		// connection died before the response.
+		ex.Route = c.route
 		s.record(ex)
 		dropConn(w)
 		return
@@ -419,6 +427,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, c *ctx, ex *Exch
 		h[k] = v
 	}
 	ex.Status = c.status
+	ex.Route = c.route
 	ex.RespHeader = c.hdr.Clone()
 	ex.RespBody = c.out
 	s.record(*ex)
@@ -479,6 +488,7 @@ func (s *Server) process(r *http.Request, reqBody []byte) *ctx {
 					segs = []string{"repositories", segs[1]}
 				} else {
 					segs = append([]string{"repos", url.PathEscape(repo.Owner), url.PathEscape(repo.Name)}, segs[2:]...)
+					c.viaID = true
 				}
 			}
 		}
@@ -508,6 +518,10 @@ func (s *Server) process(r *http.Request, reqBody []byte) *ctx {
 		return c
 	}
 	c.rt, c.p = rt, params
+	c.route = rt.pattern
+	if c.viaID {
+		c.route = "/repositories/{repository_id}" + strings.TrimPrefix(rt.pattern, "/repos/{owner}/{repo}")
+	}
 	if rt.oauth {
 		rt.h(c)
 		return c
