@@ -222,3 +222,22 @@ func TestGoGitHubAccess(t *testing.T) {
 		t.Fatalf("IsCollaborator(erin) = %v %v", isCollab, err)
 	}
 }
+
+func TestExpiredInvitation(t *testing.T) {
+	s, _ := newAcme(t)
+	r := call(t, s, "PUT", "/repos/acme/payments/collaborators/erin", s.Token("alice"), nil)
+	wantCode(t, r, 201)
+	s.Do(func(st *State) {
+		invs := st.Invitations(st.Repo("acme/payments"))
+		if len(invs) != 1 {
+			t.Fatalf("invitations = %d", len(invs))
+		}
+		invs[0].Expired = true
+	})
+	list := call(t, s, "GET", "/repos/acme/payments/invitations", s.Token("alice"), nil).list(t)
+	if list[0].(map[string]any)["expired"] != true {
+		t.Error("not expired")
+	}
+	id := strconv.Itoa(int(r.json(t)["id"].(float64)))
+	wantCode(t, call(t, s, "PATCH", "/user/repository_invitations/"+id, s.Token("erin"), nil), 404)
+}

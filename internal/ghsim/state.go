@@ -577,3 +577,25 @@ func (st *State) isOrgMember(org, login string) bool {
 	_, ok := o.Members[login]
 	return ok
 }
+
+// Invitations lists the repository invitations of repo (oldest first).
+func (st *State) Invitations(repo *Repo) []*Invitation {
+	var out []*Invitation
+	for _, inv := range st.invites {
+		if inv.Repo == repo {
+			out = append(out, inv)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Users lists all accounts (users and org accounts), sorted by id.
+func (st *State) Users() []*User {
+	var out []*User
+	for _, u := range st.users {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
