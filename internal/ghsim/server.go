@@ -231,11 +231,16 @@ type Route struct {
 	Alias   bool
 }
 
-// Routes lists every route served.
+// publicPattern drops the "..." of multi-segment parameters ({path...} →
+// {path}) so patterns read like GitHub's OpenAPI paths. Those parameters
+// (contents path, git ref, compare basehead) may contain "/".
+func publicPattern(p string) string { return strings.ReplaceAll(p, "...}", "}") }
+
+// Routes lists every route served, in OpenAPI path syntax.
 func (s *Server) Routes() []Route {
 	var out []Route
 	for _, r := range s.routes {
-		out = append(out, Route{Method: r.method, Pattern: r.pattern, OAuth: r.oauth, Alias: r.alias})
+		out = append(out, Route{Method: r.method, Pattern: publicPattern(r.pattern), OAuth: r.oauth, Alias: r.alias})
 	}
 	for _, a := range repositoryIDAliases {
 		out = append(out, Route{Method: "GET", Pattern: "/repositories/{repository_id}" + a, Alias: true})
@@ -518,9 +523,9 @@ func (s *Server) process(r *http.Request, reqBody []byte) *ctx {
 		return c
 	}
 	c.rt, c.p = rt, params
-	c.route = rt.pattern
+	c.route = publicPattern(rt.pattern)
 	if c.viaID {
-		c.route = "/repositories/{repository_id}" + strings.TrimPrefix(rt.pattern, "/repos/{owner}/{repo}")
+		c.route = "/repositories/{repository_id}" + strings.TrimPrefix(c.route, "/repos/{owner}/{repo}")
 	}
 	if rt.oauth {
 		rt.h(c)
