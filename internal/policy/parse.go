@@ -474,9 +474,11 @@ func (d *decoder) approval(n *yaml.Node, where string, a *Approval) {
 	if v, ok := f["required"]; ok {
 		a.Required, _ = d.boolean(v, where+".required")
 	}
+	before := len(d.errs)
 	if v, ok := f["approvers"]; ok {
 		a.Approvers = d.principals(v, where+".approvers", false)
 	}
+	approversBroken := len(d.errs) > before
 	if v, ok := f["allow_self_approval"]; ok {
 		a.AllowSelfApproval, _ = d.boolean(v, where+".allow_self_approval")
 	}
@@ -485,15 +487,13 @@ func (d *decoder) approval(n *yaml.Node, where string, a *Approval) {
 			a.Timeout = t
 		}
 	}
-	if a.Required && a.Approvers.Empty() {
+	if a.Required && a.Approvers.Empty() && !approversBroken {
 		d.errf(n, "%s.required is true but no approvers are named, so nobody could approve; add approvers.users or approvers.teams", where)
 	}
-	if a.AllowSelfApproval && !a.Required {
-		at := n
-		if v, ok := f["allow_self_approval"]; ok {
-			at = v
-		}
-		d.errf(at, "%s.allow_self_approval has no effect without required: true (without approval every open is already self-approved)", where)
+	// Only where the key is written: a rule that turns approval off keeps
+	// the top-level allow_self_approval, which then simply does not apply.
+	if v, ok := f["allow_self_approval"]; ok && a.AllowSelfApproval && !a.Required {
+		d.errf(v, "%s.allow_self_approval has no effect without required: true (without approval every open is already self-approved)", where)
 	}
 }
 
@@ -770,7 +770,9 @@ func (d *decoder) rule(n *yaml.Node, where string, p *Policy) (Rule, bool) {
 			return s, true
 		})
 	}
+	branchesBroken := false
 	if v, ok := f["branches"]; ok {
+		before := len(d.errs)
 		r.Branches = d.list(v, where+".branches", func(item *yaml.Node) (string, bool) {
 			s, ok := d.str(item, where+".branches entry")
 			if !ok {
@@ -782,6 +784,7 @@ func (d *decoder) rule(n *yaml.Node, where string, p *Policy) (Rule, bool) {
 			}
 			return s, true
 		})
+		branchesBroken = len(d.errs) > before
 	}
 	if v, ok := f["who"]; !ok {
 		d.errf(n, "%s: who is missing; name the users or teams this rule is for (users: [\"*\"] for anyone)", where)
@@ -807,7 +810,7 @@ func (d *decoder) rule(n *yaml.Node, where string, p *Policy) (Rule, bool) {
 	for _, g := range r.Levers {
 		scoped = scoped || branchScoped(g.Lever)
 	}
-	if scoped && len(r.Branches) == 0 {
+	if scoped && len(r.Branches) == 0 && !branchesBroken {
 		if _, given := f["branches"]; !given {
 			d.errf(n, "%s: branches is missing; protection and ruleset act on branches, so name them (\"**\" for every branch)", where)
 		} else {
