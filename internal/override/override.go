@@ -127,6 +127,17 @@ type Override struct {
 	HeadSHA    string          `json:"head_sha,omitempty"` // branch head when the override opened
 	Extensions []Extension     `json:"extensions,omitempty"`
 	Approval   *Approval       `json:"approval,omitempty"`
+	// Review is the post-incident sign-off (`glass review`). It lives in the
+	// state block because the audit body is re-rendered on every save, so a
+	// ticked checklist must come from the model, not from the old body.
+	Review *Review `json:"review,omitempty"`
+}
+
+// Review records who signed off the post-incident review checklist.
+type Review struct {
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
+	Note string    `json:"note,omitempty"`
 }
 
 // Extended is the total of all extensions.
