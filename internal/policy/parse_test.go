@@ -3,6 +3,9 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -253,5 +256,34 @@ func TestFormatDuration(t *testing.T) {
 		if got := fd(d); got != want {
 			t.Errorf("fd(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestDocsExamples keeps docs/policy.md honest: its complete example must
+// parse and its description of the defaults must be the defaults.
+func TestDocsExamples(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "policy.md"))
+	if err != nil {
+		t.Skip("docs/policy.md not found:", err)
+	}
+	block := func(after string) []byte {
+		_, rest, ok := strings.Cut(string(doc), after)
+		if !ok {
+			t.Fatalf("no %q in docs/policy.md", after)
+		}
+		_, rest, _ = strings.Cut(rest, "```yaml\n")
+		body, _, _ := strings.Cut(rest, "```")
+		return []byte(body)
+	}
+	if _, err := Parse("docs/policy.md", block("## Complete example")); err != nil {
+		t.Errorf("complete example: %v", err)
+	}
+	got, err := Parse("docs/policy.md", block("## Built-in defaults"))
+	if err != nil {
+		t.Fatalf("defaults example: %v", err)
+	}
+	got.Source = Default().Source
+	if !reflect.DeepEqual(got, Default()) {
+		t.Errorf("docs/policy.md's defaults differ from Default():\n%+v\n%+v", got, Default())
 	}
 }
