@@ -367,6 +367,17 @@ func (d *decoder) policy(doc *yaml.Node) *Policy {
 		return nil
 	}
 	root := doc.Content[0]
+	// Another version may mean other keys: listing them as unknown would
+	// only bury the one error that matters, so check it first.
+	if root.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			k, v := root.Content[i], root.Content[i+1]
+			if k.Value == "version" && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!int" && v.Value != "1" {
+				d.errf(v, "version %s is not supported; this glass reads version %d", v.Value, Version)
+				return nil
+			}
+		}
+	}
 	f, ok := d.fields(root, "policy", "version", "audit_repo", "identity", "reason", "approval", "review", "notify", "defaults", "rules")
 	if !ok {
 		return nil

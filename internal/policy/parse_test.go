@@ -184,8 +184,9 @@ func TestParseErrors(t *testing.T) {
 		{"repo with owner", rule("    who: {users: [a]}\n    repos: [acme/x]\n    levers: {access: [push]}\n"), []string{`5:13: rules[0].repos: "acme/x": patterns match the repository name`}},
 		{"rule default over max", rule("    who: {users: [a]}\n    levers: {access: [push]}\n    max_duration: 10m\n    default_duration: 20m\n"), []string{"7:23: rules[0].default_duration 20m is longer than max_duration 10m"}},
 		{"rule approval", rule("    who: {users: [a]}\n    levers: {access: [push]}\n    approval: {required: true, timeot: 5m}\n"), []string{"6:15: rules[0].approval.required is true but no approvers", `6:32: rules[0].approval: unknown key "timeot" (did you mean "timeout"?)`}},
-		{"many errors at once", "version: 3\nreason: {min_length: x}\nrules:\n  - name: r\n    who: {users: ['@x']}\n    levers: {access: [god]}\n",
-			[]string{"1:10: version 3", "2:22: reason.min_length must be an integer", `5:19: rules[0].who.users: "@x"`, `6:23: rules[0].levers.access: unknown permission "god"`}},
+		{"other version stops early", "version: 3\nreasn: {}\n", []string{"1:10: version 3 is not supported"}},
+		{"many errors at once", "version: 1\nreason: {min_length: x}\nrules:\n  - name: r\n    who: {users: ['@x']}\n    levers: {access: [god]}\n",
+			[]string{"2:22: reason.min_length must be an integer", `5:19: rules[0].who.users: "@x"`, `6:23: rules[0].levers.access: unknown permission "god"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
