@@ -43,6 +43,9 @@ func FuzzParse(f *testing.F) {
 		if err := p.Validate(); err != nil {
 			t.Fatalf("accepted policy does not validate: %v\n%s", err, data)
 		}
+		if err := roundTrip(p); err != nil {
+			t.Fatalf("%v\ninput:\n%s", err, data)
+		}
 		_ = p.Describe()
 		r := Request{Repo: "acme/payments", Branch: "main", Lever: "protection", Relax: []string{"all"},
 			User: "alice", Reason: "a reason long enough", At: time.Unix(0, 0)}
