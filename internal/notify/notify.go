@@ -40,7 +40,8 @@ func (t Target) Wants(k Kind) bool {
 }
 
 // Result is the outcome of delivering one event to one target. Err never
-// contains the webhook URL beyond its scheme and host.
+// contains the webhook URL beyond its scheme and host, nor the target's
+// name (that is Target).
 type Result struct {
 	Target    string
 	Attempts  int
@@ -195,12 +196,12 @@ func (n *Notifier) deliver(ctx context.Context, t Target, ev Event) Result {
 	res := Result{Target: t.Name}
 	raw := strings.TrimSpace(n.opt.Getenv(t.URLEnv))
 	if raw == "" {
-		res.Err = fmt.Errorf("webhook %s: $%s is not set; nothing was sent", t.Name, t.URLEnv)
+		res.Err = fmt.Errorf("$%s is not set", t.URLEnv)
 		return res
 	}
 	u, err := n.checkURL(raw)
 	if err != nil {
-		res.Err = fmt.Errorf("webhook %s: $%s: %w", t.Name, t.URLEnv, err)
+		res.Err = fmt.Errorf("$%s: %w", t.URLEnv, err)
 		return res
 	}
 	var body []byte
@@ -213,7 +214,7 @@ func (n *Notifier) deliver(ctx context.Context, t Target, ev Event) Result {
 		err = fmt.Errorf("unknown kind %q", t.Kind)
 	}
 	if err != nil {
-		res.Err = fmt.Errorf("webhook %s: %w", t.Name, err)
+		res.Err = fmt.Errorf("payload: %w", err)
 		return res
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.opt.Budget)
@@ -227,7 +228,7 @@ func (n *Notifier) deliver(ctx context.Context, t Target, ev Event) Result {
 			res.Delivered, res.Err = true, nil
 			return res
 		}
-		res.Err = fmt.Errorf("webhook %s (%s): attempt %d: %w", t.Name, Redact(u.String()), res.Attempts, err)
+		res.Err = fmt.Errorf("%s: attempt %d: %w", Redact(u.String()), res.Attempts, err)
 		if !retryable(status, err) || res.Attempts >= n.opt.MaxAttempts {
 			return res
 		}
