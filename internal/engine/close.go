@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -65,18 +66,18 @@ func (e *Engine) Close(ctx context.Context, id, reason string) (*CloseResult, er
 	if err != nil {
 		return nil, err
 	}
-	return e.rollback(ctx, o, list, EventRestored, reason)
+	return e.rollback(ctx, o, list, ledger.KindRestored, reason)
 }
 
 // rollback restores the setting o relaxed to what the remaining overrides
-// on its key need, verifies, and records. kind is EventRestored (close,
-// expiry) or EventReconciled (a half-done open or close found by sweep).
+// on its key need, verifies, and records. kind is ledger.KindRestored (close,
+// expiry) or ledger.KindReconciled (a half-done open or close found by sweep).
 //
 // Round trips: 1 the setting, the closer, the branch activity and the
 // write-ahead "closing" state (parallel); 2 the restore write (its answer is
 // the verification; review lookups for merged pulls run beside it); 3 the
 // record (issue state and comments, parallel). With Close's ListLive: 4.
-func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*override.Override, kind, reason string) (*CloseResult, error) {
+func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*override.Override, kind ledger.Kind, reason string) (*CloseResult, error) {
 	st := e.steps()
 	lv, err := e.lever(o.Lever)
 	if err != nil {
@@ -161,11 +162,16 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 	c2, err2 := relax(lv, t, orig, relaxOf(withMe, func(x *override.Override) bool {
 		return x.State == override.StateActive || (x == o && pending == override.StateActive)
 	}))
-	c3, err3 := relax(lv, t, orig, relaxOf(others, nil))
-	if err := errors.Join(err1, err2, err3); err != nil {
+	cands := []lever.Fields{c1, c2}
+	if pending != override.StateActive {
+		c3, err3 := relax(lv, t, orig, relaxOf(others, nil))
+		err2 = errors.Join(err2, err3)
+		cands = append(cands, c3)
+	}
+	if err := errors.Join(err1, err2); err != nil {
 		return nil, &Error{Op: "close", Step: "restore", Err: err, Unchanged: t.String()}
 	}
-	expected := expectedFor(live.Fields, c1, c2, c3)
+	expected := expectedFor(live.Fields, cands...)
 	plan := lever.Merge(orig, expected, live.Fields, desired)
 
 	got := live.Fields
@@ -204,7 +210,7 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 	if actor == "" {
 		actor = o.Actor
 	}
-	evs := []Event{}
+	evs := []ledger.Event{}
 	var retErr error
 	if len(res.Verified) == 0 {
 		o.State = override.StateClosed
@@ -213,17 +219,21 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 		if len(remaining) > 0 {
 			summary += fmt.Sprintf(" (still relaxed for %d other override(s) on the same setting)", len(remaining))
 		}
-		evs = append(evs, Event{Key: "restored", Kind: kind, At: closed, Actor: actor, Summary: summary, Plan: &res.Plan, Reason: reason})
+		// Restored and reconciled share one key: two sweepers, or a sweep
+		// after a close whose answer was lost, record one rollback.
+		evs = append(evs, ledger.Event{Kind: kind, Key: "restored", At: closed, Actor: actor, Summary: summary, Plan: &res.Plan, Text: reason,
+			Fields: &ledger.FieldTable{Before: orig, During: live.Fields, After: got}})
 		st.emit("verify", "", nil)
 	} else {
 		o.State = override.StateFailed
-		evs = append(evs, Event{Key: fmt.Sprintf("failed-%d", closed.Unix()), Kind: EventFailed, At: closed, Actor: actor,
-			Summary: fmt.Sprintf("rollback of %s could not be verified: %d field(s) differ", t, len(res.Verified)), Plan: &res.Plan, Verified: res.Verified, Reason: reason})
+		evs = append(evs, ledger.Event{Kind: ledger.KindRestoreFailed, Key: fmt.Sprintf("restore-failed-%d", closed.Unix()), At: closed, Actor: actor,
+			Summary: fmt.Sprintf("rollback of %s could not be verified: %d field(s) differ", t, len(res.Verified)), Plan: &res.Plan, Verified: res.Verified, Text: reason,
+			Fields: &ledger.FieldTable{Before: orig, During: live.Fields, After: got}})
 		retErr = &RestoreIncompleteError{ID: o.ID, Target: t.String(), Mismatches: res.Verified}
 		st.emit("verify", o.ID, retErr)
 	}
 	if act != nil {
-		evs = append(evs, Event{Key: "activity", Kind: EventActivity, At: closed, Actor: actor, Summary: act.summary(), Activity: act})
+		evs = append(evs, ledger.Event{Kind: ledger.KindActivity, Key: "activity", At: closed, Actor: actor, Summary: act.summary(), Activity: toLedgerActivity(act)})
 	}
 	if err := e.record(ctx, o, evs...); err != nil {
 		st.emit("record", o.ID, err)
@@ -239,8 +249,8 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 	return res, retErr
 }
 
-func verb(kind string) string {
-	if kind == EventReconciled {
+func verb(kind ledger.Kind) string {
+	if kind == ledger.KindReconciled {
 		return "reconciled (finished a half-done change)"
 	}
 	return "reverted"
@@ -271,7 +281,7 @@ func (e *Engine) Extend(ctx context.Context, id string, by time.Duration, reason
 	ext := override.Extension{By: override.Duration(by), At: now, Actor: u.GetLogin(), Reason: reason}
 	o.Extensions = append(o.Extensions, ext)
 	o.Expires = o.Expires.Add(by)
-	ev := Event{Key: fmt.Sprintf("extended-%d", len(o.Extensions)), Kind: EventExtended, At: now, Actor: ext.Actor, Reason: reason,
+	ev := ledger.Event{Kind: ledger.KindExtended, Key: fmt.Sprintf("extended-%d", len(o.Extensions)), At: now, Actor: ext.Actor, Text: reason, Extension: &ext,
 		Summary: fmt.Sprintf("extended by %s to %s", by, o.Expires.UTC().Format(time.RFC3339))}
 	if err := e.record(ctx, o, ev); err != nil {
 		return nil, &Error{Op: "extend", Step: "record", Err: err, Unchanged: "the setting; the expiry may still be the old one", Next: "run `glass status` to check, then extend again"}

@@ -2,9 +2,8 @@ package engine
 
 import (
 	"context"
-	"time"
 
-	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -22,30 +21,23 @@ type Ledger interface {
 	Save(ctx context.Context, o *override.Override) error
 	// Append adds an event comment. It is idempotent per ev.Key: an event
 	// whose key is already on the issue is not written again.
-	Append(ctx context.Context, o *override.Override, ev Event) error
+	Append(ctx context.Context, o *override.Override, ev ledger.Event) error
 }
 
-// Event kinds recorded as comments on the audit issue.
-const (
-	EventApplied    = "applied"     // change applied and verified
-	EventOpenFailed = "open-failed" // the change could not be made or verified; what was undone
-	EventExtended   = "extended"
-	EventRestored   = "restored"   // rolled back and verified, with drift and conflicts
-	EventReconciled = "reconciled" // a half-done open/close finished by sweep
-	EventFailed     = "failed"     // rollback could not be verified
-	EventActivity   = "activity"   // what landed on the branch during the window
-)
-
-// Event is one step recorded on the audit issue.
-type Event struct {
-	Key      string // idempotency key, unique per override and step
-	Kind     string
-	At       time.Time
-	Actor    string
-	Summary  string           // one line for humans
-	Plan     *lever.Plan      // restored/reconciled: the three-way result
-	Verified []lever.Mismatch // mismatches after the write (empty = verified)
-	Notices  []lever.Notice   // applied: side effects
-	Activity *Activity        // activity
-	Reason   string
+// toLedgerActivity converts the engine's activity for the record.
+func toLedgerActivity(a *Activity) *ledger.Activity {
+	if a == nil {
+		return nil
+	}
+	la := &ledger.Activity{FromSHA: a.FromSHA, ToSHA: a.ToSHA, Since: a.Since, Until: a.Until, Status: a.Status, Truncated: a.Truncated, Errors: a.Errors}
+	for _, c := range a.Commits {
+		la.Commits = append(la.Commits, ledger.Commit{SHA: c.SHA, Author: c.Author, Message: c.Message})
+	}
+	for _, p := range a.Pushes {
+		la.Pushes = append(la.Pushes, ledger.Push{Kind: p.Kind, Actor: p.Actor, Before: p.Before, After: p.After, At: p.At})
+	}
+	for _, p := range a.MergedPulls {
+		la.MergedPulls = append(la.MergedPulls, ledger.Pull{Number: p.Number, Title: p.Title, Author: p.Author, MergedBy: p.MergedBy, MergedAt: p.MergedAt, SkippedReview: p.SkippedReview})
+	}
+	return la
 }

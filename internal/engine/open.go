@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -255,7 +256,8 @@ func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override,
 	o.State = override.StateActive
 	o.Opened = opened
 	o.Expires = opened.Add(req.Duration)
-	ev := Event{Key: "applied", Kind: EventApplied, At: opened, Actor: p.actor, Notices: notices,
+	ev := ledger.Event{Kind: ledger.KindApplied, At: opened, Actor: p.actor, Notices: notices,
+		Fields: &ledger.FieldTable{Before: p.orig, During: got},
 		Summary: fmt.Sprintf("applied and verified: %s relaxed (%v) until %s", req.Target, req.Relax, o.Expires.UTC().Format(time.RFC3339))}
 	if err := e.record(ctx, o, ev); err != nil {
 		st.emit("record", o.ID, err)
@@ -269,7 +271,7 @@ func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override,
 }
 
 // record saves o and appends events, in parallel.
-func (e *Engine) record(ctx context.Context, o *override.Override, evs ...Event) error {
+func (e *Engine) record(ctx context.Context, o *override.Override, evs ...ledger.Event) error {
 	g, gctx := errgroup.WithContext(ctx)
 	cp := *o
 	g.Go(func() error { return e.ledger.Save(gctx, &cp) })
@@ -327,7 +329,7 @@ func (e *Engine) undoOpen(ctx context.Context, p *planned, o *override.Override,
 		o.State = override.StateFailed
 		summary = fmt.Sprintf("open failed at %s: %v; putting the partial change back failed: %v", step, cause, restoreErr)
 	}
-	recErr := e.record(ctx, o, Event{Key: "open-failed", Kind: EventOpenFailed, At: now, Actor: o.Actor, Summary: summary})
+	recErr := e.record(ctx, o, ledger.Event{Kind: ledger.KindOpenFailed, At: now, Actor: o.Actor, Summary: summary, Text: cause.Error()})
 	if restoreErr != nil {
 		var ri *RestoreIncompleteError
 		if errors.As(restoreErr, &ri) {

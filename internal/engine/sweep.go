@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -99,22 +100,22 @@ func (e *SweepError) Unwrap() []error {
 	return out
 }
 
-// due says what sweep must do with o: "" (nothing), EventRestored (expired)
-// or EventReconciled (left half-done by a crash, or failed before).
-func (e *Engine) due(o *override.Override) string {
+// due says what sweep must do with o: "" (nothing), ledger.KindRestored (expired)
+// or ledger.KindReconciled (left half-done by a crash, or failed before).
+func (e *Engine) due(o *override.Override) ledger.Kind {
 	now := e.clock.Now()
 	switch o.State {
 	case override.StateActive:
 		if o.Overdue(now) {
-			return EventRestored
+			return ledger.KindRestored
 		}
 	case override.StateApplying:
 		// The opener may still be running: leave it alone for the grace.
 		if now.Sub(o.Requested) > e.grace {
-			return EventReconciled
+			return ledger.KindReconciled
 		}
 	case override.StateClosing, override.StateFailed:
-		return EventReconciled
+		return ledger.KindReconciled
 	}
 	return ""
 }
@@ -141,7 +142,7 @@ func (e *Engine) Sweep(ctx context.Context, repos ...string) (*SweepResult, erro
 			continue
 		}
 		reason := "expired"
-		if kind == EventReconciled {
+		if kind == ledger.KindReconciled {
 			reason = fmt.Sprintf("found in state %s by sweep", o.State)
 		}
 		r, err := e.rollback(ctx, o, all, kind, reason)
@@ -149,7 +150,7 @@ func (e *Engine) Sweep(ctx context.Context, repos ...string) (*SweepResult, erro
 			res.Failed = append(res.Failed, SweepFailure{ID: o.ID, Err: err})
 			continue
 		}
-		if kind == EventReconciled {
+		if kind == ledger.KindReconciled {
 			res.Reconciled = append(res.Reconciled, r)
 		} else {
 			res.Restored = append(res.Restored, r)

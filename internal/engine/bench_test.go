@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+// seedAudit fills acme/audit with `closed` closed audit issues and `active`
+// active overrides (on other branches, far from expiry), through the
+// ledger for the active ones so that they parse.
+func seedAudit(b testing.TB, e *env, u *user, closed, active int) {
+	for i := 0; i < active; i++ {
+		o := &override.Override{Lever: override.LeverProtection, Target: override.Target{Repo: "acme/payments", Branch: fmt.Sprintf("hotfix/%d", i)},
+			Relax: []string{"reviews"}, Actor: "alice", Reason: "seed", Duration: override.Duration(24 * time.Hour), State: override.StateApplying,
+			Requested: e.clk.Now(), Snapshot: []byte(`{}`)}
+		if err := u.ledg.Create(bg, "acme/audit", o); err != nil {
+			b.Fatal(err)
+		}
+		o.State, o.Opened, o.Expires = override.StateActive, e.clk.Now(), e.clk.Now().Add(24*time.Hour)
+		if err := u.ledg.Save(bg, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.sim.Do(func(st *ghsim.State) {
+		repo := st.Repo("acme/audit")
+		body := "closed audit record"
+		for i := 0; i < closed; i++ {
+			now := st.Now()
+			repo.Issues = append(repo.Issues, &ghsim.Issue{ID: int64(5_000_000 + i), Number: len(repo.Issues) + 1, Title: "break-glass (closed)", Body: &body,
+				State: "closed", Labels: []string{"break-glass", "break-glass:closed"}, User: "alice", CreatedAt: now, UpdatedAt: now, ClosedAt: &now})
+		}
+	})
+}
+
+type measure struct{ requests, waves int }
+
+func (u *user) take() measure {
+	n, w, _ := u.rec.stats()
+	u.rec.reset()
+	return measure{n, w}
+}
+
+// BenchmarkOpenClose50ms measures, with the simulator adding 50 ms to every
+// request, the sequential round trips and requests of open, close, status
+// (10,000 closed + 50 active overrides in the audit repository) and a sweep
+// with nothing due (and its repeat, a 304).
+func BenchmarkOpenClose50ms(b *testing.B) {
+	e := newEnv(b)
+	alice := e.user("alice")
+	seedAudit(b, e, alice, 10_000, 50)
+	e.sim.SetFaults(ghsim.Faults{Latency: 50 * time.Millisecond})
+	var open, cls, status, sweep, sweep304 measure
+	var openT, closeT time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		u := e.user("alice") // a fresh process: no warm ETag cache
+		start := time.Now()
+		o, err := u.eng.Open(bg, protReq("reviews"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		openT += time.Since(start)
+		open = u.take()
+		start = time.Now()
+		if _, err := u.eng.Close(bg, o.ID, "bench"); err != nil {
+			b.Fatal(err)
+		}
+		closeT += time.Since(start)
+		cls = u.take()
+		s := e.user("bob")
+		st, err := s.eng.Status(bg, "acme/audit")
+		if err != nil || len(st.Entries) != 50 {
+			b.Fatalf("status: %v (%d entries)", err, len(st.Entries))
+		}
+		status = s.take()
+		s = e.user("carol") // another process
+		if _, err := s.eng.Sweep(bg, "acme/audit"); err != nil {
+			b.Fatal(err)
+		}
+		sweep = s.take()
+		sr, err := s.eng.Sweep(bg, "acme/audit")
+		if err != nil || !sr.NotModified {
+			b.Fatalf("repeat sweep: %v notModified=%v", err, sr.NotModified)
+		}
+		sweep304 = s.take()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(open.waves), "open-roundtrips")
+	b.ReportMetric(float64(open.requests), "open-requests")
+	b.ReportMetric(float64(openT.Milliseconds())/float64(b.N), "open-ms")
+	b.ReportMetric(float64(cls.waves), "close-roundtrips")
+	b.ReportMetric(float64(cls.requests), "close-requests")
+	b.ReportMetric(float64(closeT.Milliseconds())/float64(b.N), "close-ms")
+	b.ReportMetric(float64(status.requests), "status-requests")
+	b.ReportMetric(float64(sweep.requests), "sweep-requests")
+	b.ReportMetric(float64(sweep304.requests), "sweep304-requests")
+}

@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/glass-cli/glass/internal/ghsim"
+)
+
+// countOpenRequests measures how many requests a clean open (or close) makes.
+func countRequests(t *testing.T, closeToo bool) (open, close int) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	o := mustOpen(t, alice, protReq("reviews"))
+	open, _, _ = alice.rec.stats()
+	if closeToo {
+		alice.rec.reset()
+		mustClose(t, alice, o.ID)
+		close, _, _ = alice.rec.stats()
+	}
+	return open, close
+}
+
+// afterCrash runs the recovery and checks the invariants: no change
+// without an audit issue, at most one audit issue for the attempt, after a
+// sweep past the expiry the original is back byte-identical and every
+// audit issue is closed, with at most one rollback record each.
+func afterCrash(t *testing.T, e *env, before string, err error, wantIssue bool) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error although the connection died")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "changed") && !errors.Is(err, ErrRestoreIncomplete) && ExitCode(err) != ExitRefused {
+		t.Errorf("error does not say what was and was not changed: %v", err)
+	}
+	e.sim.SetFaults(ghsim.Faults{})
+	iss := e.issues("acme/audit")
+	if e.protection() != before && len(iss) == 0 {
+		t.Fatalf("a change exists without an audit issue")
+	}
+	if len(iss) > 1 {
+		t.Fatalf("%d audit issues for one attempt", len(iss))
+	}
+	if wantIssue && len(iss) != 1 {
+		t.Fatalf("the audit issue is missing")
+	}
+	e.clk.Advance(31*time.Minute + 3*time.Minute)
+	sweeper := e.user("bob")
+	if _, err := sweeper.eng.Sweep(bg, "acme/audit"); err != nil {
+		t.Fatalf("sweep: %v", err)
+	}
+	if got := e.protection(); got != before {
+		t.Fatalf("after sweep the protection is not the original:\nwant %s\ngot  %s", before, got)
+	}
+	for _, is := range e.issues("acme/audit") {
+		if is.State != "closed" {
+			t.Fatalf("audit issue #%d is %s after sweep (labels %v)", is.Number, is.State, is.Labels)
+		}
+		if n := countRestored(e, "acme/audit#"+itoa(is.Number)); n > 1 {
+			t.Fatalf("audit issue #%d has %d rollback records", is.Number, n)
+		}
+	}
+	// A second sweep finds nothing to do.
+	sr, err := sweeper.eng.Sweep(bg, "acme/audit")
+	if err != nil || sr.Checked != 0 {
+		t.Fatalf("second sweep: %+v %v", sr, err)
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	s := ""
+	for n > 0 {
+		s = string(rune('0'+n%10)) + s
+		n /= 10
+	}
+	return s
+}
+
+// TestCrashDuringOpen kills glass (every connection dropped) after each
+// single request of open, then sweeps.
+func TestCrashDuringOpen(t *testing.T) {
+	m, _ := countRequests(t, false)
+	t.Logf("open makes %d requests; testing %d crash positions", m, m)
+	for n := 1; n <= m; n++ {
+		t.Run("after-"+itoa(n), func(t *testing.T) {
+			e := newEnv(t)
+			alice := e.user("alice")
+			before := e.protection()
+			e.sim.SetFaults(ghsim.Faults{BlackoutAfter: n})
+			_, err := alice.eng.Open(bg, protReq("reviews"))
+			afterCrash(t, e, before, err, false)
+		})
+	}
+}
+
+// TestCrashDuringClose kills glass after each single request of close.
+func TestCrashDuringClose(t *testing.T) {
+	_, m := countRequests(t, true)
+	t.Logf("close makes %d requests; testing %d crash positions", m, m)
+	for n := 1; n <= m; n++ {
+		t.Run("after-"+itoa(n), func(t *testing.T) {
+			e := newEnv(t)
+			alice := e.user("alice")
+			before := e.protection()
+			o := mustOpen(t, alice, protReq("reviews"))
+			e.sim.SetFaults(ghsim.Faults{BlackoutAfter: n})
+			_, err := alice.eng.Close(bg, o.ID, "done")
+			afterCrash(t, e, before, err, true)
+		})
+	}
+}
+
+// TestTransientFaultsDuringOpen fails each single request of open once
+// (503, secondary rate limit with Retry-After, dropped connection): open
+// succeeds with exactly one audit issue.
+func TestTransientFaultsDuringOpen(t *testing.T) {
+	m, _ := countRequests(t, false)
+	for _, kind := range []ghsim.FaultKind{ghsim.Fault503, ghsim.FaultSecondary, ghsim.FaultDrop} {
+		for n := 1; n <= m; n++ {
+			t.Run(string(kind)+"-"+itoa(n), func(t *testing.T) {
+				e := newEnv(t)
+				alice := e.user("alice")
+				e.sim.SetFaults(ghsim.Faults{FailNth: n, FailNthKind: kind, RetryAfter: 1})
+				o, err := alice.eng.Open(bg, protReq("reviews"))
+				if err != nil {
+					t.Fatalf("open with one %s at request %d: %v", kind, n, err)
+				}
+				e.sim.SetFaults(ghsim.Faults{})
+				if iss := e.issues("acme/audit"); len(iss) != 1 || iss[0].State != "open" {
+					t.Fatalf("%d audit issues", len(iss))
+				}
+				mustClose(t, alice, o.ID)
+			})
+		}
+	}
+}
+
+// lostAnswer forwards the first POST to .../issues and then reports a
+// dropped connection: GitHub made the issue, glass never heard.
+type lostAnswer struct {
+	next http.RoundTripper
+	done atomic.Bool
+}
+
+func (l *lostAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(r)
+	if err == nil && r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/issues") && l.done.CompareAndSwap(false, true) {
+		resp.Body.Close()
+		return nil, errors.New("read tcp: connection reset by peer")
+	}
+	return resp, err
+}
+
+func TestLostCreateAnswerMakesNoSecondIssue(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	alice.rec.next = &lostAnswer{next: alice.rec.next}
+	o, err := alice.eng.Open(bg, protReq("reviews"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if iss := e.issues("acme/audit"); len(iss) != 1 {
+		t.Fatalf("%d audit issues after a lost POST answer", len(iss))
+	}
+	mustClose(t, alice, o.ID)
+}
+
+// TestFailurePaths: a step that keeps failing yields an error that says
+// what was and was not changed, and a sweep cleans up.
+func TestFailurePaths(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	before := e.protection()
+	// GitHub down from the first request: nothing changed, nothing written.
+	e.sim.SetFaults(ghsim.Faults{ErrorRate: 1, ErrorStatus: 502})
+	_, err := alice.eng.Open(bg, protReq("reviews"))
+	if err == nil || !strings.Contains(err.Error(), "not changed: nothing") {
+		t.Fatalf("open while GitHub is down: %v", err)
+	}
+	e.sim.SetFaults(ghsim.Faults{})
+	if e.protection() != before || len(e.issues("acme/audit")) != 0 {
+		t.Fatal("changed something")
+	}
+	// Close while GitHub is down: still relaxed, says so.
+	o := mustOpen(t, alice, protReq("reviews"))
+	e.sim.SetFaults(ghsim.Faults{ErrorRate: 1, ErrorStatus: 503})
+	_, err = alice.eng.Close(bg, o.ID, "x")
+	if err == nil || !strings.Contains(err.Error(), "not changed") {
+		t.Fatalf("close while GitHub is down: %v", err)
+	}
+	e.sim.SetFaults(ghsim.Faults{})
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
+	if _, err := alice.eng.Close(ctx, o.ID, "x"); err == nil {
+		t.Fatal("close with a cancelled context succeeded")
+	}
+	mustClose(t, alice, o.ID)
+	if e.protection() != before {
+		t.Fatal("not restored")
+	}
+}

@@ -1,0 +1,353 @@
+package engine
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+func mustOpen(t *testing.T, u *user, req OpenRequest) *override.Override {
+	t.Helper()
+	o, err := u.eng.Open(bg, req)
+	if err != nil {
+		t.Fatalf("%s: open %v: %v", u.login, req.Relax, err)
+	}
+	if o.State != override.StateActive || o.ID == "" {
+		t.Fatalf("open: state %s id %q", o.State, o.ID)
+	}
+	return o
+}
+
+func mustClose(t *testing.T, u *user, id string) *CloseResult {
+	t.Helper()
+	r, err := u.eng.Close(bg, id, "done")
+	if err != nil {
+		t.Fatalf("%s: close %s: %v", u.login, id, err)
+	}
+	return r
+}
+
+func relaxNames(t *testing.T, u *user) []string {
+	var names []string
+	seenAll := false
+	for _, r := range u.eng.levers[override.LeverProtection].Relaxations() {
+		names = append(names, r.Name)
+		seenAll = seenAll || r.Name == "all"
+	}
+	if !seenAll {
+		names = append(names, "all")
+	}
+	return names
+}
+
+func TestOpenCloseRoundTripProtection(t *testing.T) {
+	for _, name := range relaxNames(t, newEnv(t).user("alice")) {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			alice := e.user("alice")
+			before := e.protection()
+			o := mustOpen(t, alice, protReq(name))
+			during := e.protection()
+			if during == before {
+				t.Fatalf("relax %s changed nothing", name)
+			}
+			if o.Expires.Sub(o.Opened) != 30*time.Minute || o.HeadSHA == "" || len(o.Snapshot) == 0 {
+				t.Fatalf("recorded override: opened %s expires %s head %q", o.Opened, o.Expires, o.HeadSHA)
+			}
+			r := mustClose(t, alice, o.ID)
+			if after := e.protection(); after != before {
+				t.Fatalf("not byte-identical after close:\nbefore %s\nafter  %s", before, after)
+			}
+			if len(r.Verified) != 0 || len(r.Plan.Drift) != 0 || len(r.Plan.Conflicts) != 0 || r.Remaining != 0 {
+				t.Fatalf("close result: %+v", r)
+			}
+			iss := e.issues("acme/audit")
+			if len(iss) != 1 || iss[0].State != "closed" {
+				t.Fatalf("audit issues: %d, state %v", len(iss), iss[0].State)
+			}
+		})
+	}
+}
+
+func TestOpenCloseRoundTripAccess(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	before := e.permission("mallory")
+	o := mustOpen(t, alice, accessReq("mallory", "push"))
+	if during := e.permission("mallory"); during == before {
+		t.Fatalf("access open changed nothing: %s", during)
+	}
+	mustClose(t, alice, o.ID)
+	if after := e.permission("mallory"); after != before {
+		t.Fatalf("permission not restored:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+func TestOverlapUnion(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.user("alice"), e.user("bob")
+	lv := alice.eng.levers[override.LeverProtection]
+	orig := e.protection()
+	a := mustOpen(t, alice, protReq("reviews"))
+	pv, err := bob.eng.Plan(bg, protReq("checks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pv.Overlaps) != 1 || pv.Overlaps[0].ID != a.ID {
+		t.Fatalf("plan overlaps: %+v", pv.Overlaps)
+	}
+	b := mustOpen(t, bob, protReq("checks"))
+	origF, _ := snapshotFields(a)
+	bF, _ := snapshotFields(b)
+	if d := lever.Diff(origF, bF); len(d) != 0 {
+		t.Fatalf("bob's snapshot is not alice's original: %v", d)
+	}
+	live := func() lever.Fields {
+		s, err := lv.Read(bg, protReq().Target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Fields
+	}
+	both, _ := lv.Relax(protReq().Target, origF, []string{"checks", "reviews"})
+	if d := lever.Diff(both, live()); len(d) != 0 {
+		t.Fatalf("live is not the union: %v", d)
+	}
+	r := mustClose(t, alice, a.ID)
+	if r.Remaining != 1 {
+		t.Fatalf("remaining = %d", r.Remaining)
+	}
+	onlyChecks, _ := lv.Relax(protReq().Target, origF, []string{"checks"})
+	if d := lever.Diff(onlyChecks, live()); len(d) != 0 {
+		t.Fatalf("after alice closes, live is not orig+checks: %v", d)
+	}
+	mustClose(t, bob, b.ID)
+	if got := e.protection(); got != orig {
+		t.Fatalf("last close did not restore the original:\n%s\n%s", orig, got)
+	}
+}
+
+func setRule(e *env, fn func(p *ghsim.Protection)) {
+	e.sim.Do(func(st *ghsim.State) { fn(st.Repo("acme/payments").ExactRule("main")) })
+}
+
+func TestDriftKeptAndConflictRestored(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	orig := e.protection()
+	o := mustOpen(t, alice, protReq("reviews"))
+	// Someone edits a field glass did not touch, and re-enables reviews
+	// with one approval.
+	setRule(e, func(p *ghsim.Protection) {
+		p.AllowDeletions = true
+		p.Reviews = &ghsim.Reviews{RequiredApprovingReviewCount: 1}
+	})
+	r := mustClose(t, alice, o.ID)
+	if len(r.Plan.Drift) == 0 {
+		t.Fatalf("drift not reported: %+v", r.Plan)
+	}
+	foundDel := false
+	for _, c := range r.Plan.Drift {
+		if strings.Contains(c.Field, "allow_deletions") {
+			foundDel = true
+		}
+	}
+	if !foundDel {
+		t.Fatalf("allow_deletions drift not reported: %+v", r.Plan.Drift)
+	}
+	foundCount := false
+	for _, c := range r.Plan.Conflicts {
+		if strings.Contains(c.Field, "required_approving_review_count") {
+			foundCount = true
+			if !lever.Equal(c.Result, 2) {
+				t.Fatalf("count restored to %v, want 2", c.Result)
+			}
+		}
+	}
+	if !foundCount {
+		t.Fatalf("review count conflict not reported: %+v", r.Plan.Conflicts)
+	}
+	var del bool
+	var count int
+	e.sim.Do(func(st *ghsim.State) {
+		p := st.Repo("acme/payments").ExactRule("main")
+		del = p.AllowDeletions
+		if p.Reviews != nil {
+			count = p.Reviews.RequiredApprovingReviewCount
+		}
+	})
+	if !del || count != 2 {
+		t.Fatalf("after close: allow_deletions=%v (want kept true), count=%d (want 2)", del, count)
+	}
+	// Apart from the kept drift, the original is back.
+	setRule(e, func(p *ghsim.Protection) { p.AllowDeletions = false })
+	if got := e.protection(); got != orig {
+		t.Fatalf("not the original apart from drift:\n%s\n%s", orig, got)
+	}
+}
+
+func TestExtendAndStatus(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	o := mustOpen(t, alice, protReq("reviews"))
+	st, err := alice.eng.Status(bg, "acme/audit")
+	if err != nil || len(st.Entries) != 1 || st.Entries[0].Left != 30*time.Minute || st.Entries[0].Overdue {
+		t.Fatalf("status: %+v %v", st, err)
+	}
+	x, err := alice.eng.Extend(bg, o.ID, 15*time.Minute, "still fixing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !x.Expires.Equal(o.Expires.Add(15*time.Minute)) || len(x.Extensions) != 1 {
+		t.Fatalf("extend: %s %+v", x.Expires, x.Extensions)
+	}
+	e.clk.Advance(40 * time.Minute)
+	st, err = alice.eng.Status(bg, "acme/audit")
+	if err != nil || len(st.Entries) != 1 || st.Entries[0].Left != 5*time.Minute || st.Entries[0].Overdue {
+		t.Fatalf("status after extend: %+v %v", st.Entries, err)
+	}
+	// Not due yet: sweep does nothing.
+	sr, err := alice.eng.Sweep(bg, "acme/audit")
+	if err != nil || len(sr.Restored) != 0 {
+		t.Fatalf("sweep before expiry: %+v %v", sr, err)
+	}
+	e.clk.Advance(6 * time.Minute)
+	st, _ = alice.eng.Status(bg, "acme/audit")
+	if !st.Entries[0].Overdue {
+		t.Fatalf("not overdue: %+v", st.Entries[0])
+	}
+	if _, err := alice.eng.Extend(bg, "acme/audit#999", time.Minute, "x"); err == nil {
+		t.Fatal("extend of a missing override succeeded")
+	}
+}
+
+func TestCloseTwice(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	o := mustOpen(t, alice, protReq("reviews"))
+	mustClose(t, alice, o.ID)
+	_, err := alice.eng.Close(bg, o.ID, "again")
+	if !errors.Is(err, ErrAlreadyClosed) {
+		t.Fatalf("second close: %v", err)
+	}
+}
+
+func TestSweepNothingDue(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	mustOpen(t, alice, protReq("reviews"))
+	sweeper := e.user("bob")
+	sr, err := sweeper.eng.Sweep(bg, "acme/audit")
+	if err != nil || sr.Checked != 1 || len(sr.Restored) != 0 {
+		t.Fatalf("sweep: %+v %v", sr, err)
+	}
+	if n, _, log := sweeper.rec.stats(); n != 1 {
+		t.Fatalf("sweep with nothing due made %d requests: %v", n, log)
+	}
+	sweeper.rec.reset()
+	sr, err = sweeper.eng.Sweep(bg, "acme/audit")
+	if err != nil || !sr.NotModified {
+		t.Fatalf("repeat sweep: %+v %v", sr, err)
+	}
+	n, _, _ := sweeper.rec.stats()
+	if n != 1 || sweeper.rec.spans[0].status != 304 {
+		t.Fatalf("repeat sweep: %d requests, status %d", n, sweeper.rec.spans[0].status)
+	}
+}
+
+func TestSweepExpiredIdempotent(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	orig := e.protection()
+	o := mustOpen(t, alice, protReq("reviews", "checks"))
+	e.clk.Advance(31 * time.Minute)
+	s1, s2 := e.user("bob"), e.user("carol")
+	// Two sweepers that both saw the override live.
+	list1, _, err := s1.ledg.ListLive(bg, "acme/audit")
+	if err != nil || len(list1) != 1 {
+		t.Fatal(err, len(list1))
+	}
+	sr, err := s2.eng.Sweep(bg, "acme/audit")
+	if err != nil || len(sr.Restored) != 1 {
+		t.Fatalf("sweep: %+v %v", sr, err)
+	}
+	// The slower sweeper acts on its stale list.
+	if _, err := s1.eng.rollback(bg, list1[0], list1, ledger.KindRestored, "expired"); err != nil {
+		t.Fatalf("stale sweeper: %v", err)
+	}
+	sr, err = s1.eng.Sweep(bg, "acme/audit")
+	if err != nil || len(sr.Restored) != 0 || sr.Checked != 0 {
+		t.Fatalf("third sweep: %+v %v", sr, err)
+	}
+	if got := e.protection(); got != orig {
+		t.Fatalf("not restored")
+	}
+	n := countRestored(e, o.ID)
+	if n != 1 {
+		t.Fatalf("%d restored records, want 1", n)
+	}
+}
+
+func issueNumber(id string) int {
+	_, n, _ := strings.Cut(id, "#")
+	x := 0
+	for _, c := range n {
+		x = x*10 + int(c-'0')
+	}
+	return x
+}
+
+// countRestored counts the rollback records (restored or reconciled) on an
+// audit issue.
+func countRestored(e *env, id string) int {
+	repo, _ := repoOfID(id)
+	n := 0
+	for _, c := range e.comments(repo, issueNumber(id)) {
+		if isRestoredComment(c) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRefusals(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	// A wildcard rule glass cannot restore faithfully, or an unknown relax name.
+	req := protReq("reviews")
+	req.Target.Branch = "release/1.x"
+	if _, err := alice.eng.Open(bg, req); err == nil {
+		t.Log("release/1.x open allowed by the lever")
+		_ = err
+	} else if ExitCode(err) != ExitRefused && !strings.Contains(err.Error(), "not changed") {
+		t.Fatalf("wildcard: %v (exit %d)", err, ExitCode(err))
+	}
+	if _, err := alice.eng.Open(bg, protReq("no-such-thing")); ExitCode(err) != ExitRefused {
+		t.Fatalf("unknown relax: %v (exit %d)", err, ExitCode(err))
+	}
+	denied := e.user("alice", func(c *Config) {
+		c.Gate = GateFunc(func(_ ctx, _ OpenRequest, actor string) (*override.Approval, error) {
+			return nil, errors.New("policy: " + actor + " is not on call")
+		})
+	})
+	before := e.protection()
+	_, err := denied.eng.Open(bg, protReq("reviews"))
+	if ExitCode(err) != ExitRefused || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("gate refusal: %v", err)
+	}
+	if e.protection() != before || len(e.issues("acme/audit")) != 0 {
+		t.Fatal("a refused open changed something")
+	}
+	// Audit repository that does not exist: nothing changes.
+	req = protReq("reviews")
+	req.AuditRepo = "acme/nope"
+	_, err = alice.eng.Open(bg, req)
+	if err == nil || !strings.Contains(err.Error(), "not changed") || e.protection() != before {
+		t.Fatalf("missing audit repo: %v", err)
+	}
+}
