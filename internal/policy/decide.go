@@ -45,6 +45,9 @@ type Request struct {
 
 // Decision is the policy's answer to a Request. Record holds the lines the
 // audit issue must carry so every decision is traceable.
+//
+// Allowed with ApprovalRequired means the request may be made and must then
+// wait for an approver (see CanApprove); nothing changes until one approves.
 type Decision struct {
 	Allowed bool
 	Rule    string   // the rule that allowed the request, or ""
@@ -149,6 +152,10 @@ func (p *Policy) Decide(ctx context.Context, req Request, dir Directory) Decisio
 	dec.Reasons = refuse
 	dec.Allowed = len(refuse) == 0 && chosen != nil
 	dec.Mentions = appendUnique(append([]string(nil), p.Notify.Mention...), dec.Skipped...)
+	if dec.ApprovalRequired {
+		// The approvers must hear about the request to act on it.
+		dec.Mentions = appendUnique(dec.Mentions, mentionsOf(dec.Approvers)...)
+	}
 
 	if dec.Allowed {
 		dec.Record = append(dec.Record, fmt.Sprintf("allowed by rule %q: %s on %s for %s (rule maximum %s, extensions up to %s in total)",

@@ -92,7 +92,7 @@ func TestDecide(t *testing.T) {
 	}{
 		{"approval required on main", req("alice", "protection", "main", "reviews"), Decision{
 			Allowed: true, Rule: "main-needs-approval", ApprovalRequired: true, Approvers: []string{"carol", "acme/leads"},
-			Duration: 30 * time.Minute, Mentions: []string{"@acme/security"},
+			Duration: 30 * time.Minute, Mentions: []string{"@acme/security", "@carol", "@acme/leads"},
 		}},
 		{"relax not granted", req("alice", "protection", "main", "admins"), Decision{
 			Reasons: []string{`rule "main-needs-approval" does not allow relaxing admins on main (it allows reviews, checks); ask for less`},
