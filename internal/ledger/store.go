@@ -1,0 +1,514 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/glass-cli/glass/internal/override"
+)
+
+// Store errors. Use errors.Is / errors.As.
+var (
+	ErrNotFound      = errors.New("audit issue not found")
+	ErrLabelsDropped = errors.New("GitHub dropped the labels of the audit issue (the token needs triage or write access to the audit repository); glass cannot find this record again")
+	ErrIDMismatch    = errors.New("the state block belongs to a different issue (copied record)")
+)
+
+// NotOverrideError is returned for an issue that exists but carries no valid
+// glass record: "acme/audit#5 is not a glass override: ...". It unwraps to
+// the state block error (ErrNoStateBlock, ErrDigestMismatch, ...).
+type NotOverrideError struct {
+	ID  string
+	Err error
+}
+
+func (e *NotOverrideError) Error() string {
+	return fmt.Sprintf("%s is not a glass override: %v", e.ID, e.Err)
+}
+
+func (e *NotOverrideError) Unwrap() error { return e.Err }
+
+// InvalidRecordsError lists open break-glass issues whose record could not
+// be read (edited by hand, written by a newer glass). ListLive returns it
+// together with the valid overrides: one vandalised issue must not stop the
+// rollback of the others, but it must not go unnoticed either.
+type InvalidRecordsError struct {
+	Records []*NotOverrideError
+}
+
+func (e *InvalidRecordsError) Error() string {
+	msgs := make([]string, len(e.Records))
+	for i, r := range e.Records {
+		msgs[i] = r.Error()
+	}
+	return fmt.Sprintf("%d break-glass issue(s) have no valid record: %s", len(e.Records), strings.Join(msgs, "; "))
+}
+
+// FormatID is the override ID of issue n in repo: "OWNER/REPO#N".
+func FormatID(repo string, n int) string { return fmt.Sprintf("%s#%d", repo, n) }
+
+// ParseID reads an override ID: "OWNER/REPO#N", or "#N" / "N" in
+// defaultRepo (the audit repository in use).
+func ParseID(s, defaultRepo string) (repo string, n int, err error) {
+	s = strings.TrimSpace(s)
+	repo, num, found := strings.Cut(s, "#")
+	if !found {
+		repo, num = "", s
+	}
+	if repo == "" {
+		if defaultRepo == "" {
+			return "", 0, fmt.Errorf("override ID %q names no repository: use OWNER/REPO#N or pass the audit repository", s)
+		}
+		repo = defaultRepo
+	}
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" || strings.ContainsAny(name, "/ ") || strings.ContainsAny(owner, " ") {
+		return "", 0, fmt.Errorf("override ID %q: repository must be OWNER/REPO", s)
+	}
+	n, err = strconv.Atoi(num)
+	if err != nil || n <= 0 {
+		return "", 0, fmt.Errorf("override ID %q: %q is not an issue number (want OWNER/REPO#N, #N or N)", s, num)
+	}
+	return repo, n, nil
+}
+
+// Store reads and writes audit issues through go-github. It is safe for
+// concurrent use. Its caches live as long as the Store (one process): label
+// setup, list ETags, body extras and event keys seen.
+type Store struct {
+	gh *github.Client
+
+	mu     sync.Mutex
+	labels map[string]bool              // audit repo → glass labels ensured
+	lists  map[string]listPage          // list URL → last answer, for If-None-Match
+	extras map[string]BodyExtras        // override ID → extras, so Save can re-render
+	keys   map[string]map[string]string // override ID → event keys on the issue → kind
+}
+
+type listPage struct {
+	etag   string
+	issues []*github.Issue
+	next   int
+}
+
+// NewStore returns a Store using gh (its BaseURL decides the host).
+func NewStore(gh *github.Client) *Store {
+	return &Store{gh: gh, labels: map[string]bool{}, lists: map[string]listPage{},
+		extras: map[string]BodyExtras{}, keys: map[string]map[string]string{}}
+}
+
+func splitRepo(repo string) (string, string, error) {
+	o, r, ok := strings.Cut(repo, "/")
+	if !ok || o == "" || r == "" {
+		return "", "", fmt.Errorf("repository %q must be OWNER/REPO", repo)
+	}
+	return o, r, nil
+}
+
+// EnsureLabels gives glass's labels their colour and description in repo.
+// Issue creation would auto-create missing labels, but grey and without a
+// description (github-api.md §4.1), and the labels are how people find
+// overrides in the issue list. One list request; a POST only for each
+// missing label, where 422 already_exists (a concurrent glass) is success.
+// Done once per Store and repo; failures are not fatal (Create still passes
+// the labels, and GitHub auto-creates them).
+func (s *Store) EnsureLabels(ctx context.Context, repo string) error {
+	s.mu.Lock()
+	done := s.labels[repo]
+	s.mu.Unlock()
+	if done {
+		return nil
+	}
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	opt := &github.ListOptions{PerPage: 100}
+	for {
+		ls, resp, err := s.gh.Issues.ListLabels(ctx, owner, name, opt)
+		if err != nil {
+			return fmt.Errorf("list labels of %s: %w", repo, err)
+		}
+		for _, l := range ls {
+			have[strings.ToLower(l.GetName())] = true
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	for _, sp := range labelSpecs() {
+		if have[strings.ToLower(sp.Name)] {
+			continue
+		}
+		_, _, err := s.gh.Issues.CreateLabel(ctx, owner, name, &github.Label{Name: github.String(sp.Name), Color: github.String(sp.Color), Description: github.String(sp.Description)})
+		if err != nil && !isAlreadyExists(err) {
+			return fmt.Errorf("create label %s in %s: %w", sp.Name, repo, err)
+		}
+	}
+	s.mu.Lock()
+	s.labels[repo] = true
+	s.mu.Unlock()
+	return nil
+}
+
+func isAlreadyExists(err error) bool {
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusUnprocessableEntity {
+		return false
+	}
+	for _, e := range er.Errors {
+		if e.Code == "already_exists" {
+			return true
+		}
+	}
+	return false
+}
+
+func is404(err error) bool {
+	var er *github.ErrorResponse
+	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound
+}
+
+// Create writes the audit issue for o in auditRepo (write-ahead: before
+// anything changes) and sets o.ID. Cost: one POST, plus on the Store's first
+// Create in a repo the label setup (one GET, and a POST per missing label).
+// The state block's id is empty in the first body (the number is not known
+// before the POST); readers take the ID from the issue, and the next Save
+// writes it.
+func (s *Store) Create(ctx context.Context, auditRepo string, o *override.Override, x BodyExtras) (id string, number int, htmlURL string, err error) {
+	owner, name, err := splitRepo(auditRepo)
+	if err != nil {
+		return "", 0, "", err
+	}
+	_ = s.EnsureLabels(ctx, auditRepo) // best effort: see EnsureLabels
+	cp := *o
+	cp.ID = ""
+	body, err := RenderBody(&cp, x)
+	if err != nil {
+		return "", 0, "", err
+	}
+	labels := Labels(o)
+	is, _, err := s.gh.Issues.Create(ctx, owner, name, &github.IssueRequest{Title: github.String(Title(o)), Body: &body, Labels: &labels})
+	if err != nil {
+		return "", 0, "", fmt.Errorf("create audit issue in %s: %w", auditRepo, err)
+	}
+	number, htmlURL = is.GetNumber(), is.GetHTMLURL()
+	id = FormatID(auditRepo, number)
+	o.ID = id
+	s.mu.Lock()
+	s.extras[id] = x
+	s.mu.Unlock()
+	// "Only users with push access can set labels for new issues. Labels
+	// are silently dropped otherwise." (issues/create): an unlabelled record
+	// would be invisible to status and sweep.
+	found := false
+	for _, l := range is.Labels {
+		if strings.EqualFold(l.GetName(), LabelBase) {
+			found = true
+		}
+	}
+	if !found {
+		return id, number, htmlURL, fmt.Errorf("%s (%s): %w", id, htmlURL, ErrLabelsDropped)
+	}
+	return id, number, htmlURL, nil
+}
+
+// Save rewrites the body, labels and open/closed state of o's issue in one
+// PATCH. If this Store has not read or written the issue before, it first
+// reads it (one GET) to keep the notices and mentions of the body.
+func (s *Store) Save(ctx context.Context, o *override.Override) error {
+	repo, n, err := ParseID(o.ID, "")
+	if err != nil {
+		return err
+	}
+	owner, name, _ := splitRepo(repo)
+	s.mu.Lock()
+	x, ok := s.extras[o.ID]
+	s.mu.Unlock()
+	if !ok {
+		is, _, err := s.gh.Issues.Get(ctx, owner, name, n)
+		if err != nil {
+			return fmt.Errorf("read %s before saving: %w", o.ID, err)
+		}
+		if _, px, err := ParseBodyExtras(is.GetBody()); err == nil {
+			x = px
+		}
+	}
+	body, err := RenderBody(o, x)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.ID, err)
+	}
+	labels := Labels(o)
+	req := &github.IssueRequest{Body: &body, Labels: &labels}
+	if IssueOpen(o.State) {
+		req.State = github.String("open")
+	} else {
+		req.State = github.String("closed")
+		req.StateReason = github.String(stateReason(o.State))
+	}
+	if _, _, err := s.gh.Issues.Edit(ctx, owner, name, n, req); err != nil {
+		return fmt.Errorf("save %s: %w", o.ID, err)
+	}
+	s.mu.Lock()
+	s.extras[o.ID] = x
+	s.mu.Unlock()
+	return nil
+}
+
+// Append posts ev as a comment on o's issue. Events with a Key, and kinds
+// that are Unique, are idempotent: the comments are listed first (one GET
+// per 100 comments) and nothing is posted when a comment with the same key
+// exists, so a retried close or a repeated sweep never records a second
+// rollback. Other events cost one POST. A key this Store has already seen
+// on the issue costs nothing. Seq, when zero, becomes one more than the
+// highest seq on the issue (if the comments were listed).
+func (s *Store) Append(ctx context.Context, o *override.Override, ev Event) error {
+	repo, n, err := ParseID(o.ID, "")
+	if err != nil {
+		return err
+	}
+	owner, name, _ := splitRepo(repo)
+	checked := ev.Key != "" || ev.Kind.Unique()
+	ev.Key = ev.key()
+	if checked {
+		s.mu.Lock()
+		_, seen := s.keys[o.ID][ev.Key]
+		s.mu.Unlock()
+		if seen {
+			return nil
+		}
+		cs, err := s.comments(ctx, owner, name, n)
+		if err != nil {
+			return fmt.Errorf("check %s for an existing %s record: %w", o.ID, ev.Kind, err)
+		}
+		maxSeq := 0
+		exists := false
+		for _, c := range cs {
+			k, ok := markerKey(c.GetBody())
+			if !ok {
+				continue
+			}
+			s.remember(o.ID, k, "")
+			if k == ev.Key {
+				exists = true
+			}
+			if e, ok := ParseEvent(c.GetBody()); ok && e.Seq > maxSeq {
+				maxSeq = e.Seq
+			}
+		}
+		if exists {
+			return nil
+		}
+		if ev.Seq == 0 {
+			ev.Seq = maxSeq + 1
+			ev.Key = ev.key()
+		}
+	}
+	body, err := RenderEvent(o, ev)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.ID, err)
+	}
+	if _, _, err := s.gh.Issues.CreateComment(ctx, owner, name, n, &github.IssueComment{Body: &body}); err != nil {
+		return fmt.Errorf("record %s on %s: %w", ev.Kind, o.ID, err)
+	}
+	s.remember(o.ID, ev.Key, string(ev.Kind))
+	return nil
+}
+
+func (s *Store) remember(id, key, kind string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.keys[id] == nil {
+		s.keys[id] = map[string]string{}
+	}
+	s.keys[id][key] = kind
+}
+
+func (s *Store) comments(ctx context.Context, owner, name string, n int) ([]*github.IssueComment, error) {
+	var all []*github.IssueComment
+	opt := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	for {
+		cs, resp, err := s.gh.Issues.ListComments(ctx, owner, name, n, opt)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, cs...)
+		if resp.NextPage == 0 {
+			return all, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}
+
+// LoadOverride reads one override by ID, open or closed (one request).
+func (s *Store) LoadOverride(ctx context.Context, id string) (*override.Override, error) {
+	repo, n, err := ParseID(id, "")
+	if err != nil {
+		return nil, err
+	}
+	owner, name, _ := splitRepo(repo)
+	id = FormatID(repo, n)
+	is, _, err := s.gh.Issues.Get(ctx, owner, name, n)
+	if err != nil {
+		if is404(err) {
+			return nil, fmt.Errorf("%s: %w", id, ErrNotFound)
+		}
+		return nil, fmt.Errorf("read %s: %w", id, err)
+	}
+	return s.fromIssue(id, is)
+}
+
+// Load reads one override and its events (one request for the issue, one
+// per 100 comments). Comments that are not valid glass events are skipped.
+func (s *Store) Load(ctx context.Context, id string) (*override.Override, []Event, error) {
+	o, err := s.LoadOverride(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	repo, n, _ := ParseID(o.ID, "")
+	owner, name, _ := splitRepo(repo)
+	cs, err := s.comments(ctx, owner, name, n)
+	if err != nil {
+		return o, nil, fmt.Errorf("read the events of %s: %w", o.ID, err)
+	}
+	var evs []Event
+	for _, c := range cs {
+		if k, ok := markerKey(c.GetBody()); ok {
+			s.remember(o.ID, k, "")
+		}
+		if ev, ok := ParseEvent(c.GetBody()); ok {
+			evs = append(evs, ev)
+		}
+	}
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Seq < evs[j].Seq })
+	return o, evs, nil
+}
+
+// fromIssue decodes an issue's record and checks that it is this issue's.
+func (s *Store) fromIssue(id string, is *github.Issue) (*override.Override, error) {
+	if is.IsPullRequest() {
+		return nil, &NotOverrideError{ID: id, Err: errors.New("it is a pull request")}
+	}
+	o, x, err := ParseBodyExtras(is.GetBody())
+	if err != nil {
+		return nil, &NotOverrideError{ID: id, Err: err}
+	}
+	if o.ID != "" && !strings.EqualFold(o.ID, id) {
+		return nil, &NotOverrideError{ID: id, Err: fmt.Errorf("%w: the record says %s", ErrIDMismatch, o.ID)}
+	}
+	o.ID = id // the first body has no id (see Create)
+	s.mu.Lock()
+	s.extras[id] = x
+	s.mu.Unlock()
+	return o, nil
+}
+
+// ListLive lists the live overrides of an audit repository: the open issues
+// labelled break-glass (every non-terminal override, and failed ones, are
+// open). One request per 100, each conditional on the ETag of the Store's
+// last answer for that page: notModified is true when every page was 304
+// (answered without a body, and not counted by GitHub's rate limit), and
+// the overrides are then decoded from the cached pages. Issues without a
+// state block are ignored; issues with a broken one are returned in an
+// *InvalidRecordsError alongside the valid overrides.
+func (s *Store) ListLive(ctx context.Context, repo string) (list []*override.Override, notModified bool, err error) {
+	issues, nm, err := s.listIssues(ctx, repo, "labels="+url.QueryEscape(LabelBase)+"&state=open", true)
+	if err != nil {
+		return nil, false, err
+	}
+	list, err = s.decodeList(repo, issues)
+	return list, nm, err
+}
+
+// ListDrills lists the closed drill overrides of an audit repository, newest
+// first, for `glass drill history` (one request per 100).
+func (s *Store) ListDrills(ctx context.Context, repo string) ([]*override.Override, error) {
+	issues, _, err := s.listIssues(ctx, repo, "labels="+url.QueryEscape(LabelBase+","+LabelDrill)+"&state=closed", false)
+	if err != nil {
+		return nil, err
+	}
+	return s.decodeList(repo, issues)
+}
+
+func (s *Store) decodeList(repo string, issues []*github.Issue) ([]*override.Override, error) {
+	var out []*override.Override
+	var bad []*NotOverrideError
+	for _, is := range issues {
+		if is.IsPullRequest() {
+			continue
+		}
+		o, err := s.fromIssue(FormatID(repo, is.GetNumber()), is)
+		if err != nil {
+			var ne *NotOverrideError
+			if errors.As(err, &ne) && !errors.Is(err, ErrNoStateBlock) {
+				bad = append(bad, ne)
+			}
+			continue // no block at all: someone else's use of the label
+		}
+		out = append(out, o)
+	}
+	if len(bad) > 0 {
+		return out, &InvalidRecordsError{Records: bad}
+	}
+	return out, nil
+}
+
+// listIssues pages through an issue list. With conditional, each page is
+// requested with the ETag of the last answer for its URL.
+func (s *Store) listIssues(ctx context.Context, repo, query string, conditional bool) ([]*github.Issue, bool, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return nil, false, err
+	}
+	var all []*github.Issue
+	allNotModified := true
+	for page := 1; page > 0; {
+		u := fmt.Sprintf("repos/%s/%s/issues?%s&per_page=100", url.PathEscape(owner), url.PathEscape(name), query)
+		if page > 1 {
+			u += "&page=" + strconv.Itoa(page)
+		}
+		req, err := s.gh.NewRequest("GET", u, nil)
+		if err != nil {
+			return nil, false, err
+		}
+		s.mu.Lock()
+		cached, haveCache := s.lists[u]
+		s.mu.Unlock()
+		if conditional && haveCache && cached.etag != "" {
+			req.Header.Set("If-None-Match", cached.etag)
+		}
+		var issues []*github.Issue
+		resp, err := s.gh.Do(ctx, req, &issues)
+		if resp != nil && resp.StatusCode == http.StatusNotModified && haveCache {
+			all = append(all, cached.issues...)
+			page = cached.next
+			continue
+		}
+		if err != nil {
+			if is404(err) {
+				return nil, false, fmt.Errorf("audit repository %s not found (or the token cannot see it): %w", repo, err)
+			}
+			return nil, false, fmt.Errorf("list break-glass issues in %s: %w", repo, err)
+		}
+		allNotModified = false
+		all = append(all, issues...)
+		if conditional {
+			s.mu.Lock()
+			s.lists[u] = listPage{etag: resp.Header.Get("ETag"), issues: issues, next: resp.NextPage}
+			s.mu.Unlock()
+		}
+		page = resp.NextPage
+	}
+	return all, allNotModified, nil
+}

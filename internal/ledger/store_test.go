@@ -1,0 +1,349 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ghsim/simtest"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+func newStore(t *testing.T, login string) (*Store, *simtest.Sim, *github.Client) {
+	t.Helper()
+	sim := simtest.Start(t, ghsim.WithSeed("acme"))
+	c := github.NewClient(sim.Client).WithAuthToken(sim.Token(login))
+	c.BaseURL, _ = url.Parse(sim.URL)
+	return NewStore(c), sim, c
+}
+
+// requests counts the exchanges since the last ResetLog, by "METHOD path".
+func requests(sim *simtest.Sim) (n int, lines []string) {
+	for _, e := range sim.Log() {
+		lines = append(lines, fmt.Sprintf("%s %s?%s → %d", e.Method, e.Path, e.Query, e.Status))
+	}
+	return len(lines), lines
+}
+
+func newOverride() *override.Override {
+	o := protectionOverride()
+	o.ID = ""
+	o.State = override.StateApplying
+	return o
+}
+
+func TestStoreLifecycle(t *testing.T) {
+	ctx := context.Background()
+	st, sim, c := newStore(t, "alice")
+
+	o := newOverride()
+	x := BodyExtras{Mentions: []string{"bob"}, PolicyDecision: "rule oncall-hotfix"}
+	sim.ResetLog()
+	id, n, htmlURL, err := st.Create(ctx, "acme/audit", o, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id != "acme/audit#"+fmt.Sprint(n) || o.ID != id || htmlURL == "" {
+		t.Fatalf("Create = %q %d %q, o.ID %q", id, n, htmlURL, o.ID)
+	}
+	cnt, lines := requests(sim)
+	t.Logf("first Create: %d requests\n%s", cnt, strings.Join(lines, "\n"))
+	if cnt != 1+len(labelSpecs())+1 {
+		t.Errorf("first Create = %d requests, want label list + %d label POSTs + issue POST", cnt, len(labelSpecs()))
+	}
+	// Labels got their colours, not GitHub's auto-created grey.
+	l, _, err := c.Issues.GetLabel(ctx, "acme", "audit", LabelFailed)
+	if err != nil || l.GetColor() != "000000" || l.GetDescription() == "" {
+		t.Errorf("label %s = %+v, %v", LabelFailed, l, err)
+	}
+
+	// Second Create in the same process: labels are not set up again.
+	sim.ResetLog()
+	o2 := newOverride()
+	o2.Target.Branch = "release"
+	if _, _, _, err := st.Create(ctx, "acme/audit", o2, BodyExtras{}); err != nil {
+		t.Fatal(err)
+	}
+	if cnt, lines := requests(sim); cnt != 1 {
+		t.Errorf("second Create = %d requests:\n%s", cnt, strings.Join(lines, "\n"))
+	}
+
+	// A fresh Store (another process) with labels already there: one GET.
+	st2 := NewStore(c)
+	sim.ResetLog()
+	if _, _, _, err := st2.Create(ctx, "acme/audit", newOverride(), BodyExtras{}); err != nil {
+		t.Fatal(err)
+	}
+	if cnt, lines := requests(sim); cnt != 2 {
+		t.Errorf("Create with labels present = %d requests:\n%s", cnt, strings.Join(lines, "\n"))
+	}
+
+	// Save: one PATCH.
+	o.State = override.StateActive
+	sim.ResetLog()
+	if err := st.Save(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if cnt, lines := requests(sim); cnt != 1 {
+		t.Errorf("Save = %d requests:\n%s", cnt, strings.Join(lines, "\n"))
+	}
+
+	// Append applied (unique): list comments + POST; again: 0 requests.
+	sim.ResetLog()
+	ev := Event{Kind: KindApplied, At: t0, Actor: "alice"}
+	if err := st.Append(ctx, o, ev); err != nil {
+		t.Fatal(err)
+	}
+	if cnt, lines := requests(sim); cnt != 2 {
+		t.Errorf("Append applied = %d requests:\n%s", cnt, strings.Join(lines, "\n"))
+	}
+	sim.ResetLog()
+	if err := st.Append(ctx, o, ev); err != nil {
+		t.Fatal(err)
+	}
+	if cnt, _ := requests(sim); cnt != 0 {
+		t.Errorf("repeated Append in the same process = %d requests, want 0", cnt)
+	}
+	// Activity (not unique, no key): one POST.
+	sim.ResetLog()
+	if err := st.Append(ctx, o, Event{Kind: KindActivity, Seq: 2, At: t0, Activity: &Activity{Since: t0, Until: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	if cnt, _ := requests(sim); cnt != 1 {
+		t.Errorf("Append activity = %d requests, want 1", cnt)
+	}
+
+	// Another process retries the rollback record twice: one comment only.
+	other := NewStore(c)
+	for i := 0; i < 2; i++ {
+		if err := other.Append(ctx, o, Event{Kind: KindRestored, At: t0, Actor: "glass"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Append(ctx, o, Event{Kind: KindRestored, At: t0, Actor: "glass"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Close: the issue is closed, labelled closed, and out of ListLive.
+	o.State = override.StateClosed
+	o.Closed = t0.Add(time.Hour)
+	if err := other.Save(ctx, o); err != nil { // other has not seen the body: GET + PATCH
+		t.Fatal(err)
+	}
+	got, evs, err := NewStore(c).Load(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != override.StateClosed || got.ID != o.ID {
+		t.Errorf("loaded %s %s", got.ID, got.State)
+	}
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, fmt.Sprintf("%s/%d", e.Kind, e.Seq))
+	}
+	if strings.Join(kinds, " ") != "applied/1 activity/2 restored/3" {
+		t.Errorf("events = %v", kinds)
+	}
+	is, _, err := c.Issues.Get(ctx, "acme", "audit", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if is.GetState() != "closed" || is.GetStateReason() != "completed" {
+		t.Errorf("issue state %s/%s", is.GetState(), is.GetStateReason())
+	}
+	var names []string
+	for _, l := range is.Labels {
+		names = append(names, l.GetName())
+	}
+	if strings.Join(names, ",") != "break-glass,break-glass:closed" {
+		t.Errorf("labels %v", names)
+	}
+	// The notices and mentions survived a Save by a Store that never saw them.
+	if _, gx, err := ParseBodyExtras(is.GetBody()); err != nil || gx.PolicyDecision != x.PolicyDecision {
+		t.Errorf("extras lost: %+v %v", gx, err)
+	}
+}
+
+func TestListLiveCostAndETag(t *testing.T) {
+	ctx := context.Background()
+	st, sim, c := newStore(t, "alice")
+	// 50 live and 60 closed overrides, plus an unrelated issue and one
+	// labelled by hand without a record.
+	var live []*override.Override
+	for i := 0; i < 110; i++ {
+		o := newOverride()
+		o.Target.Branch = fmt.Sprintf("b%d", i)
+		if _, _, _, err := st.Create(ctx, "acme/audit", o, BodyExtras{}); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 && i > 10 {
+			o.State = override.StateClosed
+			if err := st.Save(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		live = append(live, o)
+	}
+	if _, _, err := c.Issues.Create(ctx, "acme", "audit", &github.IssueRequest{Title: github.String("unrelated")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Issues.Create(ctx, "acme", "audit", &github.IssueRequest{Title: github.String("hand-labelled"), Labels: &[]string{LabelBase}}); err != nil {
+		t.Fatal(err)
+	}
+
+	fresh := NewStore(c)
+	sim.ResetLog()
+	list, nm, err := fresh.ListLive(ctx, "acme/audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nm || len(list) != len(live) {
+		t.Fatalf("ListLive = %d overrides (want %d), notModified %v", len(list), len(live), nm)
+	}
+	if cnt, lines := requests(sim); cnt != 1 {
+		t.Errorf("ListLive = %d requests, want 1:\n%s", cnt, strings.Join(lines, "\n"))
+	}
+	sim.ResetLog()
+	list2, nm, err := fresh.ListLive(ctx, "acme/audit")
+	if err != nil || !nm || len(list2) != len(live) {
+		t.Fatalf("repeat ListLive: %d, notModified %v, %v", len(list2), nm, err)
+	}
+	log := sim.Log()
+	if len(log) != 1 || log[0].Status != 304 {
+		t.Errorf("repeat ListLive exchanges: %+v", log)
+	}
+
+	// A change invalidates the ETag.
+	live[0].State = override.StateClosed
+	if err := st.Save(ctx, live[0]); err != nil {
+		t.Fatal(err)
+	}
+	list3, nm, err := fresh.ListLive(ctx, "acme/audit")
+	if err != nil || nm || len(list3) != len(live)-1 {
+		t.Errorf("after a close: %d, notModified %v, %v", len(list3), nm, err)
+	}
+}
+
+func TestListLivePaginates(t *testing.T) {
+	ctx := context.Background()
+	st, sim, _ := newStore(t, "alice")
+	for i := 0; i < 130; i++ {
+		o := newOverride()
+		o.Target.Branch = fmt.Sprintf("b%d", i)
+		if _, _, _, err := st.Create(ctx, "acme/audit", o, BodyExtras{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh := NewStore(st.gh)
+	sim.ResetLog()
+	list, _, err := fresh.ListLive(ctx, "acme/audit")
+	if err != nil || len(list) != 130 {
+		t.Fatalf("ListLive = %d, %v", len(list), err)
+	}
+	if cnt, lines := requests(sim); cnt != 2 {
+		t.Errorf("130 live = %d requests, want 2:\n%s", cnt, strings.Join(lines, "\n"))
+	}
+	sim.ResetLog()
+	list, nm, err := fresh.ListLive(ctx, "acme/audit")
+	if err != nil || !nm || len(list) != 130 {
+		t.Fatalf("repeat = %d, %v, %v", len(list), nm, err)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	ctx := context.Background()
+	st, _, c := newStore(t, "alice")
+	is, _, err := c.Issues.Create(ctx, "acme", "audit", &github.IssueRequest{Title: github.String("not glass"), Body: github.String("hello")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := FormatID("acme/audit", is.GetNumber())
+	_, _, err = st.Load(ctx, id)
+	var ne *NotOverrideError
+	if !errors.As(err, &ne) || !errors.Is(err, ErrNoStateBlock) || !strings.Contains(err.Error(), id+" is not a glass override") {
+		t.Errorf("Load(plain issue) = %v", err)
+	}
+	if _, err := st.LoadOverride(ctx, "acme/audit#999"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Load(missing) = %v", err)
+	}
+
+	// A record copied into another issue is not that issue's record.
+	o := newOverride()
+	if _, _, _, err := st.Create(ctx, "acme/audit", o, BodyExtras{}); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := RenderBody(o, BodyExtras{})
+	cp, _, err := c.Issues.Create(ctx, "acme", "audit", &github.IssueRequest{Title: github.String("copy"), Body: &body, Labels: &[]string{LabelBase}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.LoadOverride(ctx, FormatID("acme/audit", cp.GetNumber())); !errors.Is(err, ErrIDMismatch) {
+		t.Errorf("Load(copy) = %v", err)
+	}
+	// ListLive reports it but still returns the real one.
+	list, _, err := NewStore(c).ListLive(ctx, "acme/audit")
+	var ie *InvalidRecordsError
+	if !errors.As(err, &ie) || len(ie.Records) != 1 || len(list) != 1 {
+		t.Errorf("ListLive with a copied record: %d, %v", len(list), err)
+	}
+}
+
+func TestListDrills(t *testing.T) {
+	ctx := context.Background()
+	st, _, _ := newStore(t, "alice")
+	for i := 0; i < 3; i++ {
+		o := newOverride()
+		o.Drill = i < 2
+		if _, _, _, err := st.Create(ctx, "acme/audit", o, BodyExtras{}); err != nil {
+			t.Fatal(err)
+		}
+		if i != 1 {
+			o.State = override.StateClosed
+			if err := st.Save(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ds, err := st.ListDrills(ctx, "acme/audit")
+	if err != nil || len(ds) != 1 || !ds[0].Drill || ds[0].ID != "acme/audit#1" {
+		t.Errorf("ListDrills = %+v, %v", ds, err)
+	}
+}
+
+func TestParseID(t *testing.T) {
+	cases := []struct {
+		in, def, repo string
+		n             int
+		err           string
+	}{
+		{"acme/audit#12", "", "acme/audit", 12, ""},
+		{"#7", "acme/audit", "acme/audit", 7, ""},
+		{"7", "acme/audit", "acme/audit", 7, ""},
+		{" other/x#3 ", "acme/audit", "other/x", 3, ""},
+		{"#7", "", "", 0, "names no repository"},
+		{"acme#3", "", "", 0, "must be OWNER/REPO"},
+		{"acme/audit#x", "", "", 0, "not an issue number"},
+		{"acme/audit#0", "", "", 0, "not an issue number"},
+		{"", "acme/audit", "", 0, "not an issue number"},
+	}
+	for _, c := range cases {
+		repo, n, err := ParseID(c.in, c.def)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("ParseID(%q) err = %v, want %q", c.in, err, c.err)
+			}
+			continue
+		}
+		if err != nil || repo != c.repo || n != c.n {
+			t.Errorf("ParseID(%q) = %q %d %v", c.in, repo, n, err)
+		}
+	}
+}
