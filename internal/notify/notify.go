@@ -129,7 +129,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 // Dispatch starts delivering ev to every target that wants it and returns
 // at once. The channel receives one Result per such target and is closed
 // when all are done; it is buffered, so nobody has to read it. Each delivery
-// is bounded by Options.Budget.
+// is bounded by Options.Budget. Cancelling ctx abandons deliveries; to let
+// them outlive a command's context, pass context.WithoutCancel(ctx) and
+// bound the wait with Wait before exiting.
 func (n *Notifier) Dispatch(ctx context.Context, ev Event) <-chan Result {
 	var wanted []Target
 	for _, t := range n.targets {
