@@ -1,6 +1,8 @@
 package cmdutil
 
 import (
+	"time"
+
 	"github.com/google/go-github/v60/github"
 
 	"github.com/glass-cli/glass/internal/clock"
@@ -14,6 +16,9 @@ type Token struct {
 	Value  string
 	Source string // e.g. "GH_TOKEN", "keyring", "gh auth token"
 	Login  string // when known from the store
+	// StoredAt is when `glass auth login` stored the token (zero for
+	// tokens from the environment or gh); the step-up check reads it.
+	StoredAt time.Time
 }
 
 // Factory holds the lazily built dependencies of every command. Only

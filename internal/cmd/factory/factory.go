@@ -3,8 +3,8 @@
 package factory
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/glass-cli/glass/internal/auth"
 	"github.com/glass-cli/glass/internal/clock"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/ghapi"
@@ -33,7 +34,13 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 		}
 		return ghapi.Resolve(f.Getenv("GLASS_API_URL"), host)
 	}
-	f.Token = func() (cmdutil.Token, error) { return envToken(f) } // depends on Endpoint
+	var tokOnce sync.Once
+	var tok cmdutil.Token
+	var tokErr error
+	f.Token = func() (cmdutil.Token, error) { // depends on Endpoint, ConfigDir, Getenv
+		tokOnce.Do(func() { tok, tokErr = resolveToken(f) })
+		return tok, tokErr
+	}
 	var once sync.Once
 	var client *github.Client
 	var clientErr error
@@ -61,28 +68,23 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 	return f
 }
 
-// ErrNoToken is returned when no credential is found anywhere.
-var ErrNoToken = errors.New("no GitHub credentials found")
-
-// envToken is the environment part of the token precedence: GLASS_TOKEN,
-// then GH_TOKEN / GITHUB_TOKEN (github.com) or GH_ENTERPRISE_TOKEN /
-// GITHUB_ENTERPRISE_TOKEN (other hosts), as gh and go-gh do.
-func envToken(f *cmdutil.Factory) (cmdutil.Token, error) {
+// resolveToken applies the full token precedence of internal/auth
+// (GLASS_TOKEN, GH_TOKEN/GITHUB_TOKEN or the enterprise variables, the
+// keyring or the insecure file, then gh). The value leaves the process only
+// in the Authorization header.
+func resolveToken(f *cmdutil.Factory) (cmdutil.Token, error) {
 	ep, err := f.Endpoint()
 	if err != nil {
 		return cmdutil.Token{}, cmdutil.FlagErrorWrap(err)
 	}
-	names := []string{"GLASS_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"}
-	if ep.IsEnterprise() {
-		names = []string{"GLASS_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"}
-	}
-	for _, n := range names {
-		if v := strings.TrimSpace(f.Getenv(n)); v != "" {
-			return cmdutil.Token{Value: v, Source: n}, nil
+	t, err := auth.NewResolver(f.Getenv, f.ConfigDir()).Resolve(context.Background(), ep)
+	if err != nil {
+		if errors.Is(err, auth.ErrNoToken) {
+			return cmdutil.Token{}, cmdutil.WithCode(cmdutil.ExitAuth, err)
 		}
+		return cmdutil.Token{}, err
 	}
-	return cmdutil.Token{}, cmdutil.WithCode(cmdutil.ExitAuth,
-		fmt.Errorf("%w for %s: run `glass auth login`, or set GH_TOKEN", ErrNoToken, ep.Host))
+	return cmdutil.Token{Value: t.Value, Source: t.Source, Login: t.Login, StoredAt: t.StoredAt}, nil
 }
 
 // newClock returns the wall clock. GLASS_TEST_CLOCK_OFFSET shifts it, so

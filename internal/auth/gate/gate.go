@@ -1,0 +1,48 @@
+// Package gate adapts auth's strict checks to engine.Gate. It is a
+// package of its own so that auth (and so every command) does not depend on
+// the engine.
+package gate
+
+import (
+	"context"
+	"errors"
+	"github.com/glass-cli/glass/internal/auth"
+	"strings"
+
+	"github.com/glass-cli/glass/internal/engine"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+// Gate adapts the strict checks to engine.Gate. The open command builds
+// it, calls Start(ctx, req) before engine.Open (so the checks' reads run
+// beside the engine's first round, not after it), and passes it as
+// engine.Config.Gate, alone or chained with the policy gate.
+type Gate struct {
+	Checker *auth.Checker
+}
+
+// TargetOf maps an open request onto what the checks need.
+func TargetOf(req engine.OpenRequest) auth.Target {
+	return auth.Target{Lever: req.Lever, Repo: req.Target.Repo, User: req.Target.User, Team: req.Target.Team, AuditRepo: req.AuditRepo}
+}
+
+// Start fires the checks' reads in the background.
+func (g *Gate) Start(ctx context.Context, req engine.OpenRequest) {
+	g.Checker.Start(ctx, TargetOf(req))
+}
+
+// Check implements engine.Gate: a refusal becomes *engine.RefusalError
+// (exit 3); what passed is recorded in the approval's reason.
+func (g *Gate) Check(ctx context.Context, req engine.OpenRequest, actor string) (*override.Approval, error) {
+	res, err := g.Checker.Check(ctx, TargetOf(req), actor)
+	if err != nil {
+		var r *auth.RefusalError
+		if errors.As(err, &r) {
+			return nil, &engine.RefusalError{Reason: "strict check " + r.Check + ": " + r.Reason, Hint: r.Hint, Err: err}
+		}
+		return nil, err
+	}
+	return &override.Approval{Mode: "self", Rule: "identity checks", Reason: strings.Join(res.Notes, "; ")}, nil
+}
+
+var _ engine.Gate = (*Gate)(nil)
