@@ -318,25 +318,41 @@ func renderFields(b *strings.Builder, o *override.Override, ev Event) {
 		bad[m.Field] = m
 	}
 	// Only fields that differ somewhere, or failed verification: a full
-	// protection snapshot is dozens of unchanged fields.
+	// protection snapshot is dozens of unchanged fields. Columns glass has
+	// no data for are left out (applied has no "after").
+	hdr := []string{"field", "before"}
+	if ft.During != nil {
+		hdr = append(hdr, "during")
+	}
+	if ft.After != nil {
+		hdr = append(hdr, "after")
+	}
+	hdr = append(hdr, "verified")
 	var rows []string
 	for _, k := range lever.Keys(before, ft.During, ft.After) {
 		_, isBad := bad[k]
 		bv, bok := before[k]
-		dv, dok := ft.During[k]
-		av, aok := ft.After[k]
-		changed := (ft.During != nil && !lever.Equal(bv, dv)) || (ft.After != nil && !lever.Equal(bv, av))
+		changed := (ft.During != nil && !lever.Equal(bv, ft.During[k])) || (ft.After != nil && !lever.Equal(bv, ft.After[k]))
 		if !changed && !isBad {
 			continue
+		}
+		row := []string{"`" + inlineCode(k) + "`", cell(bv, bok)}
+		if ft.During != nil {
+			v, ok := ft.During[k]
+			row = append(row, cell(v, ok))
+		}
+		if ft.After != nil {
+			v, ok := ft.After[k]
+			row = append(row, cell(v, ok))
 		}
 		mark := "✓"
 		if isBad {
 			mark = "✗"
 		}
-		rows = append(rows, fmt.Sprintf("| `%s` | %s | %s | %s | %s |", inlineCode(k), cell(bv, bok), cell(dv, dok && ft.During != nil), cell(av, aok && ft.After != nil), mark))
+		rows = append(rows, "| "+strings.Join(append(row, mark), " | ")+" |")
 	}
 	if len(rows) > 0 {
-		fmt.Fprintf(b, "\n| field | before | during | after | verified |\n|---|---|---|---|---|\n%s\n", strings.Join(rows, "\n"))
+		fmt.Fprintf(b, "\n| %s |\n|%s\n%s\n", strings.Join(hdr, " | "), strings.Repeat("---|", len(hdr)), strings.Join(rows, "\n"))
 	}
 	if len(ev.Verified) > 0 {
 		fmt.Fprintf(b, "\n**Not as expected** (%d):\n\n| field | want | got |\n|---|---|---|\n", len(ev.Verified))
