@@ -107,7 +107,8 @@ type StatusEntry struct {
 // StatusResult is what `glass status` found.
 type StatusResult struct {
 	Entries     []StatusEntry
-	NotModified bool // every list was answered with 304
+	NotModified bool           // every list was answered with 304
+	Invalid     []SweepFailure // open break-glass issues whose record glass cannot read
 }
 
 type SweepFailure struct {

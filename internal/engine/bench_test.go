@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -17,7 +18,7 @@ func seedAudit(b testing.TB, e *env, u *user, closed, active int) {
 		o := &override.Override{Lever: override.LeverProtection, Target: override.Target{Repo: "acme/payments", Branch: fmt.Sprintf("hotfix/%d", i)},
 			Relax: []string{"reviews"}, Actor: "alice", Reason: "seed", Duration: override.Duration(24 * time.Hour), State: override.StateApplying,
 			Requested: e.clk.Now(), Snapshot: []byte(`{}`)}
-		if err := u.ledg.Create(bg, "acme/audit", o); err != nil {
+		if _, _, _, err := u.ledg.Create(bg, "acme/audit", o, ledger.BodyExtras{}); err != nil {
 			b.Fatal(err)
 		}
 		o.State, o.Opened, o.Expires = override.StateActive, e.clk.Now(), e.clk.Now().Add(24*time.Hour)

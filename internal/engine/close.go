@@ -16,14 +16,8 @@ import (
 
 // repoOfID returns the audit repository of an override ID "OWNER/REPO#N".
 func repoOfID(id string) (string, error) {
-	repo, n, ok := strings.Cut(id, "#")
-	if !ok || n == "" {
-		return "", fmt.Errorf("%q is not an override ID (want OWNER/REPO#NUMBER, the audit issue)", id)
-	}
-	if _, _, err := splitRepo(repo); err != nil {
-		return "", fmt.Errorf("%q is not an override ID: %w", id, err)
-	}
-	return repo, nil
+	repo, _, err := ledger.ParseID(id, "")
+	return repo, err
 }
 
 // find locates a live (or failed, still open) override by ID with one
@@ -34,7 +28,7 @@ func (e *Engine) find(ctx context.Context, op, id string) (*override.Override, [
 	if err != nil {
 		return nil, nil, &RefusalError{Reason: err.Error(), Err: err}
 	}
-	list, _, err := e.ledger.ListLive(ctx, repo)
+	list, _, _, err := e.listLive(ctx, repo)
 	if err != nil {
 		return nil, nil, &Error{Op: op, Step: "audit", Err: fmt.Errorf("listing open overrides in %s: %w", repo, err), Unchanged: "nothing; glass made no change", Next: "check your network and access to " + repo + ", then run the same command again"}
 	}
@@ -43,9 +37,12 @@ func (e *Engine) find(ctx context.Context, op, id string) (*override.Override, [
 			return o, list, nil
 		}
 	}
-	o, err := e.ledger.Load(ctx, id)
+	o, err := e.ledger.LoadOverride(ctx, id)
 	if err != nil {
-		return nil, nil, &Error{Op: op, Step: "audit", Err: fmt.Errorf("%w: %s: %v", ErrNotFound, id, err), Unchanged: "nothing", Next: "`glass status -R " + repo + "` lists the open overrides"}
+		if errors.Is(err, ledger.ErrNotFound) {
+			err = fmt.Errorf("%w: %v", ErrNotFound, err)
+		}
+		return nil, nil, &Error{Op: op, Step: "audit", Err: err, Unchanged: "nothing", Next: "`glass status -R " + repo + "` lists the open overrides"}
 	}
 	if o.State.Terminal() && o.State != override.StateFailed {
 		return o, list, fmt.Errorf("%w: %s was %s at %s; nothing was changed", ErrAlreadyClosed, id, o.State, o.Closed.UTC().Format(time.RFC3339))

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/glass-cli/glass/internal/clock"
+	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -31,13 +32,9 @@ func (f GateFunc) Check(ctx context.Context, req OpenRequest, actor string) (*ov
 
 // Config wires an Engine.
 type Config struct {
-	GitHub *github.Client
-	Levers map[override.Lever]lever.Lever
-	// Ledger does the audit issue I/O (internal/ledger's *Store, through
-	// LedgerStore). It is an interface so that the engine's write-ahead
-	// order can be tested against faults without the engine knowing how
-	// issues are rendered.
-	Ledger   Ledger
+	GitHub   *github.Client
+	Levers   map[override.Lever]lever.Lever
+	Ledger   *ledger.Store // the audit issue I/O; give it the same client as GitHub
 	Clock    clock.Clock
 	Gate     Gate       // nil: allow, recorded as Approval{Mode:"self", Rule:"no policy"}
 	Progress func(Step) // nil: no progress events
@@ -50,7 +47,7 @@ type Config struct {
 type Engine struct {
 	gh       *github.Client
 	levers   map[override.Lever]lever.Lever
-	ledger   Ledger
+	ledger   *ledger.Store
 	clock    clock.Clock
 	gate     Gate
 	progress func(Step)

@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -331,7 +333,7 @@ func TestRefusals(t *testing.T) {
 		t.Fatalf("unknown relax: %v (exit %d)", err, ExitCode(err))
 	}
 	denied := e.user("alice", func(c *Config) {
-		c.Gate = GateFunc(func(_ ctx, _ OpenRequest, actor string) (*override.Approval, error) {
+		c.Gate = GateFunc(func(_ context.Context, _ OpenRequest, actor string) (*override.Approval, error) {
 			return nil, errors.New("policy: " + actor + " is not on call")
 		})
 	})
@@ -349,5 +351,41 @@ func TestRefusals(t *testing.T) {
 	_, err = alice.eng.Open(bg, req)
 	if err == nil || !strings.Contains(err.Error(), "not changed") || e.protection() != before {
 		t.Fatalf("missing audit repo: %v", err)
+	}
+}
+
+func TestActivityDuringWindow(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	// An old-dated push before the window must not count.
+	o := mustOpen(t, alice, protReq("reviews"))
+	e.clk.Advance(5 * time.Minute)
+	e.sim.Do(func(st *ghsim.State) {
+		repo := st.Repo("acme/payments")
+		st.Commit(repo, "main", "alice", "hotfix: stop double charges", map[string]string{"processor.go": "package payments\n\nfunc Charge() { /* once */ }\n"})
+		st.MergePR(repo, 2, "bob")  // PR 2 has no approving review
+		st.MergePR(repo, 1, "dave") // PR 1 was approved by alice
+	})
+	e.clk.Advance(5 * time.Minute)
+	r := mustClose(t, alice, o.ID)
+	a := r.Activity
+	if a == nil {
+		t.Fatal("no activity")
+	}
+	if a.FromSHA != o.HeadSHA || a.ToSHA == "" || a.ToSHA == a.FromSHA || len(a.Commits) != 3 {
+		t.Fatalf("activity: from %s to %s, %d commits, errors %v", a.FromSHA, a.ToSHA, len(a.Commits), a.Errors)
+	}
+	if len(a.Pushes) != 3 || a.Pushes[0].Kind != "push" || a.Pushes[0].Actor != "alice" || a.DirectPushes != 1 {
+		t.Fatalf("pushes: %+v", a.Pushes)
+	}
+	skipped := map[int]bool{}
+	for _, p := range a.MergedPulls {
+		skipped[p.Number] = p.SkippedReview
+	}
+	if len(a.MergedPulls) != 2 || !skipped[2] || skipped[1] {
+		t.Fatalf("merged pulls: %+v", a.MergedPulls)
+	}
+	if len(a.Errors) != 0 {
+		t.Fatalf("activity errors: %v", a.Errors)
 	}
 }

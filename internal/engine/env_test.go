@@ -14,6 +14,7 @@ import (
 	"github.com/glass-cli/glass/internal/ghapi"
 	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/ghsim/simtest"
+	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -92,7 +93,7 @@ type user struct {
 	login string
 	eng   *Engine
 	rec   *recorder
-	ledg  Ledger
+	ledg  *ledger.Store
 	steps []Step
 	mu    sync.Mutex
 }
@@ -107,7 +108,7 @@ func (e *env) user(login string, mod ...func(*Config)) *user {
 	gh := ghapi.NewClient(ghapi.Options{Endpoint: ep, Token: e.sim.Token(login), Transport: rec,
 		Retry: ghapi.RetryPolicy{BaseDelay: time.Millisecond}, Sleep: func(time.Duration) {}})
 	u := &user{login: login, rec: rec}
-	u.ledg = newLedger(gh)
+	u.ledg = ledger.NewStore(gh)
 	cfg := Config{GitHub: gh, Levers: newLevers(gh), Ledger: u.ledg, Clock: e.clk,
 		Progress: func(s Step) { u.mu.Lock(); u.steps = append(u.steps, s); u.mu.Unlock() }}
 	for _, m := range mod {
@@ -184,3 +185,9 @@ func accessReq(login, perm string) OpenRequest {
 }
 
 var bg = context.Background()
+
+// isRestoredComment reports whether a comment records a rollback.
+func isRestoredComment(body string) bool {
+	ev, ok := ledger.ParseEvent(body)
+	return ok && (ev.Kind == ledger.KindRestored || ev.Kind == ledger.KindReconciled)
+}

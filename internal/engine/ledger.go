@@ -2,26 +2,21 @@ package engine
 
 import (
 	"context"
+	"errors"
 
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/override"
 )
 
-// Ledger is the audit issue I/O the engine needs. internal/ledger's *Store
-// provides it (see LedgerStore). Each method is one request unless noted.
-type Ledger interface {
-	// ListLive lists the open break-glass issues of an audit repository
-	// (one request, conditional: notModified is true when GitHub said 304).
-	ListLive(ctx context.Context, repo string) (list []*override.Override, notModified bool, err error)
-	// Load reads one audit issue by ID ("OWNER/REPO#N"), open or closed.
-	Load(ctx context.Context, id string) (*override.Override, error)
-	// Create writes a new audit issue (o.State applying) in repo and sets o.ID.
-	Create(ctx context.Context, repo string, o *override.Override) error
-	// Save rewrites the issue body, labels and open/closed state from o.
-	Save(ctx context.Context, o *override.Override) error
-	// Append adds an event comment. It is idempotent per ev.Key: an event
-	// whose key is already on the issue is not written again.
-	Append(ctx context.Context, o *override.Override, ev ledger.Event) error
+// listLive is Store.ListLive where records that cannot be read (edited
+// by hand, written by a newer glass) do not stop the others: they come back
+// in invalid, for the caller to report.
+func (e *Engine) listLive(ctx context.Context, repo string) (list []*override.Override, notModified bool, invalid *ledger.InvalidRecordsError, err error) {
+	list, notModified, err = e.ledger.ListLive(ctx, repo)
+	if errors.As(err, &invalid) {
+		err = nil
+	}
+	return list, notModified, invalid, err
 }
 
 // toLedgerActivity converts the engine's activity for the record.

@@ -28,6 +28,8 @@ type planned struct {
 	want     lever.Fields
 	expected lever.Fields // what glass last made live (before this open)
 	head     string
+	// invalidNotices report audit records in the repository glass could not read.
+	invalidNotices []lever.Notice
 }
 
 func (e *Engine) check(req *OpenRequest) (lever.Lever, error) {
@@ -65,13 +67,21 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		return nil
 	})
 	g.Go(func() error {
-		list, _, err := e.ledger.ListLive(gctx, req.AuditRepo)
+		list, _, invalid, err := e.listLive(gctx, req.AuditRepo)
 		if err != nil {
 			return stepErr("audit", fmt.Errorf("listing open overrides in %s: %w", req.AuditRepo, err))
 		}
 		p.list = list
+		if invalid != nil {
+			// A record glass cannot read may be an override on this very
+			// setting: say so before anything changes.
+			p.invalidNotices = append(p.invalidNotices, lever.Notice{Kind: "unreadable-record", Message: invalid.Error()})
+		}
 		return nil
 	})
+	// Label setup (once per process and audit repository) off the
+	// critical path: otherwise the audit write would wait for it.
+	g.Go(func() error { _ = e.ledger.EnsureLabels(gctx, req.AuditRepo); return nil })
 	g.Go(func() error {
 		s, err := lv.Read(gctx, req.Target)
 		if err != nil {
@@ -151,6 +161,7 @@ func (e *Engine) expected(lv lever.Lever, t override.Target, orig, live lever.Fi
 func (p *planned) preview() *Preview {
 	pv := &Preview{Request: p.req, Actor: p.actor, Original: p.orig, Live: p.snap.Fields, Want: p.want, Overlaps: p.others}
 	pv.Changes = lever.Diff(p.want, p.snap.Fields)
+	pv.Notices = append(pv.Notices, p.invalidNotices...)
 	return pv
 }
 
@@ -180,7 +191,7 @@ func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
 		return nil, err
 	}
 	pv := p.preview()
-	pv.Notices = e.notices(ctx, p)
+	pv.Notices = append(pv.Notices, e.notices(ctx, p)...)
 	return pv, nil
 }
 
@@ -222,7 +233,11 @@ func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override,
 	var notices []lever.Notice
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { notices = e.notices(gctx, p); return nil })
-	g.Go(func() error { return e.create(gctx, p.audit, o) })
+	x := ledger.BodyExtras{Notices: p.invalidNotices}
+	if approval.Rule != "" {
+		x.PolicyDecision = approval.Mode + ": " + approval.Rule
+	}
+	g.Go(func() error { return e.create(gctx, p.audit, o, x) })
 	if err := g.Wait(); err != nil {
 		st.emit("audit", "", err)
 		return nil, &Error{Op: "open", Step: "audit", Err: err,
@@ -256,8 +271,8 @@ func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override,
 	o.State = override.StateActive
 	o.Opened = opened
 	o.Expires = opened.Add(req.Duration)
-	ev := ledger.Event{Kind: ledger.KindApplied, At: opened, Actor: p.actor, Notices: notices,
-		Fields: &ledger.FieldTable{Before: p.orig, During: got},
+	ev := ledger.Event{Kind: ledger.KindApplied, At: opened, Actor: p.actor, Notices: append(notices, p.invalidNotices...),
+		Fields:  &ledger.FieldTable{Before: p.orig, During: got},
 		Summary: fmt.Sprintf("applied and verified: %s relaxed (%v) until %s", req.Target, req.Relax, o.Expires.UTC().Format(time.RFC3339))}
 	if err := e.record(ctx, o, ev); err != nil {
 		st.emit("record", o.ID, err)
@@ -376,8 +391,8 @@ func (e *Engine) checkGate(ctx context.Context, req OpenRequest, actor string) (
 // failure the engine looks for the issue it may have made (same actor,
 // key and request time: unique per attempt) before trying again; a lost
 // answer never yields a second audit issue.
-func (e *Engine) create(ctx context.Context, repo string, o *override.Override) error {
-	err := e.ledger.Create(ctx, repo, o)
+func (e *Engine) create(ctx context.Context, repo string, o *override.Override, x ledger.BodyExtras) error {
+	_, _, _, err := e.ledger.Create(ctx, repo, o, x)
 	for attempt := 1; err != nil && attempt < 4; attempt++ {
 		if !transient(err) {
 			return err
@@ -385,7 +400,7 @@ func (e *Engine) create(ctx context.Context, repo string, o *override.Override) 
 		if werr := e.waitFor(ctx, err, attempt); werr != nil {
 			return err
 		}
-		list, _, lerr := e.ledger.ListLive(ctx, repo)
+		list, _, _, lerr := e.listLive(ctx, repo)
 		if lerr != nil {
 			return fmt.Errorf("%w (then listing %s to see whether the issue was made: %v)", err, repo, lerr)
 		}
@@ -395,7 +410,7 @@ func (e *Engine) create(ctx context.Context, repo string, o *override.Override) 
 				return nil
 			}
 		}
-		err = e.ledger.Create(ctx, repo, o)
+		_, _, _, err = e.ledger.Create(ctx, repo, o, x)
 	}
 	return err
 }

@@ -14,45 +14,53 @@ import (
 )
 
 // listAll runs one ListLive per repository, in parallel.
-func (e *Engine) listAll(ctx context.Context, op string, repos []string) ([]*override.Override, bool, error) {
+func (e *Engine) listAll(ctx context.Context, op string, repos []string) ([]*override.Override, bool, []*ledger.NotOverrideError, error) {
 	if len(repos) == 0 {
-		return nil, false, &RefusalError{Reason: op + " needs at least one audit repository", Hint: "pass -R OWNER/REPO"}
+		return nil, false, nil, &RefusalError{Reason: op + " needs at least one audit repository", Hint: "pass -R OWNER/REPO"}
 	}
 	lists := make([][]*override.Override, len(repos))
 	nm := make([]bool, len(repos))
+	invalid := make([]*ledger.InvalidRecordsError, len(repos))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, r := range repos {
 		g.Go(func() error {
-			l, n, err := e.ledger.ListLive(gctx, r)
+			l, n, inv, err := e.listLive(gctx, r)
 			if err != nil {
 				return fmt.Errorf("listing open overrides in %s: %w", r, err)
 			}
-			lists[i], nm[i] = l, n
+			lists[i], nm[i], invalid[i] = l, n, inv
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, false, &Error{Op: op, Step: "audit", Err: err, Unchanged: "nothing; glass made no change", Next: "check your network and access to the audit repository, then run the same command again"}
+		return nil, false, nil, &Error{Op: op, Step: "audit", Err: err, Unchanged: "nothing; glass made no change", Next: "check your network and access to the audit repository, then run the same command again"}
 	}
 	var all []*override.Override
+	var bad []*ledger.NotOverrideError
 	notModified := true
 	for i := range lists {
 		all = append(all, lists[i]...)
 		notModified = notModified && nm[i]
+		if invalid[i] != nil {
+			bad = append(bad, invalid[i].Records...)
+		}
 	}
-	return all, notModified, nil
+	return all, notModified, bad, nil
 }
 
 // Status lists the live overrides of the audit repositories with their
 // time left, and any that are overdue, failed or stuck half-done. One
 // request per repository (a 304 when nothing changed).
 func (e *Engine) Status(ctx context.Context, repos ...string) (*StatusResult, error) {
-	all, nm, err := e.listAll(ctx, "status", repos)
+	all, nm, bad, err := e.listAll(ctx, "status", repos)
 	if err != nil {
 		return nil, err
 	}
 	now := e.clock.Now()
 	res := &StatusResult{NotModified: nm}
+	for _, b := range bad {
+		res.Invalid = append(res.Invalid, SweepFailure{ID: b.ID, Err: b})
+	}
 	for _, o := range all {
 		en := StatusEntry{Override: o, Overdue: o.Overdue(now), Failed: o.State == override.StateFailed}
 		if !o.Expires.IsZero() {
@@ -128,11 +136,15 @@ func (e *Engine) due(o *override.Override) ledger.Kind {
 // needs to change, and records are idempotent per event key.
 // It returns a *SweepError (with the result) when anything could not be restored.
 func (e *Engine) Sweep(ctx context.Context, repos ...string) (*SweepResult, error) {
-	all, nm, err := e.listAll(ctx, "sweep", repos)
+	all, nm, bad, err := e.listAll(ctx, "sweep", repos)
 	if err != nil {
 		return nil, err
 	}
 	res := &SweepResult{Checked: len(all), NotModified: nm}
+	// A record glass cannot read cannot be rolled back: a human must look.
+	for _, b := range bad {
+		res.Failed = append(res.Failed, SweepFailure{ID: b.ID, Err: b})
+	}
 	// Oldest first, one at a time: overrides on the same setting must see
 	// each other's outcome (rollback updates the shared list in place).
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Requested.Before(all[j].Requested) })
