@@ -6,8 +6,11 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/glass-cli/glass/internal/clock"
+	"github.com/glass-cli/glass/internal/engine"
 	"github.com/glass-cli/glass/internal/ghapi"
 	"github.com/glass-cli/glass/internal/iostreams"
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/override"
 )
 
 // Token is a credential and where it came from (for `glass auth status`;
@@ -46,6 +49,11 @@ type Factory struct {
 	ConfigDir func() string
 	// CurrentRepo returns OWNER/REPO of the current git checkout's remote.
 	CurrentRepo func() (string, error)
+	// Levers returns the lever registry. Depends on GitHub; makes no request.
+	Levers func() (map[override.Lever]lever.Lever, error)
+	// Engine returns the engine (open, close, extend, status, sweep).
+	// Depends on GitHub, Levers, Clock; makes no request until used.
+	Engine func() (*engine.Engine, error)
 	// RepoOverride is the global -R/--repo value.
 	RepoOverride string
 	// NoInput is the global --no-input flag: never prompt.

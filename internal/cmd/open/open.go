@@ -1,0 +1,474 @@
+// Package open implements `glass open`: relax one lever for a bounded
+// window, recorded in an audit issue before anything changes.
+package open
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/spf13/cobra"
+
+	"github.com/glass-cli/glass/internal/clock"
+	"github.com/glass-cli/glass/internal/cmd/cmdutil"
+	"github.com/glass-cli/glass/internal/engine"
+	"github.com/glass-cli/glass/internal/iostreams"
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+// Permissions an access override may grant (GitHub's repository roles).
+var permissions = []string{"pull", "triage", "push", "maintain", "admin"}
+
+// loginRE is GitHub's login syntax (the same rule as owner names).
+var loginRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9]|-(?:[A-Za-z0-9])){0,38}$`)
+
+// OpenOptions are the inputs of `glass open`.
+type OpenOptions struct {
+	IO *iostreams.IOStreams
+	// Engine and Levers are built on first use, after every flag has been
+	// checked, so bad input fails before any network call.
+	Engine func() (*engine.Engine, error)
+	Levers func() (map[override.Lever]lever.Lever, error)
+	// Whoami returns the token's login (the default --user of the access lever).
+	Whoami func(ctx context.Context) (string, error)
+	Clock  clock.Clock
+	// Confirm asks a yes/no question on the terminal; nil reads a line from IO.In.
+	Confirm func(question string) (bool, error)
+
+	Repo       string
+	Lever      override.Lever
+	Branch     string
+	Relax      []string
+	User       string
+	Permission string
+	Duration   time.Duration
+	Reason     string
+	Incident   string
+	AuditRepo  string
+	Yes        bool
+	JSON       bool
+}
+
+// NewCmdOpen returns `glass open`.
+func NewCmdOpen(f *cmdutil.Factory, runF func(*OpenOptions) error) *cobra.Command {
+	opts := &OpenOptions{IO: f.IOStreams, Clock: f.Clock}
+	var leverName, duration, auditRepo string
+	cmd := &cobra.Command{
+		Use:   "open -R OWNER/REPO --lever protection|access [flags]",
+		Short: "Open an override: relax a lever for a bounded, audited window",
+		Long: `Open an override: relax branch protection, or grant a repository role, for a
+bounded window. glass writes the audit issue first, then makes the change,
+verifies it, and prints the override ID, what changed and when it expires.
+The change is rolled back by ` + "`glass close ID`" + `, or by ` + "`glass sweep`" + ` once it expires.
+
+Without a terminal (a pipe, CI, --no-input) glass never prompts: every
+required flag must be given, and --yes confirms the change. On a terminal
+glass shows what will change (and queued pull requests that would land)
+and asks before changing anything, unless --yes is given.`,
+		Example: `  glass open -R acme/payments --lever protection --branch main --relax reviews --duration 30m --reason "INC-42: hotfix"
+  glass open -R acme/payments --lever protection --branch main --relax all --duration 15m --reason "INC-42" --yes --json
+  glass open -R acme/payments --lever access --user dave --permission push --duration 1h --reason "INC-43: deploy fix"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			flags := cmd.Flags()
+			var missing []string
+			need := func(flag string, ok bool) {
+				if !ok {
+					missing = append(missing, flag)
+				}
+			}
+
+			repo, err := baseRepo(f)
+			if err != nil {
+				var fe *cmdutil.FlagError
+				if f.RepoOverride != "" || !errors.As(err, &fe) {
+					return err
+				}
+				need("-R/--repo", false)
+			}
+			opts.Repo = repo
+
+			switch {
+			case leverName == "" && opts.Permission != "":
+				opts.Lever = override.LeverAccess
+			case leverName == "":
+				opts.Lever = override.LeverProtection
+			default:
+				opts.Lever = override.Lever(strings.ToLower(strings.TrimSpace(leverName)))
+			}
+			switch opts.Lever {
+			case override.LeverProtection:
+				if flags.Changed("permission") || flags.Changed("user") {
+					return cmdutil.FlagErrorf("--permission and --user are for --lever access; branch protection takes --branch and --relax")
+				}
+				opts.Branch = strings.TrimSpace(opts.Branch)
+				need("--branch", opts.Branch != "")
+				opts.Relax = override.NormalizeRelax(opts.Relax)
+				need("--relax", len(opts.Relax) > 0)
+			case override.LeverAccess:
+				if flags.Changed("branch") || flags.Changed("relax") {
+					return cmdutil.FlagErrorf("--branch and --relax are for --lever protection; access takes --user and --permission")
+				}
+				opts.User = strings.TrimPrefix(strings.TrimSpace(opts.User), "@")
+				if opts.User != "" && !loginRE.MatchString(opts.User) {
+					return cmdutil.FlagErrorf("invalid --user %q: expected a GitHub login", opts.User)
+				}
+				opts.Permission = strings.ToLower(strings.TrimSpace(opts.Permission))
+				if opts.Permission != "" && !contains(permissions, opts.Permission) {
+					return cmdutil.FlagErrorf("invalid --permission %q (valid: %s)", opts.Permission, strings.Join(permissions, ", "))
+				}
+				need("--permission", opts.Permission != "")
+			default:
+				return cmdutil.FlagErrorf("unknown --lever %q (valid: protection, access)", leverName)
+			}
+
+			if strings.TrimSpace(duration) == "" {
+				need("--duration", false)
+			} else if opts.Duration, err = cmdutil.ParseDuration("--duration", duration); err != nil {
+				return err
+			}
+			opts.Reason = strings.TrimSpace(opts.Reason)
+			need("--reason", opts.Reason != "")
+			opts.Incident = strings.TrimSpace(opts.Incident)
+			if auditRepo != "" {
+				if opts.AuditRepo, err = cmdutil.ParseRepo(auditRepo); err != nil {
+					return cmdutil.FlagErrorf("invalid --audit-repo %q: expected OWNER/REPO", auditRepo)
+				}
+			}
+			// gh's rule (pkg/cmd/repo/delete): without a terminal to ask on,
+			// the change must be confirmed on the command line.
+			need("--yes", opts.Yes || opts.IO.CanPrompt())
+
+			if len(missing) > 0 {
+				msg := fmt.Sprintf("missing required flags: %s; nothing was changed", strings.Join(missing, ", "))
+				if contains(missing, "--yes") {
+					msg += " (glass cannot ask for confirmation without a terminal, so --yes must confirm the change)"
+				}
+				return cmdutil.FlagErrorf("%s", msg)
+			}
+
+			opts.Engine = f.Engine
+			opts.Levers = f.Levers
+			opts.Whoami = func(ctx context.Context) (string, error) { return whoami(ctx, f) }
+			if runF != nil {
+				return runF(opts)
+			}
+			return openRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&leverName, "lever", "", "What to relax: `protection` (branch protection, the default) or access (a repository role)")
+	fl.StringVar(&opts.Branch, "branch", "", "Protected `branch` to relax (protection)")
+	fl.StringSliceVar(&opts.Relax, "relax", nil, "What to relax, comma-separated `names`, or all (protection)")
+	fl.StringVar(&opts.User, "user", "", "`login` to grant the role to (access; default: you)")
+	fl.StringVar(&opts.Permission, "permission", "", "Role to grant: pull, triage, push, maintain or admin (access)")
+	fl.StringVar(&duration, "duration", "", "How long the override lasts, e.g. 15m or 1h30m")
+	fl.StringVar(&opts.Reason, "reason", "", "Why: recorded in the audit issue")
+	fl.StringVar(&opts.Incident, "incident", "", "Incident `reference`, e.g. INC-42")
+	fl.StringVar(&auditRepo, "audit-repo", "", "Repository for the audit issue, `OWNER/REPO` (default: the target repository)")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation")
+	fl.BoolVar(&opts.JSON, "json", false, "Print the override as JSON")
+	return cmd
+}
+
+func baseRepo(f *cmdutil.Factory) (string, error) {
+	if f.RepoOverride == "" && f.CurrentRepo == nil {
+		return "", cmdutil.FlagErrorf("no repository")
+	}
+	return f.BaseRepo()
+}
+
+func whoami(ctx context.Context, f *cmdutil.Factory) (string, error) {
+	gh, err := f.GitHub()
+	if err != nil {
+		return "", err
+	}
+	u, _, err := gh.Users.Get(ctx, "")
+	if err != nil {
+		return "", fmt.Errorf("reading who the token belongs to (GET /user): %w; nothing was changed", err)
+	}
+	return u.GetLogin(), nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// request builds the engine request from the options.
+func (o *OpenOptions) request() engine.OpenRequest {
+	req := engine.OpenRequest{Lever: o.Lever, Target: override.Target{Repo: o.Repo}, Duration: o.Duration,
+		Reason: o.Reason, Incident: o.Incident, AuditRepo: o.AuditRepo}
+	switch o.Lever {
+	case override.LeverProtection:
+		req.Target.Branch = o.Branch
+		req.Relax = o.Relax
+	case override.LeverAccess:
+		req.Target.User = o.User
+		req.Target.Permission = o.Permission
+		req.Relax = []string{o.Permission}
+	}
+	return req
+}
+
+// validate checks the relax names against the lever, offline.
+func (o *OpenOptions) validate() error {
+	if o.Levers == nil {
+		return nil
+	}
+	levers, err := o.Levers()
+	if err != nil {
+		return err
+	}
+	lv, ok := levers[o.Lever]
+	if !ok || lv == nil {
+		return cmdutil.FlagErrorf("lever %q is not available in this build; nothing was changed", o.Lever)
+	}
+	if o.Lever == override.LeverProtection {
+		var valid []string
+		for _, r := range lv.Relaxations() {
+			valid = append(valid, r.Name)
+		}
+		for _, r := range o.Relax {
+			if !contains(valid, r) && r != "all" {
+				return cmdutil.FlagErrorf("unknown --relax %q (valid: %s, or all); nothing was changed", r, strings.Join(valid, ", "))
+			}
+		}
+		if contains(o.Relax, "all") && !contains(valid, "all") {
+			o.Relax = override.NormalizeRelax(valid)
+		}
+	}
+	req := o.request()
+	if err := lv.Validate(req.Target, req.Relax); err != nil {
+		return cmdutil.FlagErrorf("%v; nothing was changed", err)
+	}
+	return nil
+}
+
+func openRun(ctx context.Context, opts *OpenOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := opts.validate(); err != nil {
+		return err
+	}
+	if opts.Lever == override.LeverAccess && opts.User == "" {
+		login, err := opts.Whoami(ctx)
+		if err != nil {
+			return mapErr(err, opts)
+		}
+		opts.User = login
+	}
+	eng, err := opts.Engine()
+	if err != nil {
+		return err
+	}
+	req := opts.request()
+	pv, err := eng.Plan(ctx, req)
+	if err != nil {
+		return mapErr(err, opts)
+	}
+	cs := opts.IO.ColorScheme()
+	errOut := opts.IO.ErrOut
+	if !opts.Yes {
+		printPreview(errOut, cs, pv)
+		ok, err := opts.confirm("Open this override?")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return cmdutil.ErrCancel
+		}
+	} else {
+		// Still say what will land, in the log of a CI run.
+		for _, n := range pv.Notices {
+			fmt.Fprintf(errOut, "%s %s\n", cs.WarningIcon(), noticeLine(n))
+		}
+	}
+
+	o, err := eng.Open(ctx, req)
+	if err != nil {
+		if o != nil && o.ID != "" {
+			fmt.Fprintf(errOut, "%s %s exists and is in force: `glass close %s` rolls it back\n", cs.WarningIcon(), o.ID, o.ID)
+		}
+		return mapErr(err, opts)
+	}
+	if opts.JSON {
+		return cmdutil.WriteJSON(opts.IO.Out, o)
+	}
+	fmt.Fprintf(errOut, "%s Opened %s: %s, verified\n", cs.SuccessIcon(), o.ID, what(o))
+	printResult(opts.IO.Out, o, pv, opts.now())
+	return nil
+}
+
+func (o *OpenOptions) now() time.Time {
+	if o.Clock == nil {
+		return time.Now()
+	}
+	return o.Clock.Now()
+}
+
+func (o *OpenOptions) confirm(q string) (bool, error) {
+	if o.Confirm != nil {
+		return o.Confirm(q)
+	}
+	if !o.IO.CanPrompt() {
+		return false, cmdutil.FlagErrorf("--yes is required when glass cannot ask for confirmation; nothing was changed")
+	}
+	fmt.Fprintf(o.IO.ErrOut, "? %s [y/N] ", q)
+	line, err := bufio.NewReader(o.IO.In).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes", nil
+}
+
+// mapErr gives engine errors their exit codes, and turns "not found" on
+// the target into a usage error: the input was wrong, nothing changed.
+func mapErr(err error, opts *OpenOptions) error {
+	var fe *cmdutil.FlagError
+	var ee *cmdutil.ExitError
+	if errors.As(err, &fe) || errors.As(err, &ee) {
+		return err
+	}
+	var ge *github.ErrorResponse
+	if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusNotFound {
+		what := "repository " + opts.Repo
+		if opts.Branch != "" {
+			what = fmt.Sprintf("repository %s or branch %q", opts.Repo, opts.Branch)
+		}
+		if opts.User != "" {
+			what = fmt.Sprintf("repository %s or user %q", opts.Repo, opts.User)
+		}
+		if opts.AuditRepo != "" {
+			what += " or audit repository " + opts.AuditRepo
+		}
+		return cmdutil.FlagErrorf("%s not found, or your token cannot see it (%s); nothing was changed; check the names and try again", what, ge.Message)
+	}
+	return cmdutil.WithCode(engine.ExitCode(err), err)
+}
+
+func what(o *override.Override) string {
+	switch o.Lever {
+	case override.LeverAccess:
+		return fmt.Sprintf("%s has %s on %s", o.Target.User, o.Target.Permission, o.Target.Repo)
+	default:
+		return fmt.Sprintf("%s relaxed (%s)", o.Target, strings.Join(o.Relax, ", "))
+	}
+}
+
+func printPreview(w io.Writer, cs iostreams.ColorScheme, pv *engine.Preview) {
+	r := pv.Request
+	fmt.Fprintf(w, "glass will open an override as %s:\n", pv.Actor)
+	switch r.Lever {
+	case override.LeverAccess:
+		fmt.Fprintf(w, "  %s gets %s on %s for %s\n", r.Target.User, r.Target.Permission, r.Target.Repo, r.Duration)
+	default:
+		fmt.Fprintf(w, "  relax %s on %s for %s\n", strings.Join(r.Relax, ", "), r.Target, r.Duration)
+	}
+	if len(pv.Changes) == 0 {
+		fmt.Fprintln(w, "  no field changes: the setting is already as relaxed as asked")
+	}
+	for _, m := range pv.Changes {
+		fmt.Fprintf(w, "  %s: %s → %s\n", m.Field, value(m.Got), value(m.Want))
+	}
+	for _, o := range pv.Overlaps {
+		fmt.Fprintf(w, "%s %s (%s, relax %s) is already open on this setting; both stay in force until each closes\n",
+			cs.WarningIcon(), o.ID, o.Actor, strings.Join(o.Relax, ", "))
+	}
+	for _, n := range pv.Notices {
+		fmt.Fprintf(w, "%s %s\n", cs.WarningIcon(), noticeLine(n))
+	}
+}
+
+func noticeLine(n lever.Notice) string {
+	s := n.Message
+	if n.Kind != "" {
+		s = n.Kind + ": " + s
+	}
+	if n.URL != "" {
+		s += " (" + n.URL + ")"
+	}
+	return s
+}
+
+func printResult(w io.Writer, o *override.Override, pv *engine.Preview, now time.Time) {
+	fmt.Fprintf(w, "Override:  %s\n", o.ID)
+	fmt.Fprintf(w, "Target:    %s (lever %s)\n", o.Target, o.Lever)
+	if len(pv.Changes) > 0 {
+		fmt.Fprintln(w, "Changed:")
+		for _, m := range pv.Changes {
+			fmt.Fprintf(w, "  %s: %s → %s\n", m.Field, value(m.Got), value(m.Want))
+		}
+	}
+	if len(pv.Notices) > 0 {
+		fmt.Fprintln(w, "Notices:")
+		for _, n := range pv.Notices {
+			fmt.Fprintf(w, "  %s\n", noticeLine(n))
+		}
+	}
+	fmt.Fprintf(w, "Expires:   %s (in %s)\n", localTime(o.Expires, now), human(o.Expires.Sub(now)))
+	fmt.Fprintf(w, "Close now: glass close %s --reason \"...\"\n", o.ID)
+}
+
+// localTime shows t in local time, with the date only when it is not today.
+func localTime(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
+		return t.Format("15:04:05 MST")
+	}
+	return t.Format("Mon 2 Jan 15:04:05 MST")
+}
+
+// human renders a duration the way people say it: 30m, 1h5m, 45s.
+func human(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	if d >= time.Minute {
+		d = d.Round(time.Minute)
+		h, m := int(d/time.Hour), int((d%time.Hour)/time.Minute)
+		switch {
+		case h == 0:
+			return fmt.Sprintf("%dm", m)
+		case m == 0:
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh%dm", h, m)
+	}
+	return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
+}
+
+// value renders a field value for humans.
+func value(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "(none)"
+	case string:
+		return fmt.Sprintf("%q", x)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = fmt.Sprint(e)
+		}
+		sort.Strings(parts)
+		return "[" + strings.Join(parts, ", ") + "]"
+	case []string:
+		return "[" + strings.Join(x, ", ") + "]"
+	}
+	return fmt.Sprint(v)
+}
