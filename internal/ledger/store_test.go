@@ -347,3 +347,69 @@ func TestParseID(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusCostAtScale: an audit repo with 10,000 closed and 50 live
+// overrides is listed in one request, and a repeat is one 304.
+func TestStatusCostAtScale(t *testing.T) {
+	ctx := context.Background()
+	st, sim, c := newStore(t, "alice")
+	closed, _ := RenderBody(func() *override.Override { o := newOverride(); o.State = override.StateClosed; return o }(), BodyExtras{})
+	sim.Do(func(s *ghsim.State) {
+		repo := s.Repo("acme/audit")
+		now := s.Now()
+		for i := 0; i < 10000; i++ {
+			b := closed
+			repo.Issues = append(repo.Issues, &ghsim.Issue{ID: int64(1_000_000 + i), Number: len(repo.Issues) + 1, Title: "old", Body: &b, State: "closed",
+				Labels: []string{LabelBase, LabelClosed}, User: "alice", CreatedAt: now, UpdatedAt: now, ClosedAt: &now})
+		}
+	})
+	for i := 0; i < 50; i++ {
+		o := newOverride()
+		o.Target.Branch = fmt.Sprintf("b%d", i)
+		if _, _, _, err := st.Create(ctx, "acme/audit", o, BodyExtras{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh := NewStore(c)
+	sim.ResetLog()
+	list, _, err := fresh.ListLive(ctx, "acme/audit")
+	if err != nil || len(list) != 50 {
+		t.Fatalf("ListLive = %d, %v", len(list), err)
+	}
+	if cnt, lines := requests(sim); cnt != 1 {
+		t.Errorf("ListLive = %d requests:\n%s", cnt, strings.Join(lines, "\n"))
+	}
+	sim.ResetLog()
+	if _, nm, err := fresh.ListLive(ctx, "acme/audit"); err != nil || !nm {
+		t.Fatalf("repeat: notModified %v, %v", nm, err)
+	}
+	if log := sim.Log(); len(log) != 1 || log[0].Status != 304 {
+		t.Errorf("repeat exchanges: %d", len(log))
+	}
+}
+
+// TestLabelsDropped: a token that may open issues but not label them would
+// write a record nobody can find; Create says so.
+func TestLabelsDropped(t *testing.T) {
+	ctx := context.Background()
+	st, sim, _ := newStore(t, "dave")
+	sim.Do(func(s *ghsim.State) { s.AddCollaborator(s.Repo("acme/audit"), "dave", "pull") })
+	id, _, u, err := st.Create(ctx, "acme/audit", newOverride(), BodyExtras{})
+	if !errors.Is(err, ErrLabelsDropped) || id == "" || !strings.Contains(err.Error(), u) {
+		t.Errorf("Create without label rights = %q, %v", id, err)
+	}
+}
+
+// TestLabelRace: a label created by someone else between the list and the
+// POST (422 already_exists) is success.
+func TestLabelRace(t *testing.T) {
+	ctx := context.Background()
+	_, _, c := newStore(t, "alice")
+	if _, _, err := c.Issues.CreateLabel(ctx, "acme", "audit", &github.Label{Name: github.String(LabelBase)}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := c.Issues.CreateLabel(ctx, "acme", "audit", &github.Label{Name: github.String(LabelBase), Color: github.String("b60205")})
+	if !isAlreadyExists(err) {
+		t.Errorf("second create: %v, want already_exists", err)
+	}
+}
