@@ -101,7 +101,7 @@ func permissionSummary(p Permission) string {
 	case LeverRuleset:
 		return fmt.Sprintf("ruleset: %s on %s", strings.Join(p.Allow, ", "), branchList(p.Branches))
 	case LeverAccess:
-		return fmt.Sprintf("access: up to %s", p.Allow[0])
+		return fmt.Sprintf("access: up to %s on the whole repository", p.Allow[0])
 	case LeverTeam:
 		return fmt.Sprintf("team: join %s", strings.Join(p.Allow, ", "))
 	}
