@@ -334,3 +334,21 @@ func TestTamper(t *testing.T) {
 		t.Errorf("CRLF body rejected: %v", err)
 	}
 }
+
+// TestDocsMentionEverything keeps docs/audit-format.md in step with the code.
+func TestDocsMentionEverything(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "audit-format.md"))
+	if err != nil {
+		t.Skip("docs not present:", err)
+	}
+	for _, k := range Kinds() {
+		if !strings.Contains(string(doc), "`"+string(k)+"`") {
+			t.Errorf("docs/audit-format.md does not describe event kind %s", k)
+		}
+	}
+	for _, l := range labelSpecs() {
+		if !strings.Contains(string(doc), "`"+l.Name+"`") {
+			t.Errorf("docs/audit-format.md does not describe label %s", l.Name)
+		}
+	}
+}
