@@ -1,0 +1,575 @@
+package protection_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ghsim/simtest"
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/lever/protection"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+var ctx = context.Background()
+
+var mainT = override.Target{Repo: "acme/payments", Branch: "main"}
+
+func start(t *testing.T) *simtest.Sim {
+	t.Helper()
+	return simtest.Start(t, ghsim.WithSeed("acme"))
+}
+
+func client(t *testing.T, sim *simtest.Sim, login string) *github.Client {
+	t.Helper()
+	c := github.NewClient(sim.Client).WithAuthToken(sim.Token(login))
+	u, err := url.Parse(sim.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BaseURL = u
+	return c
+}
+
+// viaJSON gives fields the shape they have after the engine stored them in
+// the audit record (float64 numbers, []any lists).
+func viaJSON(t *testing.T, f lever.Fields) lever.Fields {
+	t.Helper()
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out lever.Fields
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func read(t *testing.T, l lever.Lever, tg override.Target) lever.Snapshot {
+	t.Helper()
+	s, err := l.Read(ctx, tg)
+	if err != nil {
+		t.Fatalf("Read(%s): %v", tg, err)
+	}
+	return s
+}
+
+func noDiff(t *testing.T, what string, want, got lever.Fields) {
+	t.Helper()
+	if mm := lever.Diff(want, got); len(mm) > 0 {
+		t.Fatalf("%s: %d fields differ: %+v", what, len(mm), mm)
+	}
+}
+
+func write(t *testing.T, l lever.Lever, tg override.Target, live, want lever.Fields) lever.Fields {
+	t.Helper()
+	got, err := l.Write(ctx, tg, live, want)
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if got == nil {
+		got = read(t, l, tg).Fields
+	}
+	return got
+}
+
+func writes(sim *simtest.Sim) []string {
+	var out []string
+	for _, e := range sim.Log() {
+		if e.Method != http.MethodGet {
+			out = append(out, e.Method+" "+e.Path)
+		}
+	}
+	return out
+}
+
+// everythingOn turns on every part of main's rule the seed leaves off, so
+// each relax name changes something and every PUT shape is exercised.
+func everythingOn(sim *simtest.Sim) {
+	sim.Do(func(st *ghsim.State) {
+		p := st.Repo("acme/payments").ExactRule("main")
+		p.RequiredSignatures = true
+		p.LockBranch = true
+		p.AllowForkSyncing = true
+		p.BlockCreations = true
+		p.Reviews.DismissalRestrictions = &ghsim.Actors{Users: []string{"carol"}, Teams: []string{"security"}, Apps: []string{"acme-ci"}}
+		p.Reviews.BypassAllowances = &ghsim.Actors{Users: []string{"dave"}, Teams: []string{"developers"}, Apps: []string{"acme-ci"}}
+		p.Restrictions = &ghsim.Actors{Users: []string{"release-bot"}, Teams: []string{"release-managers"}, Apps: []string{"github-actions"}}
+	})
+}
+
+// TestRoundTrip: Read → Relax → Write → Read equals Relax's prediction →
+// Write(orig) → the protection GET is byte-identical to the original, for
+// every relax name and all, on the seed and on a rule with everything on.
+func TestRoundTrip(t *testing.T) {
+	names := []string{"reviews", "checks", "admins", "force-push", "deletions", "restrictions", "linear-history", "signatures", "conversations", "lock", "all"}
+	for _, variant := range []string{"seed", "everything-on"} {
+		for _, name := range names {
+			t.Run(variant+"/"+name, func(t *testing.T) {
+				sim := start(t)
+				if variant == "everything-on" {
+					everythingOn(sim)
+				}
+				l := protection.New(client(t, sim, "alice"))
+				snap := read(t, l, mainT)
+				if len(snap.Raw) == 0 {
+					t.Fatal("no raw snapshot")
+				}
+				orig := viaJSON(t, snap.Fields)
+				want, err := l.Relax(mainT, orig, []string{name})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := write(t, l, mainT, snap.Fields, want)
+				noDiff(t, "Write's answer vs Relax", want, got)
+				live := read(t, l, mainT)
+				noDiff(t, "Read after Write vs Relax", want, live.Fields)
+
+				back := write(t, l, mainT, live.Fields, orig)
+				noDiff(t, "restore answer vs original", orig, back)
+				after := read(t, l, mainT)
+				noDiff(t, "Read after restore vs original", orig, after.Fields)
+				if !bytes.Equal(after.Raw, snap.Raw) {
+					t.Fatalf("GET after restore differs:\nbefore %s\nafter  %s", snap.Raw, after.Raw)
+				}
+			})
+		}
+	}
+}
+
+func TestRelaxPredictions(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	orig := read(t, l, mainT).Fields
+	want, _ := l.Relax(mainT, orig, []string{"reviews"})
+	for _, k := range protection.Keys() {
+		if strings.HasPrefix(k, "required_pull_request_reviews.") && k != "required_pull_request_reviews.enabled" && want[k] != nil {
+			t.Errorf("%s = %v after relaxing reviews, want absent (GitHub omits the object)", k, want[k])
+		}
+	}
+	all, _ := l.Relax(mainT, orig, []string{"all"})
+	if len(all) != 2 || all["protected"] != false {
+		t.Errorf("all = %v", all)
+	}
+	if _, err := l.Relax(mainT, orig, []string{"nope"}); err == nil {
+		t.Error("unknown relax name accepted")
+	}
+	for _, k := range protection.Keys() {
+		if _, ok := orig[k]; !ok && !strings.Contains(k, "bypass") {
+			t.Errorf("seed snapshot lacks %s", k)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	l := protection.New(github.NewClient(nil))
+	cases := []struct {
+		t     override.Target
+		relax []string
+		ok    bool
+	}{
+		{mainT, []string{"reviews", "checks"}, true},
+		{mainT, []string{"all"}, true},
+		{mainT, nil, false},
+		{mainT, []string{"bogus"}, false},
+		{override.Target{Repo: "acme", Branch: "main"}, []string{"reviews"}, false},
+		{override.Target{Repo: "acme/payments"}, []string{"reviews"}, false},
+		{override.Target{Repo: "acme/payments", Branch: "release/*"}, []string{"reviews"}, false},
+	}
+	for _, c := range cases {
+		if err := l.Validate(c.t, c.relax); (err == nil) != c.ok {
+			t.Errorf("Validate(%v, %v) = %v", c.t, c.relax, err)
+		}
+	}
+	if len(l.Relaxations()) != 11 || l.Kind() != override.LeverProtection {
+		t.Error("relaxations/kind")
+	}
+}
+
+// TestOverlap: two overrides (reviews; checks+admins) open together, then
+// the first closes: the union is live, then only the second's part.
+func TestOverlap(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	snap := read(t, l, mainT)
+	orig := viaJSON(t, snap.Fields)
+	union, _ := l.Relax(mainT, orig, []string{"admins", "checks", "reviews"})
+	write(t, l, mainT, snap.Fields, union)
+	live := read(t, l, mainT).Fields
+	noDiff(t, "union live", union, live)
+
+	desired, _ := l.Relax(mainT, orig, []string{"admins", "checks"})
+	plan := lever.Merge(orig, union, live, desired)
+	if len(plan.Drift)+len(plan.Conflicts) != 0 {
+		t.Fatalf("unexpected drift: %+v", plan)
+	}
+	write(t, l, mainT, live, plan.Want)
+	live = read(t, l, mainT).Fields
+	noDiff(t, "partial restore", desired, live)
+	if live["required_pull_request_reviews.enabled"] != true || live["enforce_admins"] != false {
+		t.Fatalf("partial restore: %v", live)
+	}
+	plan = lever.Merge(orig, desired, live, orig)
+	write(t, l, mainT, live, plan.Want)
+	after := read(t, l, mainT)
+	if !bytes.Equal(after.Raw, snap.Raw) {
+		t.Fatalf("not byte-identical after the last close")
+	}
+}
+
+// TestDrift: during the window someone turns off linear history (a field
+// glass did not touch: kept) and re-enables reviews with 1 approval (a
+// field glass relaxed: put back, reported as a conflict).
+func TestDrift(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	snap := read(t, l, mainT)
+	orig := viaJSON(t, snap.Fields)
+	want, _ := l.Relax(mainT, orig, []string{"reviews"})
+	write(t, l, mainT, snap.Fields, want)
+	sim.Do(func(st *ghsim.State) {
+		p := st.Repo("acme/payments").ExactRule("main")
+		p.RequiredLinearHistory = false
+		p.Reviews = &ghsim.Reviews{RequiredApprovingReviewCount: 1}
+	})
+	live := read(t, l, mainT).Fields
+	plan := lever.Merge(orig, want, live, orig)
+	if len(plan.Drift) != 1 || plan.Drift[0].Field != "required_linear_history" {
+		t.Fatalf("drift = %+v", plan.Drift)
+	}
+	if len(plan.Conflicts) == 0 {
+		t.Fatalf("no conflicts reported for the re-enabled reviews")
+	}
+	got := write(t, l, mainT, live, plan.Want)
+	noDiff(t, "restore with drift (answer)", plan.Want, got)
+	noDiff(t, "restore with drift (read)", plan.Want, read(t, l, mainT).Fields)
+	if got["required_pull_request_reviews.required_approving_review_count"] != 2 {
+		t.Fatalf("review count not put back: %v", got)
+	}
+}
+
+func onlyGETs(t *testing.T, sim *simtest.Sim) {
+	t.Helper()
+	if w := writes(sim); len(w) > 0 {
+		t.Fatalf("refusal made writes: %v", w)
+	}
+}
+
+func TestUnprotectedRefused(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	tg := override.Target{Repo: "acme/payments", Branch: "feature/refund-limits"}
+	s := read(t, l, tg)
+	if s.Fields["protected"] != false {
+		t.Fatalf("fields = %v", s.Fields)
+	}
+	_, err := l.Relax(tg, s.Fields, []string{"reviews"})
+	var r *lever.RefusalError
+	if !errors.As(err, &r) || !strings.Contains(r.Reason, "is not protected: there is nothing to relax") {
+		t.Fatalf("err = %v", err)
+	}
+	onlyGETs(t, sim)
+}
+
+func TestWildcardRefused(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	tg := override.Target{Repo: "acme/payments", Branch: "release/1.x"}
+	s := read(t, l, tg)
+	if s.Fields["protected"] != "pattern" {
+		t.Fatalf("fields = %v", s.Fields)
+	}
+	for _, names := range [][]string{{"reviews"}, {"all"}} {
+		_, err := l.Relax(tg, viaJSON(t, s.Fields), names)
+		var r *lever.RefusalError
+		if !errors.As(err, &r) || !strings.Contains(r.Hint, "ruleset") || !strings.Contains(r.Reason, "wildcard") {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	onlyGETs(t, sim)
+	// The branch GET says protected and …/protection 404s: that is the signal.
+	var sawBranch, saw404 bool
+	for _, e := range sim.Log() {
+		if e.Route == "/repos/{owner}/{repo}/branches/{branch}" && bytes.Contains(e.RespBody, []byte(`"protected":true`)) {
+			sawBranch = true
+		}
+		if strings.HasSuffix(e.Path, "/protection") && e.Status == 404 {
+			saw404 = true
+		}
+	}
+	if !sawBranch || !saw404 {
+		t.Fatalf("expected protected:true and a 404 in the log (branch %v, 404 %v)", sawBranch, saw404)
+	}
+}
+
+// TestAllOverWildcard: main has an exact rule and a wildcard rule also
+// matches it. After `all`, the wildcard rule governs main; close reads
+// protected:"pattern", Merge calls it a conflict, and the restore PUT brings
+// the exact rule back byte for byte.
+func TestAllOverWildcard(t *testing.T) {
+	sim := start(t)
+	sim.Do(func(st *ghsim.State) {
+		st.Repo("acme/payments").SetProtection(&ghsim.Protection{Pattern: "ma*", EnforceAdmins: true})
+	})
+	l := protection.New(client(t, sim, "alice"))
+	snap := read(t, l, mainT)
+	orig := viaJSON(t, snap.Fields)
+	want, _ := l.Relax(mainT, orig, []string{"all"})
+	write(t, l, mainT, snap.Fields, want)
+	live := read(t, l, mainT).Fields
+	if live["protected"] != "pattern" {
+		t.Fatalf("live = %v", live)
+	}
+	plan := lever.Merge(orig, want, live, orig)
+	if len(plan.Conflicts) != 1 || plan.Conflicts[0].Field != "protected" {
+		t.Fatalf("plan = %+v", plan)
+	}
+	got := write(t, l, mainT, live, plan.Want)
+	noDiff(t, "restore", orig, got)
+	if after := read(t, l, mainT); !bytes.Equal(after.Raw, snap.Raw) {
+		t.Fatal("not byte-identical")
+	}
+}
+
+func TestUnknownBranchAndRepo(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	_, err := l.Read(ctx, override.Target{Repo: "acme/payments", Branch: "nope"})
+	if !lever.IsRefusal(err) || !strings.Contains(err.Error(), "branch nope not found in acme/payments") {
+		t.Fatalf("unknown branch: %v", err)
+	}
+	_, err = l.Read(ctx, override.Target{Repo: "acme/nope", Branch: "main"})
+	if err == nil || lever.IsRefusal(err) || !strings.Contains(err.Error(), "does not exist or the token cannot see it") || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("unknown repo: %v", err)
+	}
+	onlyGETs(t, sim)
+}
+
+// TestPersonalRepo: a user-owned repo gets no users/teams/apps keys in the
+// PUT (GitHub rejects them), and still round-trips byte for byte.
+func TestPersonalRepo(t *testing.T) {
+	sim := start(t)
+	sim.Do(func(st *ghsim.State) {
+		st.Repo("alice/dotfiles").SetProtection(&ghsim.Protection{Pattern: "main", EnforceAdmins: true,
+			RequiredStatusChecks: &ghsim.StatusChecks{Strict: true, Checks: []ghsim.Check{{Context: "lint"}}},
+			Reviews:              &ghsim.Reviews{RequiredApprovingReviewCount: 1, DismissStaleReviews: true},
+			RequiredSignatures:   true})
+	})
+	tg := override.Target{Repo: "alice/dotfiles", Branch: "main"}
+	for _, name := range []string{"reviews", "admins", "signatures", "all"} {
+		t.Run(name, func(t *testing.T) {
+			l := protection.New(client(t, sim, "alice"))
+			snap := read(t, l, tg)
+			if snap.Fields["owner_type"] != "User" {
+				t.Fatalf("owner_type = %v", snap.Fields["owner_type"])
+			}
+			orig := viaJSON(t, snap.Fields)
+			want, _ := l.Relax(tg, orig, []string{name})
+			noDiff(t, "relaxed", want, write(t, l, tg, snap.Fields, want))
+			live := read(t, l, tg)
+			noDiff(t, "relaxed read", want, live.Fields)
+			sim.ResetLog()
+			write(t, l, tg, live.Fields, orig)
+			for _, e := range sim.Log() {
+				if e.Method == "PUT" && (bytes.Contains(e.ReqBody, []byte("dismissal_restrictions")) || bytes.Contains(e.ReqBody, []byte("bypass")) || !bytes.Contains(e.ReqBody, []byte(`"restrictions":null`))) {
+					t.Fatalf("personal repo PUT body: %s", e.ReqBody)
+				}
+			}
+			if after := read(t, l, tg); !bytes.Equal(after.Raw, snap.Raw) {
+				t.Fatalf("not byte-identical:\n%s\n%s", snap.Raw, after.Raw)
+			}
+		})
+	}
+}
+
+// TestPUTBody checks the wire shape: every key, checks only (never
+// contexts), app_id -1 for "any", no null lists.
+func TestPUTBody(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	snap := read(t, l, mainT)
+	want, _ := l.Relax(mainT, snap.Fields, []string{"admins"})
+	sim.ResetLog()
+	write(t, l, mainT, snap.Fields, want)
+	var put []byte
+	for _, e := range sim.Log() {
+		if e.Method == "PUT" {
+			put = e.ReqBody
+		}
+	}
+	for _, s := range []string{`"app_id":-1`, `"app_id":15368`, `"required_approving_review_count":2`, `"lock_branch":false`, `"allow_fork_syncing":false`, `"teams":["release-managers"]`, `"bypass_pull_request_allowances":{"apps":[],"teams":[],"users":[]}`} {
+		if !bytes.Contains(put, []byte(s)) {
+			t.Errorf("PUT body lacks %s: %s", s, put)
+		}
+	}
+	for _, s := range []string{`"contexts"`, `null]`, `:null,"teams"`} {
+		if bytes.Contains(put, []byte(s)) {
+			t.Errorf("PUT body has %s: %s", s, put)
+		}
+	}
+}
+
+func TestPreview(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	pv := l.(lever.Previewer)
+	orig := read(t, l, mainT).Fields
+	for _, c := range []struct {
+		relax []string
+		n     int
+	}{{[]string{"reviews"}, 1}, {[]string{"checks"}, 1}, {[]string{"admins"}, 0}, {[]string{"all"}, 2}} {
+		want, _ := l.Relax(mainT, orig, c.relax)
+		notes, err := pv.Preview(ctx, mainT, orig, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(notes) != c.n {
+			t.Fatalf("%v: notices = %+v", c.relax, notes)
+		}
+		for _, n := range notes {
+			if n.Kind == "auto-merge" && (!strings.Contains(n.Message, "#1 ") || n.URL == "") {
+				t.Errorf("notice = %+v", n)
+			}
+		}
+	}
+	sim.SetFaults(ghsim.Faults{FailNth: 1, FailNthKind: ghsim.Fault503})
+	want, _ := l.Relax(mainT, orig, []string{"reviews"})
+	if _, err := pv.Preview(ctx, mainT, orig, want); err == nil {
+		t.Fatal("Preview: no error on 503")
+	}
+}
+
+// ---- network failures ----
+
+func TestReadFailures(t *testing.T) {
+	for _, k := range []ghsim.FaultKind{ghsim.Fault500, ghsim.Fault502, ghsim.Fault503, ghsim.FaultDrop, ghsim.Fault429} {
+		for n := 1; n <= 3; n++ {
+			t.Run(string(k), func(t *testing.T) {
+				sim := start(t)
+				l := protection.New(client(t, sim, "alice"))
+				sim.SetFaults(ghsim.Faults{FailNth: n, FailNthKind: k})
+				_, err := l.Read(ctx, mainT)
+				if err == nil || !strings.Contains(err.Error(), "nothing was changed") {
+					t.Fatalf("err = %v", err)
+				}
+			})
+		}
+	}
+}
+
+func TestReadForbidden(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "dave")) // push, not admin
+	_, err := l.Read(ctx, mainT)
+	if err == nil || !strings.Contains(err.Error(), "Administration: write") || !strings.Contains(err.Error(), "scope repo") || !strings.Contains(err.Error(), "Must have admin rights") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestWriteFailures(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		relax []string
+		setup func(sim *simtest.Sim)
+		kind  ghsim.FaultKind
+		want  string
+	}{
+		{"put-500", []string{"reviews"}, nil, ghsim.Fault500, "was not replaced"},
+		{"put-drop", []string{"reviews"}, nil, ghsim.FaultDrop, "was not replaced"},
+		{"delete-502", []string{"all"}, nil, ghsim.Fault502, "may or may not have been removed"},
+		{"sig-only-503", []string{"signatures"}, everythingOn, ghsim.Fault503, "required_signatures"},
+		{"put+sig-500", []string{"signatures", "reviews"}, everythingOn, ghsim.Fault500, "acme/payments@main"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sim := start(t)
+			if c.setup != nil {
+				c.setup(sim)
+			}
+			l := protection.New(client(t, sim, "alice"))
+			snap := read(t, l, mainT)
+			want, _ := l.Relax(mainT, snap.Fields, c.relax)
+			sim.SetFaults(ghsim.Faults{FailNth: 1, FailNthKind: c.kind})
+			_, err := l.Write(ctx, mainT, snap.Fields, want)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
+
+func TestWriteForbidden(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	snap := read(t, l, mainT)
+	want, _ := l.Relax(mainT, snap.Fields, []string{"reviews"})
+	_, err := protection.New(client(t, sim, "dave")).Write(ctx, mainT, snap.Fields, want)
+	if err == nil || !strings.Contains(err.Error(), "Administration: write") || !strings.Contains(err.Error(), "was not replaced") {
+		t.Fatalf("err = %v", err)
+	}
+	noDiff(t, "unchanged", snap.Fields, read(t, l, mainT).Fields)
+}
+
+// TestRestore422: the repo stopped allowing squash and rebase during the
+// window, so GitHub refuses to restore required linear history.
+func TestRestore422(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	snap := read(t, l, mainT)
+	want, _ := l.Relax(mainT, snap.Fields, []string{"linear-history"})
+	write(t, l, mainT, snap.Fields, want)
+	sim.Do(func(st *ghsim.State) {
+		r := st.Repo("acme/payments")
+		r.AllowSquash, r.AllowRebase, r.AllowMerge = false, false, true
+	})
+	live := read(t, l, mainT).Fields
+	_, err := l.Write(ctx, mainT, live, snap.Fields)
+	if err == nil || !strings.Contains(err.Error(), "rejected the request as invalid") || !strings.Contains(err.Error(), "422") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestRoundTrips measures sequential round trips with 50 ms added per
+// request: Read and Write are one each (the signatures call runs beside the PUT).
+func TestRoundTrips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing")
+	}
+	sim := start(t)
+	everythingOn(sim)
+	l := protection.New(client(t, sim, "alice"))
+	snap := read(t, l, mainT)
+	want, _ := l.Relax(mainT, snap.Fields, []string{"reviews", "signatures"})
+	const lat = 50 * time.Millisecond
+	sim.SetFaults(ghsim.Faults{Latency: lat})
+	sim.ResetLog()
+	t0 := time.Now()
+	if _, err := l.Read(ctx, mainT); err != nil {
+		t.Fatal(err)
+	}
+	readRT, readN := time.Since(t0), len(sim.Log())
+	sim.ResetLog()
+	t0 = time.Now()
+	got, err := l.Write(ctx, mainT, snap.Fields, want)
+	if err != nil || got == nil {
+		t.Fatalf("Write: %v %v", got, err)
+	}
+	writeRT, writeN := time.Since(t0), len(sim.Log())
+	t.Logf("Read: %d requests in %v (%.1f round trips); Write (PUT + signatures): %d requests in %v (%.1f round trips)",
+		readN, readRT, float64(readRT)/float64(lat), writeN, writeRT, float64(writeRT)/float64(lat))
+	if readN != 3 || writeN != 2 {
+		t.Fatalf("requests: read %d, write %d", readN, writeN)
+	}
+	if readRT >= 2*lat || writeRT >= 2*lat {
+		t.Fatalf("more than one sequential round trip: read %v, write %v", readRT, writeRT)
+	}
+}
