@@ -195,6 +195,8 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "resetlog":
 		current(ts).srv.ResetLog()
+	case "device", "token":
+		cmdSimAuth(ts, neg, args) // auth: see the delimited block below
 	default:
 		ts.Fatalf("unknown sim command %q", args[0])
 	}
@@ -265,3 +267,74 @@ func checkStatus(ts *testscript.TestScript, neg bool, status int, body []byte) {
 		ts.Fatalf("simulator answered %d, want a failure", status)
 	}
 }
+
+// ---- auth (internal/auth, glass auth): sim subcommands --------------------
+//
+//	sim device approve LOGIN [after-slow-down]   approve the pending device code
+//	                                            as LOGIN (waits up to 20 s for one;
+//	                                            after-slow-down: first wait until the
+//	                                            simulator has answered slow_down)
+//	sim device deny                             deny the pending device code
+//	sim token VAR LOGIN [scopes=a,b] [fine-grained=perm:level,...]
+//	                                            mint a token and put it in $VAR
+func cmdSimAuth(ts *testscript.TestScript, neg bool, args []string) {
+	s := current(ts)
+	waitFor := func(what string, ok func() bool) {
+		for deadline := time.Now().Add(20 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				ts.Fatalf("sim %s: timed out waiting for %s", args[0], what)
+			}
+		}
+	}
+	pending := func() string {
+		codes := s.srv.PendingDeviceCodes()
+		if len(codes) != 1 {
+			return ""
+		}
+		return codes[0]
+	}
+	switch {
+	case args[0] == "device" && len(args) >= 3 && args[1] == "approve":
+		if len(args) > 3 && args[3] == "after-slow-down" {
+			waitFor("a slow_down answer", func() bool {
+				for _, e := range s.srv.Log() {
+					if strings.HasSuffix(e.Path, "/login/oauth/access_token") && strings.Contains(string(e.RespBody), "slow_down") {
+						return true
+					}
+				}
+				return false
+			})
+		}
+		waitFor("one pending device code", func() bool { return pending() != "" })
+		err := s.srv.ApproveDevice(pending(), args[2])
+		if (err != nil) != neg {
+			ts.Fatalf("sim device approve: %v", err)
+		}
+	case args[0] == "device" && len(args) == 2 && args[1] == "deny":
+		waitFor("one pending device code", func() bool { return pending() != "" })
+		ts.Check(s.srv.DenyDevice(pending()))
+	case args[0] == "token" && len(args) >= 3:
+		spec := ghsim.TokenSpec{Login: args[2]}
+		for _, a := range args[3:] {
+			k, v, _ := strings.Cut(a, "=")
+			switch k {
+			case "scopes":
+				spec.Scopes = strings.Split(v, ",")
+			case "fine-grained":
+				spec.FineGrained, spec.Permissions = true, map[string]string{}
+				for _, p := range strings.Split(v, ",") {
+					if n, l, ok := strings.Cut(p, ":"); ok {
+						spec.Permissions[n] = l
+					}
+				}
+			default:
+				ts.Fatalf("sim token: unknown option %q", a)
+			}
+		}
+		ts.Setenv(args[1], s.srv.AddToken(spec))
+	default:
+		ts.Fatalf("usage: sim device approve LOGIN [after-slow-down] | sim device deny | sim token VAR LOGIN [scopes=..] [fine-grained=..]")
+	}
+}
+
+// ---- end auth ----------------------------------------------------------------

@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/glass-cli/glass/internal/build"
+	authCmd "github.com/glass-cli/glass/internal/cmd/auth"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	completionCmd "github.com/glass-cli/glass/internal/cmd/completion"
 	sandboxCmd "github.com/glass-cli/glass/internal/cmd/sandbox"
@@ -43,6 +44,7 @@ verified, when the window expires.`,
 	pf.BoolVar(&f.Debug, "debug", false, "Trace HTTP requests to standard error (tokens redacted)")
 	pf.BoolVar(&f.NoInput, "no-input", false, "Never prompt; fail with a usage error when a value is missing")
 
+	cmd.AddCommand(authCmd.NewCmdAuth(f))
 	cmd.AddCommand(sandboxCmd.NewCmdSandbox(f))
 	cmd.AddCommand(completionCmd.NewCmdCompletion(f))
 	addHelpTopics(cmd)
