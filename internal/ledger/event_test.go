@@ -1,12 +1,15 @@
 package ledger
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/override"
@@ -165,5 +168,50 @@ func FuzzParseBody(f *testing.F) {
 			t.Fatalf("round trip changed the record")
 		}
 		_, _ = ParseEvent(body)
+	})
+}
+
+// FuzzRenderUserText: whatever a user types, the body has exactly one
+// comment (the state block), no live mention, and the block keeps the exact
+// text.
+func FuzzRenderUserText(f *testing.F) {
+	for _, s := range []string{"ok", "a --> b <!-- c", "@bob #12 [x](y) ![i](j) `c` <b>", "## h\n- [x] y\n1. z", "\u202e@\u200bbob", strings.Repeat("é@", 1500)} {
+		f.Add(s, s)
+	}
+	mention := regexp.MustCompile(`(^|[^A-Za-z0-9_])@[A-Za-z0-9]`)
+	f.Fuzz(func(t *testing.T, reason, incident string) {
+		o := protectionOverride()
+		o.Reason, o.Incident = reason, incident
+		o.Extensions = []override.Extension{{Actor: incident, Reason: reason}}
+		body, err := RenderBody(o, BodyExtras{PolicyDecision: reason, Notices: []lever.Notice{{Kind: incident, Message: reason}}})
+		if err != nil {
+			if errors.Is(err, ErrTooLarge) {
+				return
+			}
+			t.Fatal(err)
+		}
+		if strings.Count(body, "<!--") != 1 || strings.Count(body, "-->") != 1 {
+			t.Fatalf("user text made a comment:\n%s", body)
+		}
+		readable := body[:strings.Index(body, stateOpen)]
+		if m := mention.FindString(readable); m != "" {
+			t.Fatalf("live mention %q in:\n%s", m, readable)
+		}
+		got, err := ParseBody(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if utf8.ValidString(reason) && utf8.ValidString(incident) && (got.Reason != reason || got.Incident != incident) {
+			t.Fatalf("state block changed the text: %q %q", got.Reason, got.Incident)
+		}
+		c, err := RenderEvent(o, Event{Kind: KindDenied, Seq: 1, Actor: incident, Summary: reason, Text: reason})
+		if err == nil {
+			if strings.Count(c, "<!--") != 1 {
+				t.Fatalf("user text made a comment in an event:\n%s", c)
+			}
+			if ev, ok := ParseEvent(c); !ok || ev.Kind != KindDenied {
+				t.Fatalf("event not parsed back")
+			}
+		}
 	})
 }
