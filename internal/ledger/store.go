@@ -92,6 +92,10 @@ type Store struct {
 	lists  map[string]listPage          // list URL → last answer, for If-None-Match
 	extras map[string]BodyExtras        // override ID → extras, so Save can re-render
 	keys   map[string]map[string]string // override ID → event keys on the issue → kind
+	// appendMu serialises check-then-post per override within this Store,
+	// so two goroutines cannot both find a key missing and both post it.
+	// (Across processes GitHub offers no conditional POST; see Append.)
+	appendMu map[string]*sync.Mutex
 }
 
 type listPage struct {
@@ -103,7 +107,7 @@ type listPage struct {
 // NewStore returns a Store using gh (its BaseURL decides the host).
 func NewStore(gh *github.Client) *Store {
 	return &Store{gh: gh, labels: map[string]bool{}, lists: map[string]listPage{},
-		extras: map[string]BodyExtras{}, keys: map[string]map[string]string{}}
+		extras: map[string]BodyExtras{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}}
 }
 
 func splitRepo(repo string) (string, string, error) {
@@ -272,12 +276,23 @@ func (s *Store) Save(ctx context.Context, o *override.Override) error {
 // exists, so a retried close or a repeated sweep never records a second
 // rollback. Other events cost one POST. A key this Store has already seen
 // on the issue costs nothing. Seq, when zero, becomes one more than the
-// highest seq on the issue (if the comments were listed).
+// highest seq on the issue (if the comments were listed). Two processes
+// appending the same key within the same instant can still both post
+// (GitHub has no conditional create); readers treat the first as the record.
 func (s *Store) Append(ctx context.Context, o *override.Override, ev Event) error {
 	repo, n, err := ParseID(o.ID, "")
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
+	lk := s.appendMu[o.ID]
+	if lk == nil {
+		lk = &sync.Mutex{}
+		s.appendMu[o.ID] = lk
+	}
+	s.mu.Unlock()
+	lk.Lock()
+	defer lk.Unlock()
 	owner, name, _ := splitRepo(repo)
 	checked := ev.Key != "" || ev.Kind.Unique()
 	ev.Key = ev.key()

@@ -413,3 +413,42 @@ func TestLabelRace(t *testing.T) {
 		t.Errorf("second create: %v, want already_exists", err)
 	}
 }
+
+// TestAppendConcurrent: goroutines racing to record the rollback in one
+// process write it once.
+func TestAppendConcurrent(t *testing.T) {
+	ctx := context.Background()
+	st, _, c := newStore(t, "alice")
+	o := newOverride()
+	if _, _, _, err := st.Create(ctx, "acme/audit", o, BodyExtras{}); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() { errs <- NewStore(c).Append(ctx, o, Event{Kind: KindClosed, At: t0}) }()
+	}
+	shared := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() { shared <- st.Append(ctx, o, Event{Kind: KindRestored, At: t0}) }()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-shared; err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, evs, err := st.Load(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[Kind]int{}
+	for _, e := range evs {
+		n[e.Kind]++
+	}
+	if n[KindRestored] != 1 {
+		t.Errorf("restored recorded %d times by one Store", n[KindRestored])
+	}
+	t.Logf("closed recorded %d times by 8 separate Stores racing (no conditional POST on GitHub)", n[KindClosed])
+}
