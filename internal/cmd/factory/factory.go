@@ -17,8 +17,13 @@ import (
 	"github.com/glass-cli/glass/internal/auth"
 	"github.com/glass-cli/glass/internal/clock"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
+	"github.com/glass-cli/glass/internal/engine"
 	"github.com/glass-cli/glass/internal/ghapi"
 	"github.com/glass-cli/glass/internal/iostreams"
+	"github.com/glass-cli/glass/internal/ledger"
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/lever/protection"
+	"github.com/glass-cli/glass/internal/override"
 )
 
 // New returns a Factory wired to the process.
@@ -65,6 +70,26 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 		return client, clientErr
 	}
 	f.CurrentRepo = func() (string, error) { return currentRepo() }
+	f.Levers = func() (map[override.Lever]lever.Lever, error) { // depends on GitHub
+		gh, err := f.GitHub()
+		if err != nil {
+			return nil, err
+		}
+		return map[override.Lever]lever.Lever{
+			override.LeverProtection: protection.New(gh),
+		}, nil
+	}
+	f.Engine = func() (*engine.Engine, error) { // depends on GitHub, Levers, Clock
+		gh, err := f.GitHub()
+		if err != nil {
+			return nil, err
+		}
+		levers, err := f.Levers()
+		if err != nil {
+			return nil, err
+		}
+		return engine.New(engine.Config{GitHub: gh, Levers: levers, Ledger: ledger.NewStore(gh), Clock: f.Clock}), nil
+	}
 	return f
 }
 

@@ -359,6 +359,13 @@ func mapErr(err error, opts *OpenOptions) error {
 		}
 		return cmdutil.FlagErrorf("%s not found, or your token cannot see it (%s); nothing was changed; check the names and try again", what, ge.Message)
 	}
+	// The lever refuses a branch that does not exist (a typo): that is bad
+	// input, not a safety refusal. (lever/protection has no typed error for
+	// it; its message is "branch X not found in OWNER/REPO".)
+	var lr *lever.RefusalError
+	if errors.As(err, &lr) && strings.Contains(lr.Reason, " not found") {
+		return cmdutil.FlagErrorf("%v", lr)
+	}
 	return cmdutil.WithCode(engine.ExitCode(err), err)
 }
 

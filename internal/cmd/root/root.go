@@ -6,9 +6,15 @@ import (
 
 	"github.com/glass-cli/glass/internal/build"
 	authCmd "github.com/glass-cli/glass/internal/cmd/auth"
+	closeCmd "github.com/glass-cli/glass/internal/cmd/closecmd"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	completionCmd "github.com/glass-cli/glass/internal/cmd/completion"
+	extendCmd "github.com/glass-cli/glass/internal/cmd/extend"
+	initCmd "github.com/glass-cli/glass/internal/cmd/initcmd"
+	openCmd "github.com/glass-cli/glass/internal/cmd/open"
 	sandboxCmd "github.com/glass-cli/glass/internal/cmd/sandbox"
+	statusCmd "github.com/glass-cli/glass/internal/cmd/status"
+	sweepCmd "github.com/glass-cli/glass/internal/cmd/sweep"
 )
 
 // NewCmdRoot returns the root command with every subcommand attached.
@@ -45,6 +51,12 @@ verified, when the window expires.`,
 	pf.BoolVar(&f.NoInput, "no-input", false, "Never prompt; fail with a usage error when a value is missing")
 
 	cmd.AddCommand(authCmd.NewCmdAuth(f))
+	cmd.AddCommand(openCmd.NewCmdOpen(f, nil))
+	cmd.AddCommand(closeCmd.NewCmdClose(f, nil))
+	cmd.AddCommand(extendCmd.NewCmdExtend(f, nil))
+	cmd.AddCommand(statusCmd.NewCmdStatus(f, nil))
+	cmd.AddCommand(sweepCmd.NewCmdSweep(f, nil))
+	cmd.AddCommand(initCmd.NewCmdInit(f, nil))
 	cmd.AddCommand(sandboxCmd.NewCmdSandbox(f))
 	cmd.AddCommand(completionCmd.NewCmdCompletion(f))
 	addHelpTopics(cmd)

@@ -1,0 +1,160 @@
+// Package initcmd implements `glass init`: write the GitHub Actions
+// workflow that runs `glass sweep` on a schedule, so rollback does not
+// depend on a laptop staying awake. (A package cannot be named init.)
+package initcmd
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/glass-cli/glass/internal/cmd/cmdutil"
+	"github.com/glass-cli/glass/internal/iostreams"
+)
+
+// WorkflowPath is where the workflow goes, relative to the repository root.
+const WorkflowPath = ".github/workflows/glass-sweep.yml"
+
+// secretRE is GitHub's rule for secret names: letters, digits and
+// underscores, not starting with a digit or GITHUB_
+// (docs.github.com/actions/security-guides/using-secrets-in-github-actions#naming-your-secrets).
+var secretRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// versionRE accepts what `go install module@VERSION` does here: latest or a semver tag.
+var versionRE = regexp.MustCompile(`^(latest|v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?)$`)
+
+// InitOptions are the inputs of `glass init`.
+type InitOptions struct {
+	IO *iostreams.IOStreams
+
+	Dir       string // repository root
+	AuditRepo string // "" → the repository the workflow runs in
+	Secret    string // repository secret holding the token
+	Version   string // glass version the workflow installs
+	Force     bool
+}
+
+// NewCmdInit returns `glass init`.
+func NewCmdInit(f *cmdutil.Factory, runF func(*InitOptions) error) *cobra.Command {
+	opts := &InitOptions{IO: f.IOStreams}
+	var auditRepo string
+	cmd := &cobra.Command{
+		Use:   "init [--audit-repo OWNER/REPO] [--secret NAME]",
+		Short: "Write a GitHub Actions workflow that runs glass sweep every five minutes",
+		Long: `Write ` + WorkflowPath + `, a GitHub Actions workflow that runs
+glass sweep every five minutes, so expired overrides are rolled back even
+when the laptop that opened them is asleep.
+
+The workflow reads its token from a repository secret (--secret, default
+GLASS_TOKEN). The token must be able to administer the repositories whose
+overrides it rolls back and to write issues in the audit repository; the
+workflow's own GITHUB_TOKEN cannot change branch protection. Add it with:
+
+  gh secret set GLASS_TOKEN
+
+Without --audit-repo the workflow sweeps the repository it runs in.
+GitHub may delay scheduled runs when it is busy; 5 minutes is the shortest
+schedule it allows. Makes no network request.`,
+		Example: `  glass init
+  glass init --audit-repo acme/audit --secret GLASS_SWEEP_TOKEN`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if auditRepo == "" && f.RepoOverride != "" {
+				auditRepo = f.RepoOverride
+			}
+			if auditRepo != "" {
+				r, err := cmdutil.ParseRepo(auditRepo)
+				if err != nil {
+					return cmdutil.FlagErrorf("invalid --audit-repo %q: expected OWNER/REPO", auditRepo)
+				}
+				opts.AuditRepo = r
+			}
+			if !secretRE.MatchString(opts.Secret) || strings.HasPrefix(strings.ToUpper(opts.Secret), "GITHUB_") {
+				return cmdutil.FlagErrorf("invalid --secret %q: a secret name uses letters, digits and _, and does not start with a digit or GITHUB_", opts.Secret)
+			}
+			if !versionRE.MatchString(opts.Version) {
+				return cmdutil.FlagErrorf("invalid --version %q: use latest or a release tag such as v1.2.3", opts.Version)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return initRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Dir, "dir", ".", "Repository root to write the workflow under")
+	cmd.Flags().StringVar(&auditRepo, "audit-repo", "", "Audit repository to sweep, `OWNER/REPO` (default: the repository the workflow runs in)")
+	cmd.Flags().StringVar(&opts.Secret, "secret", "GLASS_TOKEN", "Repository secret that holds the sweep's token")
+	cmd.Flags().StringVar(&opts.Version, "version", "latest", "glass `version` the workflow installs (pin a release tag for reproducible runs)")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "Overwrite an existing workflow file")
+	return cmd
+}
+
+// Workflow renders the workflow file.
+func Workflow(opts *InitOptions) string {
+	audit := "${{ github.repository }}"
+	if opts.AuditRepo != "" {
+		audit = opts.AuditRepo
+	}
+	return fmt.Sprintf(`# Written by glass init. Rolls back expired break-glass overrides every five
+# minutes, so rollback never depends on the laptop that opened them.
+# The token in the %[1]s secret must be able to administer the repositories
+# glass acts on and to write issues in the audit repository.
+name: glass sweep
+
+on:
+  schedule:
+    - cron: "*/5 * * * *" # the shortest schedule GitHub allows; runs may be delayed
+  workflow_dispatch: {}
+
+permissions:
+  contents: read
+
+concurrency:
+  group: glass-sweep
+  cancel-in-progress: false
+
+jobs:
+  sweep:
+    runs-on: ubuntu-latest
+    timeout-minutes: 4
+    steps:
+      - uses: actions/setup-go@v5
+        with:
+          go-version: stable
+          cache: false
+      - name: Install glass
+        run: go install github.com/glass-cli/glass/cmd/glass@%[2]s
+      - name: Sweep
+        env:
+          GH_TOKEN: ${{ secrets.%[1]s }}
+          GLASS_NO_INPUT: "1"
+        # Exits non-zero (5) when a rollback could not be verified, so the
+        # failed run is visible in the Actions tab.
+        run: glass sweep --audit-repo %[3]s
+`, opts.Secret, opts.Version, audit)
+}
+
+func initRun(opts *InitOptions) error {
+	path := filepath.Join(opts.Dir, filepath.FromSlash(WorkflowPath))
+	if _, err := os.Stat(path); err == nil && !opts.Force {
+		return cmdutil.FlagErrorf("%s already exists; nothing was changed; pass --force to overwrite it", path)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("checking %s: %w; nothing was written", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w; nothing was written", filepath.Dir(path), err)
+	}
+	if err := os.WriteFile(path, []byte(Workflow(opts)), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	cs := opts.IO.ColorScheme()
+	fmt.Fprintf(opts.IO.ErrOut, "%s Wrote %s\n", cs.SuccessIcon(), path)
+	fmt.Fprintf(opts.IO.ErrOut, "Next: add the token as a repository secret (gh secret set %s), then commit and push the workflow.\n", opts.Secret)
+	return nil
+}

@@ -1,0 +1,314 @@
+// Package status implements `glass status`: the open overrides with their
+// time left, and any that are overdue, failed or stuck half-done.
+package status
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/glass-cli/glass/internal/clock"
+	"github.com/glass-cli/glass/internal/cmd/cmdutil"
+	"github.com/glass-cli/glass/internal/engine"
+	"github.com/glass-cli/glass/internal/iostreams"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+// StatusOptions are the inputs of `glass status`.
+type StatusOptions struct {
+	IO     *iostreams.IOStreams
+	Engine func() (*engine.Engine, error)
+	Clock  clock.Clock
+
+	AuditRepos []string // where to look
+	Target     string   // with both -R and --audit-repo: only overrides on this repository
+	JSON       bool
+}
+
+// NewCmdStatus returns `glass status`.
+func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{IO: f.IOStreams, Clock: f.Clock}
+	var auditRepos []string
+	cmd := &cobra.Command{
+		Use:   "status [-R OWNER/REPO | --audit-repo OWNER/REPO] [--json]",
+		Short: "Show open overrides, their time left, and any overdue or failed",
+		Long: `Show the open overrides recorded in an audit repository: who opened what,
+the time left, and any that are OVERDUE (expired but not yet rolled back:
+run glass sweep), FAILED (a rollback could not be verified: a human must
+look) or STUCK (left half-done; glass sweep finishes it).
+
+The audit repository is --audit-repo, else -R (overrides are recorded in
+the target repository unless they were opened with --audit-repo). With
+both, only overrides on the -R repository are shown.`,
+		Example: `  glass status --audit-repo acme/audit
+  glass status -R acme/payments --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			repos, target, err := AuditRepos(f, auditRepos)
+			if err != nil {
+				return err
+			}
+			opts.AuditRepos, opts.Target = repos, target
+			opts.Engine = f.Engine
+			if runF != nil {
+				return runF(opts)
+			}
+			return statusRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringSliceVar(&auditRepos, "audit-repo", nil, "Audit `repositories` to look in, OWNER/REPO (repeatable)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "Print the overrides as JSON")
+	return cmd
+}
+
+// AuditRepos resolves where status and sweep look: --audit-repo, else -R,
+// else the current repository. With both, target is the -R repository.
+func AuditRepos(f *cmdutil.Factory, flag []string) (repos []string, target string, err error) {
+	for _, r := range flag {
+		p, err := cmdutil.ParseRepo(r)
+		if err != nil {
+			return nil, "", cmdutil.FlagErrorf("invalid --audit-repo %q: expected OWNER/REPO", r)
+		}
+		if !contains(repos, p) {
+			repos = append(repos, p)
+		}
+	}
+	if f.RepoOverride != "" {
+		if target, err = cmdutil.ParseRepo(f.RepoOverride); err != nil {
+			return nil, "", err
+		}
+	}
+	if len(repos) > 0 {
+		return repos, target, nil
+	}
+	if target != "" {
+		return []string{target}, "", nil
+	}
+	if f.CurrentRepo != nil {
+		if r, err := f.CurrentRepo(); err == nil {
+			return []string{r}, "", nil
+		}
+	}
+	return nil, "", cmdutil.FlagErrorf("missing required flags: --audit-repo or -R/--repo (no git remote \"origin\" here to default to)")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Entry is one override in `glass status --json`.
+type Entry struct {
+	ID          string          `json:"id"`
+	Lever       override.Lever  `json:"lever"`
+	Target      override.Target `json:"target"`
+	Relax       []string        `json:"relax"`
+	Actor       string          `json:"actor"`
+	Reason      string          `json:"reason"`
+	Incident    string          `json:"incident"`
+	State       override.State  `json:"state"`
+	ExpiresAt   *time.Time      `json:"expires_at"`
+	SecondsLeft int64           `json:"seconds_left"` // negative when overdue
+	Overdue     bool            `json:"overdue"`
+	Failed      bool            `json:"failed"`
+	Stuck       bool            `json:"stuck"`
+	Drill       bool            `json:"drill"`
+}
+
+// Invalid is an open break-glass issue whose record glass cannot read.
+type Invalid struct {
+	ID    string `json:"id"`
+	Error string `json:"error"`
+}
+
+// Result is `glass status --json`.
+type Result struct {
+	Overrides []Entry   `json:"overrides"`
+	Invalid   []Invalid `json:"invalid"`
+}
+
+func statusRun(ctx context.Context, opts *StatusOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	eng, err := opts.Engine()
+	if err != nil {
+		return err
+	}
+	res, err := eng.Status(ctx, opts.AuditRepos...)
+	if err != nil {
+		var fe *cmdutil.FlagError
+		var ee *cmdutil.ExitError
+		if errors.As(err, &fe) || errors.As(err, &ee) {
+			return err
+		}
+		return cmdutil.WithCode(engine.ExitCode(err), err)
+	}
+	out := Result{Overrides: []Entry{}, Invalid: []Invalid{}}
+	var entries []engine.StatusEntry
+	for _, en := range res.Entries {
+		o := en.Override
+		if opts.Target != "" && !strings.EqualFold(o.Target.Repo, opts.Target) {
+			continue
+		}
+		entries = append(entries, en)
+		e := Entry{ID: o.ID, Lever: o.Lever, Target: o.Target, Relax: o.Relax, Actor: o.Actor, Reason: o.Reason, Incident: o.Incident,
+			State: o.State, SecondsLeft: int64(en.Left / time.Second), Overdue: en.Overdue, Failed: en.Failed, Stuck: en.Stuck, Drill: o.Drill}
+		if !o.Expires.IsZero() {
+			t := o.Expires.UTC()
+			e.ExpiresAt = &t
+		}
+		if e.Relax == nil {
+			e.Relax = []string{}
+		}
+		out.Overrides = append(out.Overrides, e)
+	}
+	for _, b := range res.Invalid {
+		out.Invalid = append(out.Invalid, Invalid{ID: b.ID, Error: b.Err.Error()})
+	}
+	if opts.JSON {
+		return cmdutil.WriteJSON(opts.IO.Out, out)
+	}
+	cs := opts.IO.ColorScheme()
+	for _, b := range out.Invalid {
+		fmt.Fprintf(opts.IO.ErrOut, "%s %s: %s\n", cs.WarningIcon(), b.ID, b.Error)
+	}
+	if len(entries) == 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "No open overrides in %s\n", strings.Join(opts.AuditRepos, ", "))
+		return nil
+	}
+	PrintTable(opts.IO.Out, entries, opts.IO.TerminalWidth())
+	var overdue, failed int
+	for _, en := range entries {
+		if en.Failed {
+			failed++
+		} else if en.Overdue {
+			overdue++
+		}
+	}
+	if overdue > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "%s %d override(s) OVERDUE: run `glass sweep --audit-repo %s` to roll them back\n", cs.WarningIcon(), overdue, opts.AuditRepos[0])
+	}
+	if failed > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "%s %d override(s) FAILED to roll back: check the setting by hand (see the audit issue), then run `glass sweep`\n", cs.FailureIcon(), failed)
+	}
+	return nil
+}
+
+// PrintTable lays the entries out in columns that fit width: the reason,
+// then the target, are truncated first. Every state is a word, never only
+// a colour.
+func PrintTable(w io.Writer, entries []engine.StatusEntry, width int) {
+	header := []string{"ID", "LEVER", "TARGET", "OWNER", "EXPIRES", "STATE", "REASON"}
+	rows := [][]string{header}
+	for _, en := range entries {
+		o := en.Override
+		rows = append(rows, []string{o.ID, string(o.Lever), target(o), o.Actor, expires(en), state(en), oneLine(o.Reason)})
+	}
+	widths := make([]int, len(header))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	total := func() int {
+		t := 2 * (len(widths) - 1)
+		for _, x := range widths {
+			t += x
+		}
+		return t
+	}
+	// Shrink REASON, then TARGET, then OWNER, to fit.
+	for _, col := range []struct{ i, min int }{{6, 8}, {2, 14}, {3, 8}} {
+		if over := total() - width; over > 0 {
+			widths[col.i] = max(col.min, widths[col.i]-over)
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			c = truncate(c, widths[i])
+			if i == len(r)-1 {
+				b.WriteString(c)
+				break
+			}
+			b.WriteString(c)
+			b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+func target(o *override.Override) string {
+	switch o.Lever {
+	case override.LeverAccess:
+		return fmt.Sprintf("%s:%s@%s", o.Target.Repo, o.Target.User, o.Target.Permission)
+	case override.LeverProtection:
+		return fmt.Sprintf("%s@%s:%s", o.Target.Repo, o.Target.Branch, strings.Join(o.Relax, "+"))
+	}
+	return o.Target.String()
+}
+
+func expires(en engine.StatusEntry) string {
+	o := en.Override
+	switch {
+	case o.Expires.IsZero():
+		return "-"
+	case en.Overdue:
+		return "OVERDUE " + human(-en.Left)
+	}
+	return "in " + human(en.Left)
+}
+
+func state(en engine.StatusEntry) string {
+	s := string(en.Override.State)
+	switch {
+	case en.Failed:
+		return "FAILED"
+	case en.Stuck:
+		return "STUCK " + s
+	case en.Override.Drill:
+		return s + " (drill)"
+	}
+	return s
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n <= 1 {
+		return string([]rune(s)[:n])
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+func human(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	if d >= time.Minute {
+		d = d.Round(time.Minute)
+		h, m := int(d/time.Hour), int((d%time.Hour)/time.Minute)
+		switch {
+		case h == 0:
+			return fmt.Sprintf("%dm", m)
+		case m == 0:
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh%dm", h, m)
+	}
+	return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
+}

@@ -1,0 +1,150 @@
+// Package sweep implements `glass sweep`: roll back every expired override,
+// finish any left half-done by a crash, and fail loudly when something
+// could not be restored. Run it from cron or CI (see `glass init`).
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/glass-cli/glass/internal/cmd/closecmd"
+	"github.com/glass-cli/glass/internal/cmd/cmdutil"
+	"github.com/glass-cli/glass/internal/cmd/status"
+	"github.com/glass-cli/glass/internal/engine"
+	"github.com/glass-cli/glass/internal/iostreams"
+)
+
+// SweepOptions are the inputs of `glass sweep`.
+type SweepOptions struct {
+	IO     *iostreams.IOStreams
+	Engine func() (*engine.Engine, error)
+
+	AuditRepos []string
+	JSON       bool
+}
+
+// NewCmdSweep returns `glass sweep`.
+func NewCmdSweep(f *cmdutil.Factory, runF func(*SweepOptions) error) *cobra.Command {
+	opts := &SweepOptions{IO: f.IOStreams}
+	var auditRepos []string
+	cmd := &cobra.Command{
+		Use:   "sweep [--audit-repo OWNER/REPO | -R OWNER/REPO] [--json]",
+		Short: "Roll back every expired override and finish any left half-done",
+		Long: `Roll back every expired override in the audit repository, finish any that a
+crash left half-done (opened or closing), and retry rollbacks that failed.
+Each rollback is verified and recorded on its audit issue.
+
+Safe to run repeatedly and from several places at once: the live setting is
+read again before every write, nothing is written when nothing needs to
+change, and records are not duplicated. Exits 5 when a rollback could not
+be verified and 1 when anything else could not be restored, so a scheduled
+job fails visibly (see glass init).`,
+		Example: `  glass sweep --audit-repo acme/audit
+  glass sweep -R acme/payments --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			repos, target, err := status.AuditRepos(f, auditRepos)
+			if err != nil {
+				return err
+			}
+			if target != "" && !contains(repos, target) {
+				// Sweep acts on every due override of the audit repository;
+				// it cannot act on part of one, so say what -R meant.
+				return cmdutil.FlagErrorf("give either -R or --audit-repo: sweep rolls back every due override in the audit repository")
+			}
+			opts.AuditRepos = repos
+			opts.Engine = f.Engine
+			if runF != nil {
+				return runF(opts)
+			}
+			return sweepRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringSliceVar(&auditRepos, "audit-repo", nil, "Audit `repositories` to sweep, OWNER/REPO (repeatable)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "Print what the sweep did as JSON")
+	return cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Failure is one override sweep could not restore.
+type Failure struct {
+	ID    string `json:"id"`
+	Error string `json:"error"`
+}
+
+// Result is `glass sweep --json`.
+type Result struct {
+	Checked    int               `json:"checked"`
+	Restored   []closecmd.Result `json:"restored"`
+	Reconciled []closecmd.Result `json:"reconciled"`
+	Failed     []Failure         `json:"failed"`
+}
+
+func sweepRun(ctx context.Context, opts *SweepOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	eng, err := opts.Engine()
+	if err != nil {
+		return err
+	}
+	res, err := eng.Sweep(ctx, opts.AuditRepos...)
+	var se *engine.SweepError
+	if err != nil && (res == nil || !errors.As(err, &se)) {
+		var fe *cmdutil.FlagError
+		var ee *cmdutil.ExitError
+		if errors.As(err, &fe) || errors.As(err, &ee) {
+			return err
+		}
+		return cmdutil.WithCode(engine.ExitCode(err), err)
+	}
+	out := Result{Checked: res.Checked, Restored: []closecmd.Result{}, Reconciled: []closecmd.Result{}, Failed: []Failure{}}
+	for _, r := range res.Restored {
+		out.Restored = append(out.Restored, closecmd.NewResult(r))
+	}
+	for _, r := range res.Reconciled {
+		out.Reconciled = append(out.Reconciled, closecmd.NewResult(r))
+	}
+	for _, f := range res.Failed {
+		out.Failed = append(out.Failed, Failure{ID: f.ID, Error: f.Err.Error()})
+	}
+	if opts.JSON {
+		if werr := cmdutil.WriteJSON(opts.IO.Out, out); werr != nil {
+			return werr
+		}
+	} else {
+		cs := opts.IO.ColorScheme()
+		w := opts.IO.ErrOut
+		for _, r := range res.Restored {
+			fmt.Fprintf(w, "%s Restored %s (expired) and closed %s\n", cs.SuccessIcon(), r.Override.Target, r.Override.ID)
+			closecmd.PrintRollback(opts.IO.Out, r)
+		}
+		for _, r := range res.Reconciled {
+			fmt.Fprintf(w, "%s Reconciled %s (left half-done) and closed %s\n", cs.SuccessIcon(), r.Override.Target, r.Override.ID)
+			closecmd.PrintRollback(opts.IO.Out, r)
+		}
+		for _, f := range res.Failed {
+			fmt.Fprintf(w, "%s Could not restore %s: %v\n", cs.FailureIcon(), f.ID, f.Err)
+		}
+		fmt.Fprintf(w, "Swept %s: %d open override(s) checked, %d restored, %d reconciled, %d failed\n",
+			strings.Join(opts.AuditRepos, ", "), res.Checked, len(res.Restored), len(res.Reconciled), len(res.Failed))
+	}
+	if se != nil {
+		// The failures were listed above; exit 5 when a rollback could not
+		// be verified, 1 otherwise.
+		return cmdutil.WithCode(se.ExitCode(), fmt.Errorf("%d override(s) could not be restored: a human must look at the audit issue(s) listed above; glass sweep retries them on its next run", len(res.Failed)))
+	}
+	return nil
+}
