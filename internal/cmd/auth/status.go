@@ -51,7 +51,8 @@ a fine-grained token, and whether the account has two-factor authentication
 on ("unknown" when GitHub does not show it to this token). The token itself is
 never printed.
 
---show-endpoint prints where glass would talk to, without contacting it.`,
+--show-endpoint prints where glass would talk to and which token source it
+would use, without contacting GitHub.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -74,10 +75,16 @@ func statusRun(cmd *cobra.Command, f *cmdutil.Factory, opts *StatusOptions) erro
 	ios := f.IOStreams
 	st := Status{Host: ep.Host, APIURL: ep.API.String(), OAuthURL: ep.OAuth.String(), Scopes: []string{}}
 	if opts.ShowEndpoint {
-		if opts.JSON {
-			return cmdutil.WriteJSON(ios.Out, map[string]string{"host": st.Host, "api_url": st.APIURL, "oauth_url": st.OAuthURL})
+		// Where glass would talk to and with which token source; no request.
+		src := "none"
+		if tok, err := resolver(f).Resolve(ctxOf(cmd), ep); err == nil {
+			src = tok.Source
 		}
-		fmt.Fprintf(ios.Out, "host:  %s\napi:   %s\noauth: %s\n", st.Host, st.APIURL, st.OAuthURL)
+		if opts.JSON {
+			return cmdutil.WriteJSON(ios.Out, map[string]string{"host": st.Host, "api_url": st.APIURL, "oauth_url": st.OAuthURL,
+				"device_code_url": st.OAuthURL + "login/device/code", "token_source": src})
+		}
+		fmt.Fprintf(ios.Out, "host:   %s\napi:    %s\noauth:  %slogin/device/code\ntoken:  %s\n", st.Host, st.APIURL, st.OAuthURL, src)
 		return nil
 	}
 	tok, checks, rerr := resolver(f).Explain(ctxOf(cmd), ep)
