@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-github/v60/github"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/glass-cli/glass/internal/ledger"
@@ -28,7 +29,8 @@ func (e *Engine) find(ctx context.Context, op, id string) (*override.Override, [
 	if err != nil {
 		return nil, nil, &RefusalError{Reason: err.Error(), Err: err}
 	}
-	list, _, _, err := e.listLive(ctx, repo)
+	var list []*override.Override
+	err = e.again(ctx, func() (err error) { list, _, _, err = e.listLive(ctx, repo); return err })
 	if err != nil {
 		return nil, nil, &Error{Op: op, Step: "audit", Err: fmt.Errorf("listing open overrides in %s: %w", repo, err), Unchanged: "nothing; glass made no change", Next: "check your network and access to " + repo + ", then run the same command again"}
 	}
@@ -97,15 +99,15 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 	now := e.clock.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		s, err := lv.Read(gctx, t)
+		err := e.again(gctx, func() (err error) { live, err = lv.Read(gctx, t); return err })
 		if err != nil {
 			return stepErr("restore", fmt.Errorf("reading %s: %w", t, err))
 		}
-		live = s
 		return nil
 	})
 	g.Go(func() error {
-		u, _, err := e.gh.Users.Get(gctx, "")
+		var u *github.User
+		err := e.again(gctx, func() (err error) { u, _, err = e.gh.Users.Get(gctx, ""); return err })
 		if err != nil {
 			return stepErr("identity", fmt.Errorf("reading who the token belongs to (GET /user): %w", err))
 		}
@@ -116,7 +118,7 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 		g.Go(func() error {
 			cp := *o
 			cp.State = override.StateClosing
-			if err := e.ledger.Save(gctx, &cp); err != nil {
+			if err := e.again(gctx, func() error { return e.ledger.Save(gctx, &cp) }); err != nil {
 				return stepErr("audit", fmt.Errorf("marking %s as closing: %w", o.ID, err))
 			}
 			return nil
@@ -176,7 +178,7 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 	g2, g2ctx := errgroup.WithContext(ctx)
 	if len(lever.Diff(plan.Want, live.Fields)) > 0 {
 		g2.Go(func() error {
-			got, werr = lv.Write(g2ctx, t, live.Fields, plan.Want)
+			werr = e.again(g2ctx, func() (err error) { got, err = lv.Write(g2ctx, t, live.Fields, plan.Want); return err })
 			if werr == nil && got == nil {
 				var s lever.Snapshot
 				s, werr = lv.Read(g2ctx, t)

@@ -91,3 +91,25 @@ func (e *Engine) headSHA(ctx context.Context, repo, branch string) (string, erro
 	}
 	return ref.GetObject().GetSHA(), nil
 }
+
+// again runs an idempotent step, once more after a secondary rate limit.
+// The transport already retries idempotent requests (5xx, 429, secondary
+// limits, dropped connections), but once any request of the process (say a
+// label POST) hits a secondary limit, go-github v60 refuses every request
+// locally until Retry-After has passed (github.go
+// checkSecondaryRateLimitBeforeDo): those refusals never reach the
+// transport, so the engine waits them out here, at most twice.
+func (e *Engine) again(ctx context.Context, fn func() error) error {
+	err := fn()
+	for attempt := 1; err != nil && attempt < 3; attempt++ {
+		var ab *github.AbuseRateLimitError
+		if !errors.As(err, &ab) {
+			return err
+		}
+		if werr := e.waitFor(ctx, err, attempt); werr != nil {
+			return err
+		}
+		err = fn()
+	}
+	return err
+}

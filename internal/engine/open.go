@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/go-github/v60/github"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/glass-cli/glass/internal/ledger"
@@ -59,7 +60,8 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 	p := &planned{req: req, lv: lv, audit: req.AuditRepo}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		u, _, err := e.gh.Users.Get(gctx, "")
+		var u *github.User
+		err := e.again(gctx, func() (err error) { u, _, err = e.gh.Users.Get(gctx, ""); return err })
 		if err != nil {
 			return stepErr("identity", fmt.Errorf("reading who the token belongs to (GET /user): %w", err))
 		}
@@ -67,7 +69,9 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		return nil
 	})
 	g.Go(func() error {
-		list, _, invalid, err := e.listLive(gctx, req.AuditRepo)
+		var list []*override.Override
+		var invalid *ledger.InvalidRecordsError
+		err := e.again(gctx, func() (err error) { list, _, invalid, err = e.listLive(gctx, req.AuditRepo); return err })
 		if err != nil {
 			return stepErr("audit", fmt.Errorf("listing open overrides in %s: %w", req.AuditRepo, err))
 		}
@@ -83,7 +87,8 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 	// critical path: otherwise the audit write would wait for it.
 	g.Go(func() error { _ = e.ledger.EnsureLabels(gctx, req.AuditRepo); return nil })
 	g.Go(func() error {
-		s, err := lv.Read(gctx, req.Target)
+		var s lever.Snapshot
+		err := e.again(gctx, func() (err error) { s, err = lv.Read(gctx, req.Target); return err })
 		if err != nil {
 			return stepErr("snapshot", err)
 		}
@@ -92,7 +97,8 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 	})
 	if req.Target.Branch != "" && req.Lever == override.LeverProtection {
 		g.Go(func() error {
-			h, err := e.headSHA(gctx, req.Target.Repo, req.Target.Branch)
+			var h string
+			err := e.again(gctx, func() (err error) { h, err = e.headSHA(gctx, req.Target.Repo, req.Target.Branch); return err })
 			if err != nil {
 				return stepErr("snapshot", fmt.Errorf("reading the head of %s: %w", req.Target, err))
 			}
@@ -249,7 +255,8 @@ func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override,
 	// Round 3: the change. Someone may have changed fields since the
 	// overlapping overrides were applied: keep their changes.
 	plan := lever.Merge(p.orig, p.expected, p.snap.Fields, p.want)
-	got, werr := lv.Write(ctx, req.Target, p.snap.Fields, plan.Want)
+	var got lever.Fields
+	werr := e.again(ctx, func() (err error) { got, err = lv.Write(ctx, req.Target, p.snap.Fields, plan.Want); return err })
 	if werr == nil && got == nil {
 		var s lever.Snapshot
 		s, werr = lv.Read(ctx, req.Target)
@@ -289,11 +296,26 @@ func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override,
 func (e *Engine) record(ctx context.Context, o *override.Override, evs ...ledger.Event) error {
 	g, gctx := errgroup.WithContext(ctx)
 	cp := *o
-	g.Go(func() error { return e.ledger.Save(gctx, &cp) })
+	g.Go(func() error { return e.again(gctx, func() error { return e.ledger.Save(gctx, &cp) }) })
 	for _, ev := range evs {
-		g.Go(func() error { return e.ledger.Append(gctx, o, ev) })
+		g.Go(func() error { return e.appendEvent(gctx, o, ev) })
 	}
 	return g.Wait()
+}
+
+// appendEvent is Store.Append, retried on transient failures. The POST is
+// not retried by the transport (its answer may be lost after GitHub made
+// the comment); every event glass writes has a key, so a retried Append
+// first looks for the comment and never records a step twice.
+func (e *Engine) appendEvent(ctx context.Context, o *override.Override, ev ledger.Event) error {
+	err := e.ledger.Append(ctx, o, ev)
+	for attempt := 1; err != nil && attempt < 4 && transient(err); attempt++ {
+		if werr := e.waitFor(ctx, err, attempt); werr != nil {
+			return err
+		}
+		err = e.ledger.Append(ctx, o, ev)
+	}
+	return err
 }
 
 // undoOpen handles an open whose change failed or could not be verified:

@@ -24,7 +24,10 @@ func (e *Engine) listAll(ctx context.Context, op string, repos []string) ([]*ove
 	g, gctx := errgroup.WithContext(ctx)
 	for i, r := range repos {
 		g.Go(func() error {
-			l, n, inv, err := e.listLive(gctx, r)
+			var l []*override.Override
+			var n bool
+			var inv *ledger.InvalidRecordsError
+			err := e.again(gctx, func() (err error) { l, n, inv, err = e.listLive(gctx, r); return err })
 			if err != nil {
 				return fmt.Errorf("listing open overrides in %s: %w", r, err)
 			}
