@@ -182,9 +182,35 @@ func RenderBody(o *override.Override, x BodyExtras) (string, error) {
 			w("\n")
 		}
 	}
-	if !o.State.Terminal() {
+	switch {
+	case o.State == override.StateRequested:
+		w("\n### Withdraw the request\n\n```\n%s\n```\n", codeBlock(closeHint(o, x)))
+	case !o.State.Terminal():
 		w("\n### Close early\n\n```\n%s\n```\n", codeBlock(closeHint(o, x)))
 	}
+	if o.State != override.StateRequested && o.State != override.StateDenied {
+		renderReview(&b, o)
+	}
+	if m := mentions(x.Mentions); m != "" {
+		w("\ncc %s\n", m)
+	}
+	w("\n---\n<sub>Written by glass. The block below is the machine-readable record (docs/audit-format.md); editing it by hand invalidates its digest.</sub>\n\n")
+	blk, err := encodeState(o, x)
+	if err != nil {
+		return "", err
+	}
+	b.WriteString(blk)
+	b.WriteString("\n")
+	if n := len([]rune(b.String())); n > MaxBody {
+		return "", fmt.Errorf("%w: body is %d characters (snapshot %d bytes, raw %d bytes)", ErrTooLarge, n, len(o.Snapshot), len(o.Raw))
+	}
+	return b.String(), nil
+}
+
+// renderReview writes the post-incident review checklist; there is nothing
+// to review for a request that never opened.
+func renderReview(b *strings.Builder, o *override.Override) {
+	w := func(f string, a ...any) { fmt.Fprintf(b, f, a...) }
 	w("\n### Post-incident review\n\n")
 	mark := " "
 	if o.Review != nil {
@@ -202,20 +228,6 @@ func RenderBody(o *override.Override, x BodyExtras) (string, error) {
 	} else {
 		w("\nSign off with `glass review %s` once done.\n", inlineCode(orPlaceholder(o.ID)))
 	}
-	if m := mentions(x.Mentions); m != "" {
-		w("\ncc %s\n", m)
-	}
-	w("\n---\n<sub>Written by glass. The block below is the machine-readable record (docs/audit-format.md); editing it by hand invalidates its digest.</sub>\n\n")
-	blk, err := encodeState(o, x)
-	if err != nil {
-		return "", err
-	}
-	b.WriteString(blk)
-	b.WriteString("\n")
-	if n := len([]rune(b.String())); n > MaxBody {
-		return "", fmt.Errorf("%w: body is %d characters (snapshot %d bytes, raw %d bytes)", ErrTooLarge, n, len(o.Snapshot), len(o.Raw))
-	}
-	return b.String(), nil
 }
 
 // ParseBody decodes the state block of an audit issue body. The readable
@@ -271,6 +283,9 @@ func what(o *override.Override) string {
 func approval(o *override.Override) string {
 	a := o.Approval
 	if a == nil {
+		if o.State == override.StateRequested {
+			return "**pending**: waiting for an approver"
+		}
 		return "—"
 	}
 	var s string
