@@ -452,3 +452,36 @@ func TestAppendConcurrent(t *testing.T) {
 	}
 	t.Logf("closed recorded %d times by 8 separate Stores racing (no conditional POST on GitHub)", n[KindClosed])
 }
+
+// TestAppendRetryAfterLostResponse: the comment was written but the answer
+// was lost; the retry (another process, as after a crash) finds it and does
+// not write a second rollback record. A failed check posts nothing.
+func TestAppendRetryAfterLostResponse(t *testing.T) {
+	ctx := context.Background()
+	st, sim, c := newStore(t, "alice")
+	o := newOverride()
+	if _, _, _, err := st.Create(ctx, "acme/audit", o, BodyExtras{}); err != nil {
+		t.Fatal(err)
+	}
+	ev := Event{Kind: KindRestored, At: t0, Actor: "glass"}
+
+	sim.SetFaults(ghsim.Faults{FailNth: 1}) // the comment list fails
+	if err := st.Append(ctx, o, ev); err == nil {
+		t.Fatal("Append succeeded although the idempotency check failed")
+	}
+	sim.SetFaults(ghsim.Faults{BlackoutAfter: 2}) // list answered, POST done but its answer dropped
+	if err := NewStore(c).Append(ctx, o, ev); err == nil {
+		t.Fatal("Append reported success for a dropped answer")
+	}
+	sim.SetFaults(ghsim.Faults{})
+	if err := NewStore(c).Append(ctx, o, ev); err != nil {
+		t.Fatal(err)
+	}
+	_, evs, err := st.Load(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Kind != KindRestored || evs[0].Seq != 1 {
+		t.Errorf("events after retry = %+v", evs)
+	}
+}
