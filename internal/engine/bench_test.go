@@ -37,12 +37,15 @@ func seedAudit(b testing.TB, e *env, u *user, closed, active int) {
 	})
 }
 
-type measure struct{ requests, waves int }
+type measure struct {
+	requests, waves int
+	log             []string
+}
 
 func (u *user) take() measure {
-	n, w, _ := u.rec.stats()
+	n, w, log := u.rec.stats()
 	u.rec.reset()
-	return measure{n, w}
+	return measure{n, w, log}
 }
 
 // BenchmarkOpenClose50ms measures, with the simulator adding 50 ms to every
@@ -90,6 +93,15 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 		sweep304 = s.take()
 	}
 	b.StopTimer()
+	for _, m := range []struct {
+		name string
+		m    measure
+	}{{"open", open}, {"close", cls}, {"status", status}, {"sweep", sweep}, {"sweep-repeat", sweep304}} {
+		b.Logf("%s: %d requests, %d sequential round trips", m.name, m.m.requests, m.m.waves)
+		for _, l := range m.m.log {
+			b.Logf("    %s", l)
+		}
+	}
 	b.ReportMetric(float64(open.waves), "open-roundtrips")
 	b.ReportMetric(float64(open.requests), "open-requests")
 	b.ReportMetric(float64(openT.Milliseconds())/float64(b.N), "open-ms")

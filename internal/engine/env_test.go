@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -63,15 +64,20 @@ func (r *recorder) stats() (requests, waves int, log []string) {
 	sp := append([]span(nil), r.spans...)
 	r.mu.Unlock()
 	sort.Slice(sp, func(i, j int) bool { return sp[i].start.Before(sp[j].start) })
-	var waveEnd time.Time
+	// The critical path: the longest chain of requests each of which
+	// started after the previous one had ended.
+	chain := make([]int, len(sp))
 	for i, s := range sp {
-		if i == 0 || !s.start.Before(waveEnd) {
-			waves++
-			waveEnd = s.end
-		} else if s.end.After(waveEnd) {
-			waveEnd = s.end
+		chain[i] = 1
+		for j := 0; j < i; j++ {
+			if !sp[j].end.After(s.start) && chain[j]+1 > chain[i] {
+				chain[i] = chain[j] + 1
+			}
 		}
-		log = append(log, s.method+" "+s.path)
+		if chain[i] > waves {
+			waves = chain[i]
+		}
+		log = append(log, fmt.Sprintf("%6.1fms %6.1fms [%d] %s %s", float64(s.start.Sub(sp[0].start).Microseconds())/1000, float64(s.end.Sub(sp[0].start).Microseconds())/1000, chain[i], s.method, s.path))
 	}
 	return len(sp), waves, log
 }
