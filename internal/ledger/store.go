@@ -91,6 +91,7 @@ type Store struct {
 	labels map[string]bool              // audit repo → glass labels ensured
 	lists  map[string]listPage          // list URL → last answer, for If-None-Match
 	extras map[string]BodyExtras        // override ID → extras, so Save can re-render
+	others map[string][]string          // override ID → labels people added (Save keeps them)
 	keys   map[string]map[string]string // override ID → event keys on the issue → kind
 	// appendMu serialises check-then-post per override within this Store,
 	// so two goroutines cannot both find a key missing and both post it.
@@ -107,7 +108,7 @@ type listPage struct {
 // NewStore returns a Store using gh (its BaseURL decides the host).
 func NewStore(gh *github.Client) *Store {
 	return &Store{gh: gh, labels: map[string]bool{}, lists: map[string]listPage{},
-		extras: map[string]BodyExtras{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}}
+		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}}
 }
 
 func splitRepo(repo string) (string, string, error) {
@@ -164,6 +165,18 @@ func (s *Store) EnsureLabels(ctx context.Context, repo string) error {
 	s.labels[repo] = true
 	s.mu.Unlock()
 	return nil
+}
+
+// otherLabels are the labels of is that glass does not manage.
+func otherLabels(is *github.Issue) []string {
+	var out []string
+	for _, l := range is.Labels {
+		n := l.GetName()
+		if !strings.EqualFold(n, LabelBase) && !strings.HasPrefix(strings.ToLower(n), LabelBase+":") {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func isAlreadyExists(err error) bool {
@@ -239,6 +252,7 @@ func (s *Store) Save(ctx context.Context, o *override.Override) error {
 	owner, name, _ := splitRepo(repo)
 	s.mu.Lock()
 	x, ok := s.extras[o.ID]
+	others := s.others[o.ID]
 	s.mu.Unlock()
 	if !ok {
 		is, _, err := s.gh.Issues.Get(ctx, owner, name, n)
@@ -248,12 +262,15 @@ func (s *Store) Save(ctx context.Context, o *override.Override) error {
 		if _, px, err := ParseBodyExtras(is.GetBody()); err == nil {
 			x = px
 		}
+		others = otherLabels(is)
 	}
 	body, err := RenderBody(o, x)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.ID, err)
 	}
-	labels := Labels(o)
+	// PATCH replaces the whole label set: keep the labels people added
+	// (as of the last time this Store read the issue).
+	labels := append(Labels(o), others...)
 	req := &github.IssueRequest{Body: &body, Labels: &labels}
 	if IssueOpen(o.State) {
 		req.State = github.String("open")
@@ -425,6 +442,7 @@ func (s *Store) fromIssue(id string, is *github.Issue) (*override.Override, erro
 	o.ID = id // the first body has no id (see Create)
 	s.mu.Lock()
 	s.extras[id] = x
+	s.others[id] = otherLabels(is)
 	s.mu.Unlock()
 	return o, nil
 }

@@ -392,8 +392,16 @@ func TestStatusCostAtScale(t *testing.T) {
 // write a record nobody can find; Create says so.
 func TestLabelsDropped(t *testing.T) {
 	ctx := context.Background()
-	st, sim, _ := newStore(t, "dave")
+	admin, sim, _ := newStore(t, "alice")
+	// The labels exist (a read-only token could not create them; the
+	// simulator's 403 there is not in GitHub's description of create-label).
+	if err := admin.EnsureLabels(ctx, "acme/audit"); err != nil {
+		t.Fatal(err)
+	}
 	sim.Do(func(s *ghsim.State) { s.AddCollaborator(s.Repo("acme/audit"), "dave", "pull") })
+	dc := github.NewClient(sim.Client).WithAuthToken(sim.Token("dave"))
+	dc.BaseURL, _ = url.Parse(sim.URL)
+	st := NewStore(dc)
 	id, _, u, err := st.Create(ctx, "acme/audit", newOverride(), BodyExtras{})
 	if !errors.Is(err, ErrLabelsDropped) || id == "" || !strings.Contains(err.Error(), u) {
 		t.Errorf("Create without label rights = %q, %v", id, err)
@@ -483,5 +491,32 @@ func TestAppendRetryAfterLostResponse(t *testing.T) {
 	}
 	if len(evs) != 1 || evs[0].Kind != KindRestored || evs[0].Seq != 1 {
 		t.Errorf("events after retry = %+v", evs)
+	}
+}
+
+// TestSaveKeepsOtherLabels: PATCH replaces all labels; labels people added
+// (e.g. "sev1") survive a save.
+func TestSaveKeepsOtherLabels(t *testing.T) {
+	ctx := context.Background()
+	st, _, c := newStore(t, "alice")
+	o := newOverride()
+	_, n, _, err := st.Create(ctx, "acme/audit", o, BodyExtras{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Issues.Edit(ctx, "acme", "audit", n, &github.IssueRequest{Labels: &[]string{LabelBase, LabelActive, "sev1"}}); err != nil {
+		t.Fatal(err)
+	}
+	o.State = override.StateFailed
+	if err := NewStore(c).Save(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	is, _, _ := c.Issues.Get(ctx, "acme", "audit", n)
+	var names []string
+	for _, l := range is.Labels {
+		names = append(names, l.GetName())
+	}
+	if strings.Join(names, ",") != "break-glass,break-glass:failed,sev1" || is.GetState() != "open" {
+		t.Errorf("labels %v, state %s", names, is.GetState())
 	}
 }
