@@ -394,3 +394,22 @@ func TestActivityDuringWindow(t *testing.T) {
 		t.Fatalf("activity errors: %v", a.Errors)
 	}
 }
+
+func TestOverlapAccess(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.user("alice"), e.user("bob")
+	before := e.permission("mallory")
+	a := mustOpen(t, alice, accessReq("mallory", "push"))
+	b := mustOpen(t, bob, accessReq("mallory", "admin"))
+	if !strings.Contains(e.permission("mallory"), `"role_name":"admin"`) {
+		t.Fatalf("union is not admin: %s", e.permission("mallory"))
+	}
+	mustClose(t, bob, b.ID)
+	if !strings.Contains(e.permission("mallory"), `"role_name":"write"`) {
+		t.Fatalf("after bob closes, alice's push should remain: %s", e.permission("mallory"))
+	}
+	mustClose(t, alice, a.ID)
+	if got := e.permission("mallory"); got != before {
+		t.Fatalf("not restored:\n%s\n%s", before, got)
+	}
+}
