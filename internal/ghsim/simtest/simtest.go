@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ghsim/contract"
 )
 
 // Sim is a running simulator.
@@ -17,9 +18,10 @@ type Sim struct {
 }
 
 // wrap is the single hook where the contract validator (internal/ghsim/contract)
-// wraps the simulator's handler. It is the identity until that lands.
+// wraps the simulator's handler: every request and response is validated
+// against GitHub's OpenAPI description, and a violation fails t.
 // CONTRACT-HOOK: replace/extend this to validate every exchange.
-var wrap = func(t testing.TB, h http.Handler) http.Handler { return h }
+var wrap = func(t testing.TB, h http.Handler) http.Handler { return contract.ForTest(t)(h) }
 
 // Start starts a simulator on an httptest server, closed on cleanup.
 func Start(t testing.TB, opts ...ghsim.Option) *Sim {
