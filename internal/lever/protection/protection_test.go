@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -457,7 +458,13 @@ func TestReadFailures(t *testing.T) {
 			t.Run(string(k), func(t *testing.T) {
 				sim := start(t)
 				l := protection.New(client(t, sim, "alice"))
-				sim.SetFaults(ghsim.Faults{FailNth: n, FailNthKind: k})
+				f := ghsim.Faults{FailNth: n, FailNthKind: k}
+				if k == ghsim.FaultDrop {
+					// net/http silently retries a GET whose reused connection
+					// drops, so a single drop may not surface: drop them all.
+					f = ghsim.Faults{DropRate: 1, HasSeed: true}
+				}
+				sim.SetFaults(f)
 				_, err := l.Read(ctx, mainT)
 				if err == nil || !strings.Contains(err.Error(), "nothing was changed") {
 					t.Fatalf("err = %v", err)
@@ -467,8 +474,23 @@ func TestReadFailures(t *testing.T) {
 	}
 }
 
+// startUnvalidated runs the simulator without the contract validator, for
+// the few exchanges GitHub really has but its OpenAPI description does not
+// declare: 403 from GET …/protection without admin rights ("Resource not
+// accessible by integration" for an App/fine-grained token without
+// Administration: read, renovatebot/renovate#23885; "Must have admin rights
+// to Repository." for classic tokens). The validator has no gap entry for
+// these yet (reported to the simulator owner).
+func startUnvalidated(t *testing.T) *simtest.Sim {
+	t.Helper()
+	s := ghsim.New(ghsim.WithSeed("acme"))
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return &simtest.Sim{Server: s, URL: ts.URL + "/", Client: ts.Client()}
+}
+
 func TestReadForbidden(t *testing.T) {
-	sim := start(t)
+	sim := startUnvalidated(t)
 	l := protection.New(client(t, sim, "dave")) // push, not admin
 	_, err := l.Read(ctx, mainT)
 	if err == nil || !strings.Contains(err.Error(), "Administration: write") || !strings.Contains(err.Error(), "scope repo") || !strings.Contains(err.Error(), "Must have admin rights") {

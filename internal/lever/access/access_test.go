@@ -1,0 +1,496 @@
+package access_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ghsim/simtest"
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/lever/access"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+var ctx = context.Background()
+
+func start(t *testing.T) *simtest.Sim {
+	t.Helper()
+	return simtest.Start(t, ghsim.WithSeed("acme"))
+}
+
+func client(t *testing.T, sim *simtest.Sim, login string) *github.Client {
+	t.Helper()
+	c := github.NewClient(sim.Client).WithAuthToken(sim.Token(login))
+	u, err := url.Parse(sim.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BaseURL = u
+	return c
+}
+
+func target(user string) override.Target {
+	return override.Target{Repo: "acme/payments", User: user}
+}
+
+func viaJSON(t *testing.T, f lever.Fields) lever.Fields {
+	t.Helper()
+	b, _ := json.Marshal(f)
+	var out lever.Fields
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func read(t *testing.T, l lever.Lever, tg override.Target) lever.Fields {
+	t.Helper()
+	s, err := l.Read(ctx, tg)
+	if err != nil {
+		t.Fatalf("Read(%s): %v", tg, err)
+	}
+	return s.Fields
+}
+
+func noDiff(t *testing.T, what string, want, got lever.Fields) {
+	t.Helper()
+	if mm := lever.Diff(want, got); len(mm) > 0 {
+		t.Fatalf("%s: fields differ: %+v (want %v, got %v)", what, mm, want, got)
+	}
+}
+
+func write(t *testing.T, l lever.Lever, tg override.Target, live, want lever.Fields) lever.Fields {
+	t.Helper()
+	got, err := l.Write(ctx, tg, live, want)
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if got == nil {
+		got = read(t, l, tg)
+	}
+	return got
+}
+
+func methods(sim *simtest.Sim) []string {
+	var out []string
+	for _, e := range sim.Log() {
+		if e.Method != http.MethodGet {
+			out = append(out, e.Method+" "+e.Path)
+		}
+	}
+	return out
+}
+
+// cycle runs open (Relax, Write, Read = prediction) and close (Write(orig),
+// Read = orig), returning the relaxed fields and the writes made on close.
+func cycle(t *testing.T, sim *simtest.Sim, user string, relax []string, wantRole string) (lever.Fields, []string) {
+	t.Helper()
+	l := access.New(client(t, sim, "alice"))
+	tg := target(user)
+	live := read(t, l, tg)
+	orig := viaJSON(t, live)
+	want, err := l.Relax(tg, orig, relax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want["role"] != wantRole {
+		t.Fatalf("Relax role = %v, want %s (orig %v)", want["role"], wantRole, orig)
+	}
+	noDiff(t, "Write's answer vs Relax", want, write(t, l, tg, live, want))
+	now := read(t, l, tg)
+	noDiff(t, "Read after open vs Relax", want, now)
+	sim.ResetLog()
+	plan := lever.Merge(orig, want, now, orig)
+	if len(plan.Drift)+len(plan.Conflicts) > 0 {
+		t.Fatalf("unexpected drift %+v", plan)
+	}
+	noDiff(t, "restore answer", orig, write(t, l, tg, now, plan.Want))
+	w := methods(sim)
+	noDiff(t, "Read after close vs orig", orig, read(t, l, tg))
+	return want, w
+}
+
+func TestNoneToPushToNone(t *testing.T) {
+	sim := start(t)
+	// dave has push through team developers; maintain is more.
+	_, w := cycle(t, sim, "dave", []string{"maintain"}, "maintain")
+	if len(w) != 1 || !strings.HasPrefix(w[0], "DELETE /repos/acme/payments/collaborators/dave") {
+		t.Fatalf("close writes = %v", w)
+	}
+}
+
+func TestInvitation(t *testing.T) {
+	sim := start(t)
+	want, w := cycle(t, sim, "erin", []string{"push"}, "invited:write")
+	if _, ok := want["effective"]; ok {
+		t.Fatalf("effective predicted while invited: %v", want)
+	}
+	if len(w) != 1 || !strings.HasPrefix(w[0], "DELETE /repos/acme/payments/invitations/") {
+		t.Fatalf("close writes = %v", w)
+	}
+	sim.Do(func(st *ghsim.State) {
+		if n := len(st.Invitations(st.Repo("acme/payments"))); n != 0 {
+			t.Fatalf("%d invitations left", n)
+		}
+	})
+}
+
+func TestFrankMaintainAdminMaintain(t *testing.T) {
+	sim := start(t)
+	_, w := cycle(t, sim, "frank", []string{"admin"}, "admin")
+	for _, m := range w {
+		if strings.HasPrefix(m, "DELETE") {
+			t.Fatalf("restore DELETEd a previous collaborator: %v", w)
+		}
+	}
+	if len(w) != 1 || !strings.HasPrefix(w[0], "PUT /repos/acme/payments/collaborators/frank") {
+		t.Fatalf("close writes = %v", w)
+	}
+}
+
+func TestMalloryPullPushPull(t *testing.T) {
+	sim := start(t)
+	_, w := cycle(t, sim, "mallory", []string{"push"}, "write")
+	if len(w) != 1 || !strings.HasPrefix(w[0], "PUT ") {
+		t.Fatalf("close writes = %v", w)
+	}
+}
+
+func TestCustomRole(t *testing.T) {
+	sim := start(t)
+	sim.Do(func(st *ghsim.State) { st.AddCollaborator(st.Repo("acme/payments"), "erin", "security-auditor") })
+	l := access.New(client(t, sim, "alice"))
+	if r := read(t, l, target("erin"))["role"]; r != "security-auditor" {
+		t.Fatalf("role = %v", r)
+	}
+	_, w := cycle(t, sim, "erin", []string{"push"}, "write")
+	if len(w) != 1 || !strings.HasPrefix(w[0], "PUT ") {
+		t.Fatalf("close writes = %v", w)
+	}
+	for _, e := range sim.Log() {
+		if e.Method == "PUT" && !strings.Contains(string(e.ReqBody), `"security-auditor"`) {
+			t.Fatalf("restore PUT body = %s", e.ReqBody)
+		}
+	}
+}
+
+// TestPendingInvitationBefore: erin already had a read invitation; glass
+// raises it to write and PATCHes it back.
+func TestPendingInvitationBefore(t *testing.T) {
+	sim := start(t)
+	admin := access.New(client(t, sim, "alice"))
+	tg := target("erin")
+	live := read(t, admin, tg)
+	inv, _ := admin.Relax(tg, live, []string{"pull"})
+	write(t, admin, tg, live, inv)
+	_, w := cycle(t, sim, "erin", []string{"push"}, "invited:write")
+	if len(w) != 1 || !strings.HasPrefix(w[0], "PATCH /repos/acme/payments/invitations/") {
+		t.Fatalf("close writes = %v", w)
+	}
+}
+
+// TestAcceptedDuringWindow: erin accepts glass's invitation; close removes
+// the access (a conflict on role, not drift).
+func TestAcceptedDuringWindow(t *testing.T) {
+	sim := start(t)
+	l := access.New(client(t, sim, "alice"))
+	tg := target("erin")
+	live := read(t, l, tg)
+	orig := viaJSON(t, live)
+	want, _ := l.Relax(tg, orig, []string{"push"})
+	write(t, l, tg, live, want)
+	var id int64
+	sim.Do(func(st *ghsim.State) { id = st.Invitations(st.Repo("acme/payments"))[0].ID })
+	erin := client(t, sim, "erin")
+	if _, err := erin.Users.AcceptInvitation(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	now := read(t, l, tg)
+	if now["role"] != "write" {
+		t.Fatalf("after accept: %v", now)
+	}
+	plan := lever.Merge(orig, want, now, orig)
+	if len(plan.Conflicts) != 1 || len(plan.Drift) != 0 {
+		t.Fatalf("plan = %+v", plan)
+	}
+	noDiff(t, "restore", orig, write(t, l, tg, now, plan.Want))
+}
+
+// TestDrift: someone else gives dave a direct role while glass's override
+// is a no-op on him (he already has push): kept, never DELETEd.
+func TestNoOpAndDrift(t *testing.T) {
+	sim := start(t)
+	l := access.New(client(t, sim, "alice"))
+	tg := target("dave")
+	orig := read(t, l, tg)
+	want, _ := l.Relax(tg, orig, []string{"push"})
+	noDiff(t, "no-op", orig, want)
+	notes, err := l.(lever.Previewer).Preview(ctx, tg, orig, want)
+	if err != nil || len(notes) != 1 || !strings.Contains(notes[0].Message, "already has push") {
+		t.Fatalf("notes = %+v, %v", notes, err)
+	}
+	sim.Do(func(st *ghsim.State) { st.AddCollaborator(st.Repo("acme/payments"), "dave", "triage") })
+	live := read(t, l, tg)
+	plan := lever.Merge(orig, want, live, orig)
+	if len(plan.Drift) == 0 {
+		t.Fatalf("plan = %+v", plan)
+	}
+	sim.ResetLog()
+	write(t, l, tg, live, plan.Want)
+	if w := methods(sim); len(w) != 0 {
+		t.Fatalf("writes = %v", w)
+	}
+}
+
+// TestOverlapHighest: two overrides (push, maintain) grant maintain; when
+// maintain closes, push remains.
+func TestOverlapHighest(t *testing.T) {
+	sim := start(t)
+	l := access.New(client(t, sim, "alice"))
+	tg := target("mallory")
+	live := read(t, l, tg)
+	orig := viaJSON(t, live)
+	union, _ := l.Relax(tg, orig, []string{"maintain", "push"})
+	if union["role"] != "maintain" {
+		t.Fatalf("union = %v", union)
+	}
+	write(t, l, tg, live, union)
+	desired, _ := l.Relax(tg, orig, []string{"push"})
+	now := read(t, l, tg)
+	plan := lever.Merge(orig, union, now, desired)
+	noDiff(t, "partial", desired, write(t, l, tg, now, plan.Want))
+	noDiff(t, "partial read", desired, read(t, l, tg))
+}
+
+func TestPreview(t *testing.T) {
+	sim := start(t)
+	l := access.New(client(t, sim, "alice"))
+	pv := l.(lever.Previewer)
+	for _, c := range []struct {
+		user, perm, kind, text string
+	}{
+		{"erin", "push", "invitation", "GitHub will send an invitation; erin has no access until they accept it"},
+		{"dave", "push", "team-access", "already has push"},
+		{"dave", "maintain", "team-access", "through a team"},
+		{"frank", "push", "already-has", "glass never downgrades"},
+	} {
+		tg := target(c.user)
+		orig := read(t, l, tg)
+		want, _ := l.Relax(tg, orig, []string{c.perm})
+		notes, err := pv.Preview(ctx, tg, orig, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, n := range notes {
+			if n.Kind == c.kind && strings.Contains(n.Message, c.text) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s %s: notices %+v", c.user, c.perm, notes)
+		}
+	}
+}
+
+func TestValidateAndRelax(t *testing.T) {
+	l := access.New(github.NewClient(nil))
+	if err := l.Validate(target("erin"), []string{"push"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range [][]string{{"write"}, {"owner"}, {}} {
+		if err := l.Validate(target("erin"), bad); err == nil {
+			t.Errorf("Validate(%v) accepted", bad)
+		}
+	}
+	if err := l.Validate(override.Target{Repo: "nope", User: "x"}, []string{"push"}); err == nil {
+		t.Error("bad repo accepted")
+	}
+	if _, err := l.Relax(target("erin"), lever.Fields{"role": ""}, []string{"read"}); err == nil {
+		t.Error("Relax accepted role_name vocabulary")
+	}
+	if l.Kind() != override.LeverAccess || len(l.Relaxations()) != 5 || len(access.Keys()) != 3 {
+		t.Error("kind/relaxations/keys")
+	}
+}
+
+// startUnvalidated runs the simulator without the contract validator, for
+// exchanges GitHub really has but its OpenAPI description does not declare:
+// 403 "Must have push access to view repository collaborators." from
+// repos/list-collaborators (dsoftwareinc/ghactions-manager#271,
+// 64kramsystem/geet#121, github/developer.github.com#768), and 403/404 from
+// repos/list-invitations (declared: 200 only). The validator has no gap
+// entry for these yet (reported to the simulator owner).
+func startUnvalidated(t *testing.T) *simtest.Sim {
+	t.Helper()
+	s := ghsim.New(ghsim.WithSeed("acme"))
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return &simtest.Sim{Server: s, URL: ts.URL + "/", Client: ts.Client()}
+}
+
+func TestDefaultUserIsSelf(t *testing.T) {
+	sim := start(t)
+	l := access.New(client(t, sim, "bob"))
+	f, err := l.Read(ctx, override.Target{Repo: "acme/payments"})
+	if err != nil || f.Fields["effective"] != "admin" {
+		t.Fatalf("bob (team oncall, admin): %v %v", f.Fields, err)
+	}
+}
+
+func TestReadForbidden(t *testing.T) {
+	sim := startUnvalidated(t)
+	l := access.New(client(t, sim, "mallory"))
+	_, err := l.Read(ctx, override.Target{Repo: "acme/payments"})
+	// mallory (pull) cannot list collaborators: the error names the permission.
+	if err == nil || !strings.Contains(err.Error(), "mallory's access") || !strings.Contains(err.Error(), "Administration: write") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// ---- failures ----
+
+func TestReadFailures(t *testing.T) {
+	for _, k := range []ghsim.FaultKind{ghsim.Fault500, ghsim.Fault503, ghsim.FaultDrop} {
+		for n := 1; n <= 4; n++ {
+			t.Run(string(k), func(t *testing.T) {
+				sim := start(t)
+				l := access.New(client(t, sim, "alice"))
+				f := ghsim.Faults{FailNth: n, FailNthKind: k}
+				if k == ghsim.FaultDrop {
+					// net/http silently retries a GET whose reused connection
+					// drops, so a single drop may not surface: drop them all.
+					f = ghsim.Faults{DropRate: 1, HasSeed: true}
+				}
+				sim.SetFaults(f)
+				if _, err := l.Read(ctx, target("erin")); err == nil || !strings.Contains(err.Error(), "nothing was changed") {
+					t.Fatalf("err = %v", err)
+				}
+			})
+		}
+	}
+}
+
+func TestUnknownUserAndRepo(t *testing.T) {
+	sim := start(t)
+	l := access.New(client(t, sim, "alice"))
+	if _, err := l.Read(ctx, target("nobody-here")); !lever.IsRefusal(err) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	l = access.New(client(t, startUnvalidated(t), "alice"))
+	_, err := l.Read(ctx, override.Target{Repo: "acme/nope", User: "erin"})
+	if err == nil || !strings.Contains(err.Error(), "does not exist or the token cannot see it") {
+		t.Fatalf("unknown repo: %v", err)
+	}
+}
+
+func TestWriteFailures(t *testing.T) {
+	for _, c := range []struct {
+		name, user, perm string
+		kind             ghsim.FaultKind
+		want             string
+	}{
+		{"put-500", "mallory", "push", ghsim.Fault500, "mallory keeps read"},
+		{"put-drop", "erin", "push", ghsim.FaultDrop, "erin keeps no direct access"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sim := start(t)
+			l := access.New(client(t, sim, "alice"))
+			tg := target(c.user)
+			live := read(t, l, tg)
+			want, _ := l.Relax(tg, live, []string{c.perm})
+			sim.SetFaults(ghsim.Faults{FailNth: 1, FailNthKind: c.kind})
+			if _, err := l.Write(ctx, tg, live, want); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+	// restore failures: DELETE collaborator, invitation list, DELETE invitation, PATCH.
+	for _, c := range []struct {
+		name, user, perm string
+		nth              int
+		want             string
+	}{
+		{"delete-collaborator", "dave", "maintain", 1, "dave may still have maintain"},
+		{"list-invitations", "erin", "push", 1, "listing invitations"},
+		{"delete-invitation", "erin", "push", 2, "may still be pending"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sim := start(t)
+			l := access.New(client(t, sim, "alice"))
+			tg := target(c.user)
+			orig := read(t, l, tg)
+			want, _ := l.Relax(tg, orig, []string{c.perm})
+			write(t, l, tg, orig, want)
+			live := read(t, l, tg)
+			sim.SetFaults(ghsim.Faults{FailNth: c.nth, FailNthKind: ghsim.Fault502})
+			if _, err := l.Write(ctx, tg, live, orig); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
+
+func TestWriteForbidden(t *testing.T) {
+	sim := start(t)
+	l := access.New(client(t, sim, "alice"))
+	tg := target("erin")
+	live := read(t, l, tg)
+	want, _ := l.Relax(tg, live, []string{"push"})
+	_, err := access.New(client(t, sim, "dave")).Write(ctx, tg, live, want)
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) || !strings.Contains(err.Error(), "Administration: write") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestWrite422(t *testing.T) {
+	sim := start(t)
+	l := access.New(client(t, sim, "alice"))
+	tg := target("mallory")
+	live := read(t, l, tg)
+	// A custom role that was deleted during the window: GitHub refuses it.
+	want := live.Clone()
+	want["role"] = "no-such-role"
+	if _, err := l.Write(ctx, tg, live, want); err == nil || !strings.Contains(err.Error(), "rejected the request as invalid") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRoundTrips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing")
+	}
+	sim := start(t)
+	l := access.New(client(t, sim, "alice"))
+	tg := target("mallory")
+	read(t, l, tg) // warm up (connections, the validator's spec)
+	const lat = 50 * time.Millisecond
+	sim.SetFaults(ghsim.Faults{Latency: lat})
+	sim.ResetLog()
+	t0 := time.Now()
+	live := read(t, l, tg)
+	readRT, readN := time.Since(t0), len(sim.Log())
+	want, _ := l.Relax(tg, live, []string{"push"})
+	sim.ResetLog()
+	t0 = time.Now()
+	got, err := l.Write(ctx, tg, live, want)
+	if err != nil || got == nil {
+		t.Fatal(err)
+	}
+	writeRT, writeN := time.Since(t0), len(sim.Log())
+	t.Logf("Read: %d requests in %v (%.1f round trips); Write: %d requests in %v (%.1f round trips)",
+		readN, readRT, float64(readRT)/float64(lat), writeN, writeRT, float64(writeRT)/float64(lat))
+	if readN != 4 || writeN != 1 || readRT >= 2*lat || writeRT >= 2*lat {
+		t.Fatalf("read %d/%v, write %d/%v", readN, readRT, writeN, writeRT)
+	}
+}
