@@ -84,11 +84,17 @@ func Title(o *override.Override) string {
 	if o.Drill {
 		prefix = "[drill] Break-glass"
 	}
-	what := string(o.Lever)
-	if len(o.Relax) > 0 {
+	what, on := string(o.Lever), "on"
+	switch {
+	case o.Lever == override.LeverAccess || o.Lever == override.LeverTeam:
+		on = "for" // Target reads "bob on acme/payments"
+		if o.Target.Permission != "" {
+			what += " (" + o.Target.Permission + ")"
+		}
+	case len(o.Relax) > 0:
 		what += " (" + strings.Join(o.Relax, ", ") + ")"
 	}
-	return plain(fmt.Sprintf("%s: %s on %s by %s", prefix, what, o.Target.String(), o.Actor), 256)
+	return plain(fmt.Sprintf("%s: %s %s %s by %s", prefix, what, on, o.Target.String(), o.Actor), 256)
 }
 
 func ts(t time.Time) string {

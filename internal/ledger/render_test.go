@@ -196,6 +196,9 @@ func TestTitle(t *testing.T) {
 	if got, want := Title(protectionOverride()), "Break-glass: protection (reviews, status-checks) on acme/payments@main by alice"; got != want {
 		t.Errorf("Title = %q, want %q", got, want)
 	}
+	if got, want := Title(accessOverride()), "Break-glass: access (admin) for bob on acme/payments by bob"; got != want {
+		t.Errorf("Title = %q, want %q", got, want)
+	}
 	if got := Title(drillOverride()); !strings.HasPrefix(got, "[drill] ") {
 		t.Errorf("drill title %q", got)
 	}

@@ -97,6 +97,10 @@ type Store struct {
 	// so two goroutines cannot both find a key missing and both post it.
 	// (Across processes GitHub offers no conditional POST; see Append.)
 	appendMu map[string]*sync.Mutex
+	// known marks issues whose every comment this Store knows (it created
+	// the issue, or listed the comments and posted every one since), with
+	// the highest seq on them: Append then needs no GET before its POST.
+	known map[string]int
 }
 
 type listPage struct {
@@ -108,7 +112,7 @@ type listPage struct {
 // NewStore returns a Store using gh (its BaseURL decides the host).
 func NewStore(gh *github.Client) *Store {
 	return &Store{gh: gh, labels: map[string]bool{}, lists: map[string]listPage{},
-		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}}
+		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}, known: map[string]int{}}
 }
 
 func splitRepo(repo string) (string, string, error) {
@@ -224,6 +228,7 @@ func (s *Store) Create(ctx context.Context, auditRepo string, o *override.Overri
 	id = FormatID(auditRepo, number)
 	o.ID = id
 	s.mu.Lock()
+	s.known[id] = 0 // a new issue has no comments
 	s.extras[id] = x
 	s.mu.Unlock()
 	// "Only users with push access can set labels for new issues. Labels
