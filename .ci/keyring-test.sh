@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Store, read and delete a token through a real Secret Service
 # (gnome-keyring on a private D-Bus session), the way glass does on Linux.
-# Installs Debian's gnome-keyring and dbus if they are missing. Called from
+# Installs Debian's gnome-keyring and dbus if they are missing. Not dbus-x11:
+# its dbus-launch makes go-keyring autolaunch a session bus whose locked
+# keyring then blocks every glass run without DBUS_SESSION_BUS_ADDRESS until
+# the keyring timeout (measured: 5 s per call); dbus-run-session needs none
+# of it. Called from
 # .ci/run; runnable by hand as root or with sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +13,6 @@ cd "$(dirname "$0")/.."
 need=()
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v dbus-run-session >/dev/null || need+=(dbus)
-command -v dbus-launch >/dev/null || need+=(dbus-x11)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

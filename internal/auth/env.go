@@ -15,7 +15,7 @@ const HostsFile = "hosts.json"
 // subprocess that an in-process keyring.MockInit cannot reach. It is named
 // for tests so that nobody mistakes it for a setting.
 func NewStorage(getenv func(string) string, configDir string) *Storage {
-	var kr keyring.Store = keyring.System{}
+	var kr keyring.Store = keyring.System{Getenv: getenv}
 	if p := getenv("GLASS_TEST_KEYRING"); p != "" {
 		kr = &keyring.File{Path: p}
 	}

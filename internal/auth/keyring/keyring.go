@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -48,6 +49,12 @@ type Store interface {
 // System is the operating system's keyring through go-keyring.
 type System struct {
 	Timeout time.Duration // 0 means DefaultTimeout
+	// Getenv, when set, lets System see that a Linux/BSD box has no D-Bus
+	// session bus and answer ErrUnavailable at once. Without the check,
+	// go-keyring (through godbus) autolaunches a bus with dbus-launch when
+	// it is installed, and the new bus's locked keyring blocks until the
+	// timeout (measured on Debian with dbus-x11 and gnome-keyring).
+	Getenv func(string) string
 }
 
 func (System) Name() string { return "system keyring" }
@@ -71,6 +78,9 @@ func (s System) Delete(service, user string) error {
 }
 
 func (s System) call(op string, fn func() error) error {
+	if err := s.noSessionBus(); err != nil {
+		return err
+	}
 	t := s.Timeout
 	if t <= 0 {
 		t = DefaultTimeout
@@ -193,4 +203,21 @@ func (f *File) Delete(service, user string) error {
 	}
 	delete(m, k)
 	return f.save(m)
+}
+
+// noSessionBus mirrors godbus's SessionBus lookup (DBUS_SESSION_BUS_ADDRESS,
+// then $XDG_RUNTIME_DIR/bus, then autolaunch, which needs a display).
+func (s System) noSessionBus() error {
+	if s.Getenv == nil || runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		return nil
+	}
+	if s.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" || s.Getenv("DISPLAY") != "" || s.Getenv("WAYLAND_DISPLAY") != "" {
+		return nil
+	}
+	if d := s.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "bus")); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: no D-Bus session bus for the Secret Service (DBUS_SESSION_BUS_ADDRESS is unset and there is no display)", ErrUnavailable)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +123,26 @@ func TestFileStore(t *testing.T) {
 	}
 	if err := u.Set("s", "u", "v"); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("unavailable Set: %v", err)
+	}
+}
+
+func TestNoSessionBus(t *testing.T) {
+	skipIfReal(t)
+	gokeyring.MockInit()
+	env := map[string]string{}
+	s := System{Getenv: func(k string) string { return env[k] }}
+	_, err := s.Get("a", "b")
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		if !errors.Is(err, ErrNotFound) {
+			t.Fatalf("err = %v", err)
+		}
+		return
+	}
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "no D-Bus session bus") {
+		t.Fatalf("no bus: err = %v", err)
+	}
+	env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent"
+	if _, err := s.Get("a", "b"); !errors.Is(err, ErrNotFound) { // the mock answers
+		t.Fatalf("with a bus address: err = %v", err)
 	}
 }
