@@ -134,18 +134,6 @@ func (s *Spec) add(path string, item *openapi3.PathItem, gap string) {
 	s.routes = append(s.routes, t)
 }
 
-// match finds the template for a path (no prefix, no query); the returned
-// parameters are unescaped.
-func (s *Spec) match(path string) (*tmpl, map[string]string) {
-	raw := strings.Split(strings.Trim(path, "/"), "/")
-	for _, t := range s.routes {
-		if p := t.match(raw); p != nil {
-			return t, p
-		}
-	}
-	return nil, nil
-}
-
 func (t *tmpl) match(raw []string) map[string]string {
 	if len(raw) < len(t.segs) || (!t.greedy && len(raw) != len(t.segs)) {
 		return nil
@@ -179,14 +167,11 @@ type Operation struct {
 // Lookup maps a method and an OpenAPI-style pattern (as ghsim.Routes lists
 // them) or a concrete path to the described operation.
 func (s *Spec) Lookup(method, path string) (Operation, bool) {
-	t, _ := s.match(path)
+	t, _, _ := s.find(strings.ToUpper(method), path)
 	if t == nil {
 		return Operation{}, false
 	}
 	op := t.item.GetOperation(strings.ToUpper(method))
-	if op == nil {
-		return Operation{}, false
-	}
 	return Operation{Method: strings.ToUpper(method), Path: t.path, OperationID: op.OperationID, Gap: t.gap}, true
 }
 
