@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 
@@ -97,10 +98,33 @@ type Store struct {
 	// so two goroutines cannot both find a key missing and both post it.
 	// (Across processes GitHub offers no conditional POST; see Append.)
 	appendMu map[string]*sync.Mutex
-	// known marks issues whose every comment this Store knows (it created
-	// the issue, or listed the comments and posted every one since), with
-	// the highest seq on them: Append then needs no GET before its POST.
-	known map[string]int
+	// known holds, per issue, what this Store knows of its comments
+	// without listing them again (see knows): Append then needs no GET
+	// before its POST.
+	known map[string]knowledge
+}
+
+// knowledge is what a Store knows of an issue's comments.
+type knowledge struct {
+	created bool      // this Store created the issue (no comments then)
+	listed  time.Time // when Prefetch listed every comment
+	maxSeq  int       // the highest seq on the issue, including this Store's posts
+}
+
+// prefetchTTL bounds how long a Prefetch vouches for the comment list: long
+// enough for one close (a few round trips), short enough that another
+// process's record is not missed by a later operation.
+const prefetchTTL = 30 * time.Second
+
+// knows reports whether Append may skip listing the comments before
+// posting an event of kind k: right after a Prefetch, or for the opener's
+// own events (applied, open-failed) on an issue this Store created (no
+// other process writes those).
+func (k knowledge) knows(kind Kind) bool {
+	if !k.listed.IsZero() && time.Since(k.listed) < prefetchTTL {
+		return true
+	}
+	return k.created && (kind == KindApplied || kind == KindOpenFailed)
 }
 
 type listPage struct {
@@ -112,7 +136,7 @@ type listPage struct {
 // NewStore returns a Store using gh (its BaseURL decides the host).
 func NewStore(gh *github.Client) *Store {
 	return &Store{gh: gh, labels: map[string]bool{}, lists: map[string]listPage{},
-		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}, known: map[string]int{}}
+		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}, known: map[string]knowledge{}}
 }
 
 func splitRepo(repo string) (string, string, error) {
@@ -228,7 +252,7 @@ func (s *Store) Create(ctx context.Context, auditRepo string, o *override.Overri
 	id = FormatID(auditRepo, number)
 	o.ID = id
 	s.mu.Lock()
-	s.known[id] = 0 // a new issue has no comments
+	s.known[id] = knowledge{created: true} // a new issue has no comments
 	s.extras[id] = x
 	s.mu.Unlock()
 	// "Only users with push access can set labels for new issues. Labels
@@ -314,10 +338,19 @@ func (s *Store) Append(ctx context.Context, o *override.Override, ev Event) erro
 	}
 	s.mu.Unlock()
 	lk.Lock()
-	defer lk.Unlock()
+	locked := true
+	defer func() {
+		if locked {
+			lk.Unlock()
+		}
+	}()
 	owner, name, _ := splitRepo(repo)
 	checked := ev.Key != "" || ev.Kind.Unique()
 	ev.Key = ev.key()
+	s.mu.Lock()
+	kn, has := s.known[o.ID]
+	s.mu.Unlock()
+	known, maxSeq := has && kn.knows(ev.Kind), kn.maxSeq
 	if checked {
 		s.mu.Lock()
 		_, seen := s.keys[o.ID][ev.Key]
@@ -325,11 +358,13 @@ func (s *Store) Append(ctx context.Context, o *override.Override, ev Event) erro
 		if seen {
 			return nil
 		}
+	}
+	if checked && !known {
 		cs, err := s.comments(ctx, owner, name, n)
 		if err != nil {
 			return fmt.Errorf("check %s for an existing %s record: %w", o.ID, ev.Kind, err)
 		}
-		maxSeq := 0
+		maxSeq = 0
 		exists := false
 		for _, c := range cs {
 			k, ok := markerKey(c.GetBody())
@@ -344,22 +379,76 @@ func (s *Store) Append(ctx context.Context, o *override.Override, ev Event) erro
 				maxSeq = e.Seq
 			}
 		}
+		known = true
 		if exists {
 			return nil
 		}
-		if ev.Seq == 0 {
-			ev.Seq = maxSeq + 1
-			ev.Key = ev.key()
-		}
+	}
+	if known && ev.Seq == 0 {
+		ev.Seq = maxSeq + 1
+		ev.Key = ev.key()
+	}
+	// Reserve the key and seq, then post outside the lock: events with
+	// other keys (a rollback and its activity) post in parallel.
+	s.remember(o.ID, ev.Key, string(ev.Kind))
+	s.mu.Lock()
+	if k, ok := s.known[o.ID]; ok && ev.Seq > k.maxSeq {
+		k.maxSeq = ev.Seq
+		s.known[o.ID] = k
+	}
+	s.mu.Unlock()
+	lk.Unlock()
+	locked = false
+	fail := func(err error) error {
+		// The POST may have landed without an answer: forget what this
+		// Store believed, so a retry lists the comments first.
+		s.mu.Lock()
+		delete(s.keys[o.ID], ev.Key)
+		delete(s.known, o.ID)
+		s.mu.Unlock()
+		return err
 	}
 	body, err := RenderEvent(o, ev)
 	if err != nil {
-		return fmt.Errorf("%s: %w", o.ID, err)
+		return fail(fmt.Errorf("%s: %w", o.ID, err))
 	}
 	if _, _, err := s.gh.Issues.CreateComment(ctx, owner, name, n, &github.IssueComment{Body: &body}); err != nil {
-		return fmt.Errorf("record %s on %s: %w", ev.Kind, o.ID, err)
+		return fail(fmt.Errorf("record %s on %s: %w", ev.Kind, o.ID, err))
 	}
-	s.remember(o.ID, ev.Key, string(ev.Kind))
+	return nil
+}
+
+// Prefetch lists the comments of o's issue (one request per 100) so that
+// later Appends know which events exist without a GET of their own: a
+// caller can run it beside other work, off its critical path.
+func (s *Store) Prefetch(ctx context.Context, id string) error {
+	repo, n, err := ParseID(id, "")
+	if err != nil {
+		return err
+	}
+	owner, name, _ := splitRepo(repo)
+	id = FormatID(repo, n)
+	cs, err := s.comments(ctx, owner, name, n)
+	if err != nil {
+		return fmt.Errorf("read the events of %s: %w", id, err)
+	}
+	maxSeq := 0
+	for _, c := range cs {
+		if k, ok := markerKey(c.GetBody()); ok {
+			s.remember(id, k, "")
+		}
+		if e, ok := ParseEvent(c.GetBody()); ok && e.Seq > maxSeq {
+			maxSeq = e.Seq
+		}
+	}
+	s.mu.Lock()
+	k := s.known[id]
+	k.listed = time.Now()
+	if maxSeq > k.maxSeq {
+		k.maxSeq = maxSeq
+	}
+	s.known[id] = k
+	s.mu.Unlock()
 	return nil
 }
 
