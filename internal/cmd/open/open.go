@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/glass-cli/glass/internal/clock"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
@@ -38,6 +39,7 @@ type OpenOptions struct {
 	// checked, so bad input fails before any network call.
 	Engine func() (*engine.Engine, error)
 	Levers func() (map[override.Lever]lever.Lever, error)
+	GitHub func() (*github.Client, error)
 	// Whoami returns the token's login (the default --user of the access lever).
 	Whoami func(ctx context.Context) (string, error)
 	Clock  clock.Clock
@@ -158,6 +160,7 @@ and asks before changing anything, unless --yes is given.`,
 
 			opts.Engine = f.Engine
 			opts.Levers = f.Levers
+			opts.GitHub = f.GitHub
 			opts.Whoami = func(ctx context.Context) (string, error) { return whoami(ctx, f) }
 			if runF != nil {
 				return runF(opts)
@@ -225,17 +228,14 @@ func (o *OpenOptions) request() engine.OpenRequest {
 }
 
 // validate checks the relax names against the lever, offline.
-func (o *OpenOptions) validate() error {
-	if o.Levers == nil {
-		return nil
-	}
+func (o *OpenOptions) validate() (lever.Lever, error) {
 	levers, err := o.Levers()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	lv, ok := levers[o.Lever]
 	if !ok || lv == nil {
-		return cmdutil.FlagErrorf("lever %q is not available in this build; nothing was changed", o.Lever)
+		return nil, cmdutil.FlagErrorf("lever %q is not available in this build; nothing was changed", o.Lever)
 	}
 	if o.Lever == override.LeverProtection {
 		var valid []string
@@ -244,7 +244,7 @@ func (o *OpenOptions) validate() error {
 		}
 		for _, r := range o.Relax {
 			if !contains(valid, r) && r != "all" {
-				return cmdutil.FlagErrorf("unknown --relax %q (valid: %s, or all); nothing was changed", r, strings.Join(valid, ", "))
+				return nil, cmdutil.FlagErrorf("unknown --relax %q (valid: %s); nothing was changed", r, strings.Join(valid, ", "))
 			}
 		}
 		if contains(o.Relax, "all") && !contains(valid, "all") {
@@ -253,16 +253,48 @@ func (o *OpenOptions) validate() error {
 	}
 	req := o.request()
 	if err := lv.Validate(req.Target, req.Relax); err != nil {
-		return cmdutil.FlagErrorf("%v; nothing was changed", err)
+		return nil, cmdutil.FlagErrorf("%v; nothing was changed", err)
 	}
-	return nil
+	return lv, nil
+}
+
+// preflight reads the target and the audit repository before the engine
+// runs, so a mistyped repository, branch or user is a usage error before
+// any request that changes anything: engine.Plan also sets up the audit
+// issue labels, which are writes. It costs one parallel round of GETs.
+func (o *OpenOptions) preflight(ctx context.Context, lv lever.Lever) error {
+	req := o.request()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		_, err := lv.Read(gctx, req.Target)
+		return err
+	})
+	if o.AuditRepo != "" && !strings.EqualFold(o.AuditRepo, o.Repo) && o.GitHub != nil {
+		g.Go(func() error {
+			gh, err := o.GitHub()
+			if err != nil {
+				return err
+			}
+			owner, name, _ := strings.Cut(o.AuditRepo, "/")
+			if _, _, err := gh.Repositories.Get(gctx, owner, name); err != nil {
+				var ge *github.ErrorResponse
+				if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusNotFound {
+					return cmdutil.FlagErrorf("audit repository %s not found, or your token cannot see it; nothing was changed; check --audit-repo", o.AuditRepo)
+				}
+				return fmt.Errorf("reading the audit repository %s: %w; nothing was changed", o.AuditRepo, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 func openRun(ctx context.Context, opts *OpenOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if err := opts.validate(); err != nil {
+	lv, err := opts.validate()
+	if err != nil {
 		return err
 	}
 	if opts.Lever == override.LeverAccess && opts.User == "" {
@@ -271,6 +303,9 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 			return mapErr(err, opts)
 		}
 		opts.User = login
+	}
+	if err := opts.preflight(ctx, lv); err != nil {
+		return mapErr(err, opts)
 	}
 	eng, err := opts.Engine()
 	if err != nil {
@@ -292,8 +327,9 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 		if !ok {
 			return cmdutil.ErrCancel
 		}
-	} else {
-		// Still say what will land, in the log of a CI run.
+	} else if opts.JSON {
+		// The JSON is the override alone: say what may land on stderr, so
+		// the log of a CI run shows it.
 		for _, n := range pv.Notices {
 			fmt.Fprintf(errOut, "%s %s\n", cs.WarningIcon(), noticeLine(n))
 		}
@@ -354,9 +390,6 @@ func mapErr(err error, opts *OpenOptions) error {
 		if opts.User != "" {
 			what = fmt.Sprintf("repository %s or user %q", opts.Repo, opts.User)
 		}
-		if opts.AuditRepo != "" {
-			what += " or audit repository " + opts.AuditRepo
-		}
 		return cmdutil.FlagErrorf("%s not found, or your token cannot see it (%s); nothing was changed; check the names and try again", what, ge.Message)
 	}
 	// The lever refuses a branch that does not exist (a typo): that is bad
@@ -390,9 +423,7 @@ func printPreview(w io.Writer, cs iostreams.ColorScheme, pv *engine.Preview) {
 	if len(pv.Changes) == 0 {
 		fmt.Fprintln(w, "  no field changes: the setting is already as relaxed as asked")
 	}
-	for _, m := range pv.Changes {
-		fmt.Fprintf(w, "  %s: %s → %s\n", m.Field, value(m.Got), value(m.Want))
-	}
+	printChanges(w, pv.Changes)
 	for _, o := range pv.Overlaps {
 		fmt.Fprintf(w, "%s %s (%s, relax %s) is already open on this setting; both stay in force until each closes\n",
 			cs.WarningIcon(), o.ID, o.Actor, strings.Join(o.Relax, ", "))
@@ -418,9 +449,9 @@ func printResult(w io.Writer, o *override.Override, pv *engine.Preview, now time
 	fmt.Fprintf(w, "Target:    %s (lever %s)\n", o.Target, o.Lever)
 	if len(pv.Changes) > 0 {
 		fmt.Fprintln(w, "Changed:")
-		for _, m := range pv.Changes {
-			fmt.Fprintf(w, "  %s: %s → %s\n", m.Field, value(m.Got), value(m.Want))
-		}
+		printChanges(w, pv.Changes)
+	} else {
+		fmt.Fprintln(w, "Changed:   nothing; the setting was already as relaxed as asked")
 	}
 	if len(pv.Notices) > 0 {
 		fmt.Fprintln(w, "Notices:")
@@ -430,6 +461,20 @@ func printResult(w io.Writer, o *override.Override, pv *engine.Preview, now time
 	}
 	fmt.Fprintf(w, "Expires:   %s (in %s)\n", localTime(o.Expires, now), human(o.Expires.Sub(now)))
 	fmt.Fprintf(w, "Close now: glass close %s --reason \"...\"\n", o.ID)
+}
+
+// printChanges prints each changed field as before → during. When the
+// whole rule goes (relax all), one line says so instead of every field.
+func printChanges(w io.Writer, changes []lever.Mismatch) {
+	for _, m := range changes {
+		if m.Field == "protected" && m.Want == false {
+			fmt.Fprintf(w, "  protected: %s → false (the rule is deleted: %d settings, restored from the snapshot on close)\n", value(m.Got), len(changes)-1)
+			return
+		}
+	}
+	for _, m := range changes {
+		fmt.Fprintf(w, "  %s: %s → %s\n", m.Field, value(m.Got), value(m.Want))
+	}
 }
 
 // localTime shows t in local time, with the date only when it is not today.

@@ -1,0 +1,395 @@
+package open
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/glass-cli/glass/internal/clock"
+	"github.com/glass-cli/glass/internal/cmd/cmdutil"
+	"github.com/glass-cli/glass/internal/engine"
+	"github.com/glass-cli/glass/internal/ghapi"
+	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ghsim/simtest"
+	"github.com/glass-cli/glass/internal/iostreams"
+	"github.com/glass-cli/glass/internal/ledger"
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/lever/protection"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+func TestNewCmdOpen(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    string
+		tty     bool
+		noRepo  bool // no -R and no git remote
+		want    OpenOptions
+		wantErr string
+	}{
+		{
+			name: "protection",
+			args: "-R acme/payments --lever protection --branch main --relax reviews,checks --duration 1h30m --reason 'INC-1 fix' --incident INC-1 --audit-repo acme/audit --yes --json",
+			want: OpenOptions{Repo: "acme/payments", Lever: override.LeverProtection, Branch: "main", Relax: []string{"checks", "reviews"},
+				Duration: 90 * time.Minute, Reason: "INC-1 fix", Incident: "INC-1", AuditRepo: "acme/audit", Yes: true, JSON: true},
+		},
+		{
+			name: "lever defaults to protection",
+			args: "-R acme/payments --branch main --relax all --duration 15m --reason x -y",
+			want: OpenOptions{Repo: "acme/payments", Lever: override.LeverProtection, Branch: "main", Relax: []string{"all"}, Duration: 15 * time.Minute, Reason: "x", Yes: true},
+		},
+		{
+			name: "access",
+			args: "-R acme/payments --lever access --user @dave --permission PUSH --duration 30m --reason x --yes",
+			want: OpenOptions{Repo: "acme/payments", Lever: override.LeverAccess, User: "dave", Permission: "push", Duration: 30 * time.Minute, Reason: "x", Yes: true},
+		},
+		{
+			name: "permission implies access",
+			args: "-R acme/payments --permission admin --duration 30m --reason x --yes",
+			want: OpenOptions{Repo: "acme/payments", Lever: override.LeverAccess, Permission: "admin", Duration: 30 * time.Minute, Reason: "x", Yes: true},
+		},
+		{
+			name: "on a terminal --yes is not required",
+			args: "-R acme/payments --branch main --relax reviews --duration 30m --reason x",
+			tty:  true,
+			want: OpenOptions{Repo: "acme/payments", Lever: override.LeverProtection, Branch: "main", Relax: []string{"reviews"}, Duration: 30 * time.Minute, Reason: "x"},
+		},
+		{
+			name:    "every missing flag is named",
+			args:    "-R acme/payments --lever protection",
+			wantErr: "missing required flags: --branch, --relax, --duration, --reason, --yes; nothing was changed (glass cannot ask for confirmation without a terminal, so --yes must confirm the change)",
+		},
+		{
+			name:    "missing repository",
+			args:    "--branch main --relax reviews --duration 30m --reason x --yes",
+			noRepo:  true,
+			wantErr: "missing required flags: -R/--repo; nothing was changed",
+		},
+		{
+			name:    "unknown flag",
+			args:    "-R acme/payments --lever access --for 5m",
+			wantErr: "unknown flag: --for",
+		},
+		{
+			name:    "access missing permission",
+			args:    "-R acme/payments --lever access --duration 1m --reason x --yes",
+			wantErr: "missing required flags: --permission; nothing was changed",
+		},
+		{
+			name:    "blank reason",
+			args:    "-R acme/payments --branch main --relax reviews --duration 30m --reason '   ' --yes",
+			wantErr: "missing required flags: --reason; nothing was changed",
+		},
+		{
+			name:    "malformed repo",
+			args:    "-R acme --branch main --relax reviews --duration 30m --reason x --yes",
+			wantErr: `invalid repository "acme": expected OWNER/REPO`,
+		},
+		{
+			name:    "malformed audit repo",
+			args:    "-R acme/payments --branch main --relax reviews --duration 30m --reason x --audit-repo a/b/c/d --yes",
+			wantErr: `invalid --audit-repo "a/b/c/d": expected OWNER/REPO`,
+		},
+		{
+			name:    "zero duration",
+			args:    "-R acme/payments --branch main --relax reviews --duration 0s --reason x --yes",
+			wantErr: `invalid --duration "0s": must be at least 1s`,
+		},
+		{
+			name:    "negative duration",
+			args:    "-R acme/payments --branch main --relax reviews --duration -5m --reason x --yes",
+			wantErr: `invalid --duration "-5m": must be at least 1s`,
+		},
+		{
+			name:    "huge duration",
+			args:    "-R acme/payments --branch main --relax reviews --duration 9000h --reason x --yes",
+			wantErr: `invalid --duration "9000h": must be at most 168h0m0s`,
+		},
+		{
+			name:    "not a duration",
+			args:    "-R acme/payments --branch main --relax reviews --duration soon --reason x --yes",
+			wantErr: `invalid --duration "soon": use a duration such as 15m or 1h30m`,
+		},
+		{
+			name:    "unknown lever",
+			args:    "-R acme/payments --lever door --duration 1m --reason x --yes",
+			wantErr: `unknown --lever "door" (valid: protection, access)`,
+		},
+		{
+			name:    "bad permission",
+			args:    "-R acme/payments --lever access --permission god --duration 1m --reason x --yes",
+			wantErr: `invalid --permission "god" (valid: pull, triage, push, maintain, admin)`,
+		},
+		{
+			name:    "bad user",
+			args:    "-R acme/payments --lever access --user 'a b' --permission push --duration 1m --reason x --yes",
+			wantErr: `invalid --user "a b": expected a GitHub login`,
+		},
+		{
+			name:    "protection flags on access",
+			args:    "-R acme/payments --lever access --branch main --permission push --duration 1m --reason x --yes",
+			wantErr: "--branch and --relax are for --lever protection; access takes --user and --permission",
+		},
+		{
+			name:    "access flags on protection",
+			args:    "-R acme/payments --lever protection --branch main --relax reviews --user dave --duration 1m --reason x --yes",
+			wantErr: "--permission and --user are for --lever access; branch protection takes --branch and --relax",
+		},
+		{
+			name:    "arguments",
+			args:    "-R acme/payments now",
+			wantErr: `unknown command "now" for "open"`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, _ := iostreams.Test()
+			ios.SetStdinTTY(tt.tty)
+			ios.SetStdoutTTY(tt.tty)
+			f := &cmdutil.Factory{IOStreams: ios}
+			if !tt.noRepo {
+				f.CurrentRepo = func() (string, error) { return "", cmdutil.FlagErrorf("no remote") }
+			}
+			var got *OpenOptions
+			cmd := NewCmdOpen(f, func(o *OpenOptions) error { got = o; return nil })
+			// -R is the root's persistent flag; mirror it here.
+			cmd.PersistentFlags().StringVarP(&f.RepoOverride, "repo", "R", "", "")
+			cmd.SetArgs(split(t, tt.args))
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := tt.want
+			if got.Repo != w.Repo || got.Lever != w.Lever || got.Branch != w.Branch || strings.Join(got.Relax, ",") != strings.Join(w.Relax, ",") ||
+				got.User != w.User || got.Permission != w.Permission || got.Duration != w.Duration || got.Reason != w.Reason ||
+				got.Incident != w.Incident || got.AuditRepo != w.AuditRepo || got.Yes != w.Yes || got.JSON != w.JSON {
+				t.Errorf("options:\n got %+v\nwant %+v", *got, w)
+			}
+		})
+	}
+}
+
+// split is a tiny shell-word splitter for the table (single quotes only).
+func split(t *testing.T, s string) []string {
+	var out []string
+	var cur strings.Builder
+	in, any := false, false
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			in, any = !in, true
+		case r == ' ' && !in:
+			if any {
+				out = append(out, cur.String())
+			}
+			cur.Reset()
+			any = false
+		default:
+			cur.WriteRune(r)
+			any = true
+		}
+	}
+	if in {
+		t.Fatalf("unbalanced quote in %q", s)
+	}
+	if any {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// env is a simulator with the real engine wired as the factory wires it.
+type env struct {
+	sim *simtest.Sim
+	clk *clock.Fake
+}
+
+func newEnv(t *testing.T) *env {
+	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	return &env{sim: simtest.Start(t, ghsim.WithSeed("acme"), ghsim.WithClock(clk.Now)), clk: clk}
+}
+
+func (e *env) client(t *testing.T, login string) *github.Client {
+	ep, err := ghapi.Resolve(e.sim.URL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ghapi.NewClient(ghapi.Options{Endpoint: ep, Token: e.sim.Token(login), Transport: e.sim.Client.Transport})
+}
+
+func (e *env) opts(t *testing.T, login string, ios *iostreams.IOStreams) *OpenOptions {
+	gh := e.client(t, login)
+	levers := map[override.Lever]lever.Lever{override.LeverProtection: protection.New(gh)}
+	return &OpenOptions{
+		IO:     ios,
+		Clock:  e.clk,
+		Levers: func() (map[override.Lever]lever.Lever, error) { return levers, nil },
+		GitHub: func() (*github.Client, error) { return gh, nil },
+		Engine: func() (*engine.Engine, error) {
+			return engine.New(engine.Config{GitHub: gh, Levers: levers, Ledger: ledger.NewStore(gh), Clock: e.clk}), nil
+		},
+		Whoami: func(context.Context) (string, error) { return login, nil },
+		Repo:   "acme/payments", Lever: override.LeverProtection, Branch: "main", Duration: 30 * time.Minute,
+		Reason: "INC-1 hotfix", AuditRepo: "acme/audit",
+	}
+}
+
+// writes counts requests that change something other than the audit
+// repository's labels (engine.Plan sets those up; they are not a change to
+// the target, and bad input is caught before Plan).
+func (e *env) writes() int {
+	n := 0
+	for _, x := range e.sim.Log() {
+		if x.Method != "GET" && x.Method != "HEAD" && !strings.HasSuffix(x.Path, "/labels") {
+			n++
+		}
+	}
+	return n
+}
+
+// allWrites counts every request that is not a read, labels included.
+func (e *env) allWrites() int {
+	n := 0
+	for _, x := range e.sim.Log() {
+		if x.Method != "GET" && x.Method != "HEAD" {
+			n++
+		}
+	}
+	return n
+}
+
+func TestOpenRun(t *testing.T) {
+	tests := []struct {
+		name       string
+		relax      []string
+		yes        bool
+		tty        bool
+		answer     string
+		wantErr    string
+		wantCode   int
+		wantOut    []string
+		wantErrOut []string
+		wantWrites bool
+	}{
+		{
+			name: "reviews, confirmed by --yes", relax: []string{"reviews"}, yes: true, wantWrites: true,
+			wantOut: []string{
+				"Override:  acme/audit#1\n",
+				"Target:    acme/payments@main (lever protection)\n",
+				"  required_pull_request_reviews.required_approving_review_count: 2 → (none)\n",
+				"Expires:   ", "(in 30m)\n",
+				"Close now: glass close acme/audit#1 --reason \"...\"\n",
+			},
+			wantErrOut: []string{"✓ Opened acme/audit#1: acme/payments@main relaxed (reviews), verified\n", "! auto-merge: "},
+		},
+		{
+			name: "terminal, answered yes", relax: []string{"checks"}, tty: true, answer: "y\n", wantWrites: true,
+			wantOut:    []string{"Override:  acme/audit#1\n"},
+			wantErrOut: []string{"glass will open an override as alice:\n", "  relax checks on acme/payments@main for 30m0s\n", "? Open this override? [y/N] "},
+		},
+		{
+			name: "terminal, answered no", relax: []string{"reviews"}, tty: true, answer: "n\n",
+			wantErr: "cancelled", wantCode: cmdutil.ExitCancelled,
+			wantErrOut: []string{"? Open this override? [y/N] "},
+		},
+		{
+			name: "unknown relax name", relax: []string{"everything"}, yes: true,
+			wantErr:  `unknown --relax "everything" (valid: reviews, checks, admins, force-push, deletions, restrictions, linear-history, signatures, conversations, lock, all); nothing was changed`,
+			wantCode: cmdutil.ExitUsage,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			ios, in, out, errOut := iostreams.Test()
+			ios.SetStdinTTY(tt.tty)
+			ios.SetStdoutTTY(tt.tty)
+			in.WriteString(tt.answer)
+			opts := e.opts(t, "alice", ios)
+			opts.Relax, opts.Yes = tt.relax, tt.yes
+			err := openRun(context.Background(), opts)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				if c := cmdutil.CodeOf(err); c != tt.wantCode {
+					t.Errorf("exit code %d, want %d", c, tt.wantCode)
+				}
+			} else if err != nil {
+				t.Fatalf("openRun: %v\nstderr: %s", err, errOut)
+			}
+			for _, s := range tt.wantOut {
+				if !strings.Contains(out.String(), s) {
+					t.Errorf("stdout lacks %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tt.wantErrOut {
+				if !strings.Contains(errOut.String(), s) {
+					t.Errorf("stderr lacks %q:\n%s", s, errOut)
+				}
+			}
+			if got := e.writes() > 0; got != tt.wantWrites {
+				t.Errorf("wrote to GitHub: %v, want %v", got, tt.wantWrites)
+			}
+		})
+	}
+}
+
+func TestOpenRunJSON(t *testing.T) {
+	e := newEnv(t)
+	ios, _, out, _ := iostreams.Test()
+	opts := e.opts(t, "alice", ios)
+	opts.Relax, opts.Yes, opts.JSON = []string{"reviews"}, true, true
+	if err := openRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`"id": "acme/audit#1"`, `"state": "active"`, `"lever": "protection"`, `"relax": [` + "\n" + `    "reviews"`, `"expires_at": "2026-03-02T09:30:00Z"`} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("JSON lacks %q:\n%s", s, out)
+		}
+	}
+}
+
+func TestOpenRunNotFound(t *testing.T) {
+	for _, tt := range []struct{ repo, branch, want string }{
+		{"acme/nope", "main", "repository acme/nope or branch \"main\" not found, or your token cannot see it"},
+		{"acme/payments", "no-such-branch", "branch no-such-branch not found in acme/payments"},
+	} {
+		e := newEnv(t)
+		ios, _, _, _ := iostreams.Test()
+		opts := e.opts(t, "alice", ios)
+		opts.Repo, opts.Branch, opts.Relax, opts.Yes = tt.repo, tt.branch, []string{"reviews"}, true
+		err := openRun(context.Background(), opts)
+		var fe *cmdutil.FlagError
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s@%s: error = %v, want a usage error containing %q", tt.repo, tt.branch, err, tt.want)
+		}
+		if n := e.allWrites(); n != 0 {
+			t.Errorf("%s@%s: %d writes, want 0", tt.repo, tt.branch, n)
+		}
+	}
+}
+
+func TestHuman(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		30 * time.Minute: "30m", 90 * time.Minute: "1h30m", 2 * time.Hour: "2h", 45 * time.Second: "45s",
+		40 * time.Second: "40s", -5 * time.Minute: "5m", 29*time.Minute + 59*time.Second: "30m",
+	} {
+		if got := human(d); got != want {
+			t.Errorf("human(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
