@@ -291,9 +291,10 @@ func TestOpenRun(t *testing.T) {
 				"Target:    acme/payments@main (lever protection)\n",
 				"  required_pull_request_reviews.required_approving_review_count: 2 → (none)\n",
 				"Expires:   ", "(in 30m)\n",
+				"Notices:\n  auto-merge: #1 \"Limit refunds per day\" by dave has auto-merge (squash) enabled",
 				"Close now: glass close acme/audit#1 --reason \"...\"\n",
 			},
-			wantErrOut: []string{"✓ Opened acme/audit#1: acme/payments@main relaxed (reviews), verified\n", "! auto-merge: "},
+			wantErrOut: []string{"✓ Opened acme/audit#1: acme/payments@main relaxed (reviews), verified\n"},
 		},
 		{
 			name: "terminal, answered yes", relax: []string{"checks"}, tty: true, answer: "y\n", wantWrites: true,
