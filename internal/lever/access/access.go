@@ -106,6 +106,12 @@ func (l *Lever) Validate(t override.Target, relax []string) error {
 	if _, _, err := splitRepo(t.Repo); err != nil {
 		return err
 	}
+	if t.User == "" {
+		// The login is part of the record: whoever closes the override must
+		// revoke this user's access, not their own (the CLI fills in the
+		// token's login for --user's default).
+		return errors.New("the access lever needs the user's login (--user)")
+	}
 	if len(relax) == 0 && t.Permission == "" {
 		return errors.New("name the permission to grant (--permission pull|triage|push|maintain|admin)")
 	}
@@ -447,16 +453,13 @@ func (l *Lever) Preview(ctx context.Context, t override.Target, orig, want lever
 
 // ---- helpers ----
 
-// user is t.User, or the token's own login when empty (--user defaults to yourself).
-func (l *Lever) user(ctx context.Context, t override.Target) (string, error) {
-	if t.User != "" {
-		return t.User, nil
+// user is t.User. It is never guessed from the token: the override may be
+// closed by someone else, who must revoke this user's access, not their own.
+func (l *Lever) user(_ context.Context, t override.Target) (string, error) {
+	if t.User == "" {
+		return "", errors.New("the access target names no user; nothing was changed")
 	}
-	u, _, err := l.c.Users.Get(ctx, "")
-	if err != nil {
-		return "", describe("reading who the token belongs to (GET /user)", err, "nothing was changed")
-	}
-	return u.GetLogin(), nil
+	return t.User, nil
 }
 
 // pages GETs every page of a list (per_page=100, following Link: next).

@@ -338,10 +338,22 @@ func startUnvalidated(t *testing.T) *simtest.Sim {
 	return &simtest.Sim{Server: s, URL: ts.URL + "/", Client: ts.Client()}
 }
 
-func TestDefaultUserIsSelf(t *testing.T) {
+// TestEmptyUser: the CLI fills --user with the token's login; the lever
+// never guesses it, because a different person may close the override.
+func TestEmptyUser(t *testing.T) {
 	sim := start(t)
 	l := access.New(client(t, sim, "bob"))
-	f, err := l.Read(ctx, override.Target{Repo: "acme/payments"})
+	tg := override.Target{Repo: "acme/payments"}
+	if err := l.Validate(tg, []string{"push"}); err == nil {
+		t.Fatal("Validate accepted an empty user")
+	}
+	if _, err := l.Read(ctx, tg); err == nil {
+		t.Fatal("Read accepted an empty user")
+	}
+	if _, err := l.Write(ctx, tg, lever.Fields{"role": ""}, lever.Fields{"role": "write"}); err == nil || len(sim.Log()) != 0 {
+		t.Fatalf("Write with an empty user: %v, %d requests", err, len(sim.Log()))
+	}
+	f, err := l.Read(ctx, override.Target{Repo: "acme/payments", User: "bob"})
 	if err != nil || f.Fields["effective"] != "admin" {
 		t.Fatalf("bob (team oncall, admin): %v %v", f.Fields, err)
 	}
@@ -350,7 +362,7 @@ func TestDefaultUserIsSelf(t *testing.T) {
 func TestReadForbidden(t *testing.T) {
 	sim := startUnvalidated(t)
 	l := access.New(client(t, sim, "mallory"))
-	_, err := l.Read(ctx, override.Target{Repo: "acme/payments"})
+	_, err := l.Read(ctx, override.Target{Repo: "acme/payments", User: "mallory"})
 	// mallory (pull) cannot list collaborators: the error names the permission.
 	if err == nil || !strings.Contains(err.Error(), "mallory's access") || !strings.Contains(err.Error(), "Administration: write") {
 		t.Fatalf("err = %v", err)

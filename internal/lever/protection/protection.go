@@ -374,6 +374,10 @@ func jsonEqual(a, b any) bool {
 // rule relaxes. (Merge queues are a ruleset feature and invisible here.)
 func (l *Lever) Preview(ctx context.Context, t override.Target, orig, want lever.Fields) ([]lever.Notice, error) {
 	var notes []lever.Notice
+	if orig[kProtected] == true && len(lever.Diff(orig, want)) == 0 {
+		notes = append(notes, lever.Notice{Kind: "no-op", Message: fmt.Sprintf("nothing to relax on %s: what was asked is already off", t)})
+		return notes, nil
+	}
 	removed := want[kProtected] != true && orig[kProtected] == true
 	gate := removed ||
 		boolOf(orig[kReviews]) && !boolOf(want[kReviews]) ||

@@ -428,7 +428,7 @@ func TestPreview(t *testing.T) {
 	for _, c := range []struct {
 		relax []string
 		n     int
-	}{{[]string{"reviews"}, 1}, {[]string{"checks"}, 1}, {[]string{"admins"}, 0}, {[]string{"all"}, 2}} {
+	}{{[]string{"reviews"}, 1}, {[]string{"checks"}, 1}, {[]string{"admins"}, 0}, {[]string{"all"}, 2}, {[]string{"signatures", "lock"}, 1}} {
 		want, _ := l.Relax(mainT, orig, c.relax)
 		notes, err := pv.Preview(ctx, mainT, orig, want)
 		if err != nil {
@@ -438,6 +438,9 @@ func TestPreview(t *testing.T) {
 			t.Fatalf("%v: notices = %+v", c.relax, notes)
 		}
 		for _, n := range notes {
+			if len(c.relax) == 2 && n.Kind != "no-op" {
+				t.Errorf("signatures+lock (both off in the seed): %+v", n)
+			}
 			if n.Kind == "auto-merge" && (!strings.Contains(n.Message, "#1 ") || n.URL == "") {
 				t.Errorf("notice = %+v", n)
 			}
