@@ -110,9 +110,13 @@ func requestGap(opID string, r *http.Request, body []byte, in *openapi3filter.Re
 					vr.ContentLength = int64(len(patched))
 					in2 := *in
 					in2.Request = vr
-					if openapi3filter.ValidateRequest(context.Background(), &in2) == nil {
+					// The gap explains the contexts error only; report
+					// whatever else is wrong with the body.
+					err2 := openapi3filter.ValidateRequest(context.Background(), &in2)
+					if err2 == nil {
 						return ""
 					}
+					return trim(err2) + " (with G1 applied: checks without contexts)"
 				}
 			}
 		}
