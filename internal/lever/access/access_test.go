@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -504,5 +505,88 @@ func TestRoundTrips(t *testing.T) {
 		readN, readRT, float64(readRT)/float64(lat), writeN, writeRT, float64(writeRT)/float64(lat))
 	if readN != 4 || writeN != 1 || readRT >= 2*lat || writeRT >= 2*lat {
 		t.Fatalf("read %d/%v, write %d/%v", readN, readRT, writeN, writeRT)
+	}
+}
+
+func TestPatchInvitationFailure(t *testing.T) {
+	sim := start(t)
+	l := access.New(client(t, sim, "alice"))
+	tg := target("erin")
+	none := read(t, l, tg)
+	pull, _ := l.Relax(tg, none, []string{"pull"})
+	write(t, l, tg, none, pull)
+	orig := read(t, l, tg) // erin has a read invitation
+	want, _ := l.Relax(tg, orig, []string{"admin"})
+	write(t, l, tg, orig, want)
+	live := read(t, l, tg)
+	sim.SetFaults(ghsim.Faults{FailNth: 2, FailNthKind: ghsim.Fault500}) // list ok, PATCH fails
+	_, err := l.Write(ctx, tg, live, orig)
+	if err == nil || !strings.Contains(err.Error(), "the invitation keeps admin") {
+		t.Fatalf("err = %v", err)
+	}
+	// The invitation disappears during the window: nothing to PATCH.
+	sim.SetFaults(ghsim.Faults{})
+	sim.Do(func(st *ghsim.State) {
+		for _, inv := range st.Invitations(st.Repo("acme/payments")) {
+			inv.Expired = true
+		}
+	})
+	if _, err := l.Write(ctx, tg, live, orig); err == nil || !strings.Contains(err.Error(), "is gone") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestPagination: the user is on the second page of direct collaborators.
+func TestPagination(t *testing.T) {
+	sim := start(t)
+	sim.Do(func(st *ghsim.State) {
+		repo := st.Repo("acme/payments")
+		for i := 0; i < 150; i++ {
+			login := "contractor-" + strconv.Itoa(i)
+			st.AddUser(login, login, true)
+			st.AddCollaborator(repo, login, "triage")
+		}
+	})
+	l := access.New(client(t, sim, "alice"))
+	sim.ResetLog()
+	if f := read(t, l, target("contractor-149")); f["role"] != "triage" {
+		t.Fatalf("role = %v", f["role"])
+	}
+	pages := 0
+	for _, e := range sim.Log() {
+		if strings.HasSuffix(e.Path, "/collaborators") {
+			pages++
+		}
+	}
+	if pages != 2 {
+		t.Fatalf("collaborator pages = %d", pages)
+	}
+}
+
+// TestPersonalRepo: on a user-owned repository every new collaborator is
+// invited (there are no organization members), and the restore cancels it.
+func TestPersonalRepo(t *testing.T) {
+	sim := start(t)
+	l := access.New(client(t, sim, "alice"))
+	tg := override.Target{Repo: "alice/dotfiles", User: "erin"}
+	live := read(t, l, tg)
+	if live["org_member"] != false || live["effective"] != "pull" {
+		t.Fatalf("fields = %v (public repo: everyone reads)", live)
+	}
+	want, _ := l.Relax(tg, live, []string{"push"})
+	if want["role"] != "invited:write" {
+		t.Fatalf("want = %v", want)
+	}
+	noDiff(t, "open", want, write(t, l, tg, live, want))
+	noDiff(t, "close", live, write(t, l, tg, read(t, l, tg), live))
+}
+
+func TestSecondaryRateLimitIsNotBlamedOnPermissions(t *testing.T) {
+	sim := start(t)
+	l := access.New(client(t, sim, "alice"))
+	sim.SetFaults(ghsim.Faults{SecondaryRate: 1, HasSeed: true, RetryAfter: 1})
+	_, err := l.Read(ctx, target("erin"))
+	if err == nil || strings.Contains(err.Error(), "needs admin") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -598,3 +598,29 @@ func TestRoundTrips(t *testing.T) {
 		t.Fatalf("more than one sequential round trip: read %v, write %v", readRT, writeRT)
 	}
 }
+
+// TestRawIsTheBody: Snapshot.Raw is the GET body byte for byte.
+func TestRawIsTheBody(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	snap := read(t, l, mainT)
+	for _, e := range sim.Log() {
+		if e.Route == "/repos/{owner}/{repo}/branches/{branch}/protection" {
+			if !bytes.Equal(e.RespBody, snap.Raw) {
+				t.Fatalf("Raw differs from the body:\n%s\n%s", e.RespBody, snap.Raw)
+			}
+			return
+		}
+	}
+	t.Fatal("no protection GET in the log")
+}
+
+func TestSecondaryRateLimitIsNotBlamedOnPermissions(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	sim.SetFaults(ghsim.Faults{SecondaryRate: 1, HasSeed: true, RetryAfter: 1})
+	_, err := l.Read(ctx, mainT)
+	if err == nil || strings.Contains(err.Error(), "needs admin") || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("err = %v", err)
+	}
+}
