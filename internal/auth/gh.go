@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"os/exec"
 	"strings"
 	"time"
@@ -63,7 +64,7 @@ func (g *GHCLI) Token(ctx context.Context, host string) (string, string) {
 	out, err := run(ctx, path, "auth", "token", "--hostname", host)
 	if err != nil {
 		var ee *exec.Error
-		if errors.As(err, &ee) {
+		if errors.As(err, &ee) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 			return "", "gh is not installed (" + path + ")"
 		}
 		return "", "gh has no login for " + host
