@@ -521,6 +521,14 @@ func describe(what string, err error, unchanged string) error {
 	switch status(err) {
 	case http.StatusForbidden:
 		hint = "; glass needs admin on the repository (fine-grained token: Administration: write; classic token: scope repo)"
+		var er *github.ErrorResponse
+		if errors.As(err, &er) && er.Response != nil {
+			// Sent with fine-grained tokens (GitHub docs, "Permissions
+			// required for fine-grained personal access tokens").
+			if need := er.Response.Header.Get("X-Accepted-GitHub-Permissions"); need != "" {
+				hint += "; GitHub says this call needs " + need
+			}
+		}
 	case http.StatusNotFound:
 		hint = "; the repository does not exist or the token cannot see it (classic tokens need scope repo for private repositories)"
 	case http.StatusUnprocessableEntity:

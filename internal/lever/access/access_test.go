@@ -590,3 +590,14 @@ func TestSecondaryRateLimitIsNotBlamedOnPermissions(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestFineGrainedForbidden(t *testing.T) {
+	sim := start(t)
+	tok := sim.AddToken(ghsim.TokenSpec{Login: "alice", FineGrained: true, Permissions: map[string]string{"metadata": "read"}})
+	gc := github.NewClient(sim.Client).WithAuthToken(tok)
+	gc.BaseURL, _ = url.Parse(sim.URL)
+	_, err := access.New(gc).Read(ctx, target("erin"))
+	if err == nil || !strings.Contains(err.Error(), "administration=read") || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("err = %v", err)
+	}
+}

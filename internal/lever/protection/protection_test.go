@@ -624,3 +624,38 @@ func TestSecondaryRateLimitIsNotBlamedOnPermissions(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestFineGrainedForbidden: a fine-grained token without Administration
+// gets 403 with X-Accepted-GitHub-Permissions; the error names it, and
+// nothing changes.
+func TestFineGrainedForbidden(t *testing.T) {
+	sim := start(t)
+	admin := protection.New(client(t, sim, "alice"))
+	snap := read(t, admin, mainT)
+	for _, c := range []struct {
+		perms map[string]string
+		write bool
+		need  string
+	}{
+		{map[string]string{"metadata": "read", "contents": "read"}, false, "administration=read"},
+		{map[string]string{"metadata": "read", "contents": "read", "administration": "read"}, true, "administration=write"},
+	} {
+		tok := sim.AddToken(ghsim.TokenSpec{Login: "alice", FineGrained: true, Permissions: c.perms})
+		gc := github.NewClient(sim.Client).WithAuthToken(tok)
+		gc.BaseURL, _ = url.Parse(sim.URL)
+		l := protection.New(gc)
+		var err error
+		if c.write {
+			want, _ := l.Relax(mainT, snap.Fields, []string{"reviews"})
+			_, err = l.Write(ctx, mainT, snap.Fields, want)
+		} else {
+			_, err = l.Read(ctx, mainT)
+		}
+		if err == nil || !strings.Contains(err.Error(), "Administration: write") || !strings.Contains(err.Error(), c.need) {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	if after := read(t, admin, mainT); !bytes.Equal(after.Raw, snap.Raw) {
+		t.Fatal("changed")
+	}
+}
