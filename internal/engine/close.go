@@ -106,10 +106,11 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 		return nil
 	})
 	g.Go(func() error {
+		// Who rolls back is recorded, but never blocks the rollback.
 		var u *github.User
-		err := e.again(gctx, func() (err error) { u, _, err = e.gh.Users.Get(gctx, ""); return err })
-		if err != nil {
-			return stepErr("identity", fmt.Errorf("reading who the token belongs to (GET /user): %w", err))
+		if err := e.again(gctx, func() (err error) { u, _, err = e.gh.Users.Get(gctx, ""); return err }); err != nil {
+			actor = "unknown (GET /user failed)"
+			return nil
 		}
 		actor = u.GetLogin()
 		return nil
@@ -268,19 +269,29 @@ func (e *Engine) Extend(ctx context.Context, id string, by time.Duration, reason
 	if by <= 0 {
 		return nil, &RefusalError{Reason: "--by must be positive"}
 	}
+	// Who extends is read beside the lookup: two requests, one round trip.
+	var login string
+	var uerr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var u *github.User
+		uerr = e.again(ctx, func() (err error) { u, _, err = e.gh.Users.Get(ctx, ""); return err })
+		login = u.GetLogin()
+	}()
 	o, _, err := e.find(ctx, "extend", id)
+	<-done
 	if err != nil {
 		return nil, err
 	}
 	if o.State != override.StateActive {
 		return nil, &RefusalError{Reason: fmt.Sprintf("%s is %s, not active", id, o.State), Hint: "only an active override can be extended"}
 	}
-	u, _, err := e.gh.Users.Get(ctx, "")
-	if err != nil {
-		return nil, &Error{Op: "extend", Step: "identity", Err: err, Unchanged: "the expiry of " + id, Next: "run the same command again"}
+	if uerr != nil {
+		return nil, &Error{Op: "extend", Step: "identity", Err: uerr, Unchanged: "the expiry of " + id, Next: "run the same command again"}
 	}
 	now := e.clock.Now()
-	ext := override.Extension{By: override.Duration(by), At: now, Actor: u.GetLogin(), Reason: reason}
+	ext := override.Extension{By: override.Duration(by), At: now, Actor: login, Reason: reason}
 	o.Extensions = append(o.Extensions, ext)
 	o.Expires = o.Expires.Add(by)
 	ev := ledger.Event{Kind: ledger.KindExtended, Key: fmt.Sprintf("extended-%d", len(o.Extensions)), At: now, Actor: ext.Actor, Text: reason, Extension: &ext,

@@ -36,6 +36,7 @@ func afterCrash(t *testing.T, e *env, before string, err error, wantIssue bool) 
 		t.Fatalf("no error although the connection died")
 	}
 	msg := err.Error()
+	t.Logf("error: %v", err)
 	if !strings.Contains(msg, "changed") && !errors.Is(err, ErrRestoreIncomplete) && ExitCode(err) != ExitRefused {
 		t.Errorf("error does not say what was and was not changed: %v", err)
 	}
