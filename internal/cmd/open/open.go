@@ -453,6 +453,9 @@ func printResult(w io.Writer, o *override.Override, pv *engine.Preview, now time
 	} else {
 		fmt.Fprintln(w, "Changed:   nothing; the setting was already as relaxed as asked")
 	}
+	for _, x := range pv.Overlaps {
+		fmt.Fprintf(w, "Also open: %s by %s (relax %s) on the same setting; each close keeps what the others need\n", x.ID, x.Actor, strings.Join(x.Relax, ", "))
+	}
 	if len(pv.Notices) > 0 {
 		fmt.Fprintln(w, "Notices:")
 		for _, n := range pv.Notices {

@@ -187,7 +187,13 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "No open overrides in %s\n", strings.Join(opts.AuditRepos, ", "))
 		return nil
 	}
-	PrintTable(opts.IO.Out, entries, opts.IO.TerminalWidth())
+	// On a terminal the table fits the width; piped, nothing is cut (gh's
+	// tableprinter does the same), so grep and logs see whole reasons.
+	width := 0
+	if opts.IO.IsStdoutTTY() {
+		width = opts.IO.TerminalWidth()
+	}
+	PrintTable(opts.IO.Out, entries, width)
 	var overdue, failed int
 	for _, en := range entries {
 		if en.Failed {
@@ -205,8 +211,8 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	return nil
 }
 
-// PrintTable lays the entries out in columns that fit width: the reason,
-// then the target, are truncated first. Every state is a word, never only
+// PrintTable lays the entries out in columns that fit width (0: no limit):
+// the reason, then the target, then the owner are truncated first. Every state is a word, never only
 // a colour.
 func PrintTable(w io.Writer, entries []engine.StatusEntry, width int) {
 	header := []string{"ID", "LEVER", "TARGET", "OWNER", "EXPIRES", "STATE", "REASON"}
@@ -230,7 +236,7 @@ func PrintTable(w io.Writer, entries []engine.StatusEntry, width int) {
 	}
 	// Shrink REASON, then TARGET, then OWNER, to fit.
 	for _, col := range []struct{ i, min int }{{6, 8}, {2, 14}, {3, 8}} {
-		if over := total() - width; over > 0 {
+		if over := total() - width; width > 0 && over > 0 {
 			widths[col.i] = max(col.min, widths[col.i]-over)
 		}
 	}
