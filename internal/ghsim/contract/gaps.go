@@ -59,6 +59,19 @@ import (
 //	   docs.github.com "Troubleshooting the REST API" (Resource not
 //	   accessible), "Permissions required for fine-grained personal access
 //	   tokens" (X-Accepted-GitHub-Permissions), docs/github-api.md §6.
+//	G7 403 {"message":"Must have admin rights to Repository."} on a
+//	   /repos/{owner}/{repo}/… operation that does not declare 403 (e.g.
+//	   repos/get-branch-protection declares only 200 and 404): a caller
+//	   with less than admin on the repository. Sources: GitHub's message as
+//	   clients handle it (renovatebot/renovate PR #23885 shows a 403 on GET
+//	   …/branches/main/protection), docs/github-api.md §1.
+//	G8 repos/create-or-update-file-contents 409: the description's body is
+//	   oneOf [basic-error, repository-rule-violation-error], two object
+//	   schemas with no required properties, so every error body matches
+//	   both and "oneOf" can never pass. Read as anyOf for that response
+//	   only (the body must still match one of them). The 409 GitHub sends
+//	   for protected-branch refusals is a basic-error
+//	   (BobAnkh/auto-generate-changelog#78).
 var repositoryIDForms = []string{"", "/issues", "/issues/{issue_number}/comments", "/commits", "/pulls", "/activity", "/collaborators", "/invitations", "/labels"}
 
 func addGapPaths(s *Spec) {
@@ -69,6 +82,16 @@ func addGapPaths(s *Spec) {
 			continue
 		}
 		s.add("/repositories/{repository_id}"+suffix, &openapi3.PathItem{Get: repositoryIDCopy(src.Get)}, "G3: /repositories/{repository_id} form (pagination links)")
+	}
+	// G8
+	if it := s.Doc.Paths.Value("/repos/{owner}/{repo}/contents/{path}"); it != nil && it.Put != nil {
+		if r := it.Put.Responses.Status(409); r != nil && r.Value != nil {
+			if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil && len(mt.Schema.Value.OneOf) > 0 {
+				sc := *mt.Schema.Value
+				sc.AnyOf, sc.OneOf = sc.OneOf, nil
+				mt.Schema = &openapi3.SchemaRef{Value: &sc}
+			}
+		}
 	}
 	// G4
 	if src := s.Doc.Paths.Value("/repos/{owner}/{repo}/git/ref/{ref}"); src != nil && src.Get != nil {
@@ -143,7 +166,7 @@ func requestStricter(opID string, body []byte) string {
 
 // undeclaredStatusGap reports whether an undeclared response status is a
 // known gap (G2, G5).
-func undeclaredStatusGap(r *http.Request, rec *recorder) bool {
+func undeclaredStatusGap(r *http.Request, path string, rec *recorder) bool {
 	switch rec.status {
 	case http.StatusNotModified: // G2
 		return r.Method == http.MethodGet &&
@@ -158,7 +181,10 @@ func undeclaredStatusGap(r *http.Request, rec *recorder) bool {
 			return false
 		}
 		if strings.HasPrefix(msg, "Resource not accessible by ") && rec.header.Get("X-Accepted-GitHub-Permissions") != "" {
-			return true
+			return true // G6
+		}
+		if msg == "Must have admin rights to Repository." && strings.HasPrefix(path, "/repos/{owner}/{repo}/") {
+			return true // G7
 		}
 		var e struct {
 			DocumentationURL string `json:"documentation_url"`

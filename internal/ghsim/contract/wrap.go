@@ -161,17 +161,17 @@ func Wrap(h http.Handler, report func(Violation)) http.Handler {
 		h.ServeHTTP(rec, r)
 		rec.flush()
 		count(opID)
-		if msg := validateResponse(route.Operation, opID, r, in, rec); msg != "" {
+		if msg := validateResponse(route.Operation, t.path, opID, r, in, rec); msg != "" {
 			viol("response", opID, rec.status, msg)
 		}
 	})
 }
 
-func validateResponse(op *openapi3.Operation, opID string, r *http.Request, in *openapi3filter.RequestValidationInput, rec *recorder) string {
+func validateResponse(op *openapi3.Operation, path, opID string, r *http.Request, in *openapi3filter.RequestValidationInput, rec *recorder) string {
 	declared := op.Responses.Status(rec.status) != nil
 	if !declared && op.Responses.Default() == nil {
 		// RFC 9110 range keys ("4XX") are not used by GitHub's description.
-		if ok := undeclaredStatusGap(r, rec); ok {
+		if ok := undeclaredStatusGap(r, path, rec); ok {
 			return ""
 		}
 		return fmt.Sprintf("status %d is not declared for %s (declared: %s)", rec.status, opID, strings.Join(declaredStatuses(op), ", "))

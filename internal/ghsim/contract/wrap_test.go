@@ -120,6 +120,14 @@ func TestViolationsAreReported(t *testing.T) {
 		{"G5 503 with junk body", canned{status: 503, body: `<html>`}, "GET", "/repos/acme/audit/labels/glass", "", nil, "response", "503"},
 		{"G6 fine-grained 403", canned{status: 403, body: `{"message":"Resource not accessible by personal access token"}`, hdr: map[string]string{"X-Accepted-GitHub-Permissions": "administration=read"}}, "GET", protPath, "", nil, "", ""},
 		{"G6 needs the permissions header", canned{status: 403, body: `{"message":"Resource not accessible by personal access token"}`}, "GET", protPath, "", nil, "response", "403"},
+
+		// G7: admin-rights 403 on repository operations only.
+		{"G7 admin rights", canned{status: 403, body: `{"message":"Must have admin rights to Repository.","documentation_url":"https://docs.github.com/rest"}`}, "GET", protPath, "", nil, "", ""},
+		{"G7 not outside /repos", canned{status: 403, body: `{"message":"Must have admin rights to Repository."}`}, "GET", "/users/alice", "", nil, "response", "403"},
+
+		// G8: the 409 oneOf of contents PUT is read as anyOf, nothing more.
+		{"G8 contents conflict", canned{status: 409, body: `{"message":"Could not update file","documentation_url":"https://docs.github.com/x","status":"409"}`}, "PUT", "/repos/acme/audit/contents/a/b.md", `{"message":"m","content":"eA=="}`, nil, "", ""},
+		{"G8 still checks types", canned{status: 409, body: `{"message":5}`}, "PUT", "/repos/acme/audit/contents/a/b.md", `{"message":"m","content":"eA=="}`, nil, "response", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
