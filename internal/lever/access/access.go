@@ -25,7 +25,9 @@
 package access
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -160,8 +162,7 @@ func (l *Lever) Relax(t override.Target, orig lever.Fields, relax []string) (lev
 	delete(out, kEffective)
 	switch {
 	case strings.HasPrefix(role, invitedPrefix) && orig[kOrgMember] != true:
-		// A PUT for a pending invitee updates the invitation (guess;
-		// github-api.md §3.2 marks it uncertain; the simulator does the same).
+		// Write changes a pending invitation with PATCH (repos/update-invitation).
 		out[kRole] = invitedPrefix + roleName(p)
 	case role == "" && orig[kOrgMember] != true:
 		// 201: "when a new invitation is created" (repos/add-collaborator).
@@ -214,35 +215,45 @@ func (l *Lever) Read(ctx context.Context, t override.Target) (lever.Snapshot, er
 		direct                 *collaborator
 		inv                    *invitation
 		perm                   permissionLevel
+		rawC, rawI, rawP       json.RawMessage
 		member                 bool
 		errC, errI, errP, errM error
 	)
 	wg.Add(4)
 	go func() {
 		defer wg.Done()
-		errC = pages(l, ctx, fmt.Sprintf("repos/%s/%s/collaborators?affiliation=direct", owner, repo), func(page []collaborator) {
-			for i := range page {
-				if strings.EqualFold(page[i].Login, user) {
-					direct = &page[i]
+		errC = pages(l, ctx, fmt.Sprintf("repos/%s/%s/collaborators?affiliation=direct", owner, repo), func(page []json.RawMessage) {
+			for _, r := range page {
+				var c collaborator
+				if json.Unmarshal(r, &c) == nil && strings.EqualFold(c.Login, user) {
+					direct, rawC = &c, r
 				}
 			}
 		})
 	}()
 	go func() {
 		defer wg.Done()
-		errI = pages(l, ctx, fmt.Sprintf("repos/%s/%s/invitations", owner, repo), func(page []invitation) {
-			for i := range page {
+		errI = pages(l, ctx, fmt.Sprintf("repos/%s/%s/invitations", owner, repo), func(page []json.RawMessage) {
+			for _, r := range page {
+				var v invitation
 				// An expired invitation can no longer be accepted (GitHub docs:
 				// invitations expire after 7 days); it grants nothing.
-				if page[i].Invitee != nil && strings.EqualFold(page[i].Invitee.Login, user) && !page[i].Expired {
-					inv = &page[i]
+				if json.Unmarshal(r, &v) == nil && v.Invitee != nil && strings.EqualFold(v.Invitee.Login, user) && !v.Expired {
+					inv, rawI = &v, r
 				}
 			}
 		})
 	}()
 	go func() {
 		defer wg.Done()
-		errP = l.do(ctx, "GET", fmt.Sprintf("repos/%s/%s/collaborators/%s/permission", owner, repo, url.PathEscape(user)), nil, &perm)
+		var buf bytes.Buffer
+		errP = l.do(ctx, "GET", fmt.Sprintf("repos/%s/%s/collaborators/%s/permission", owner, repo, url.PathEscape(user)), nil, &buf)
+		if errP == nil {
+			rawP = buf.Bytes()
+			if err := json.Unmarshal(rawP, &perm); err != nil {
+				errP = fmt.Errorf("decoding the permission level: %w", err)
+			}
+		}
 	}()
 	go func() {
 		defer wg.Done()
@@ -272,7 +283,24 @@ func (l *Lever) Read(ctx context.Context, t override.Target) (lever.Snapshot, er
 	default:
 		f[kEffective] = level(perm)
 	}
-	return lever.Snapshot{Fields: f, Raw: nil}, nil
+	// Raw, for the audit record: the user's entries exactly as GitHub sent
+	// them (null when absent).
+	raw, err := json.Marshal(struct {
+		Collaborator json.RawMessage `json:"collaborator"`
+		Invitation   json.RawMessage `json:"invitation"`
+		Permission   json.RawMessage `json:"permission"`
+	}{orNull(rawC), orNull(rawI), orNull(rawP)})
+	if err != nil {
+		return lever.Snapshot{}, err
+	}
+	return lever.Snapshot{Fields: f, Raw: raw}, nil
+}
+
+func orNull(r json.RawMessage) json.RawMessage {
+	if len(bytes.TrimSpace(r)) == 0 {
+		return json.RawMessage("null")
+	}
+	return r
 }
 
 // level is the highest permission from the permission endpoint's user

@@ -601,3 +601,28 @@ func TestFineGrainedForbidden(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestRaw(t *testing.T) {
+	sim := start(t)
+	l := access.New(client(t, sim, "alice"))
+	s, err := l.Read(ctx, target("frank"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Collaborator struct {
+			Login    string `json:"login"`
+			RoleName string `json:"role_name"`
+		} `json:"collaborator"`
+		Invitation *json.RawMessage `json:"invitation"`
+		Permission struct {
+			RoleName string `json:"role_name"`
+		} `json:"permission"`
+	}
+	if err := json.Unmarshal(s.Raw, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if raw.Collaborator.Login != "frank" || raw.Collaborator.RoleName != "maintain" || raw.Invitation != nil || raw.Permission.RoleName != "maintain" {
+		t.Fatalf("raw = %s", s.Raw)
+	}
+}
