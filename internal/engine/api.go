@@ -35,6 +35,9 @@ type Preview struct {
 	Changes  []lever.Mismatch     // Live → Want, field by field
 	Notices  []lever.Notice       // side effects: queued auto-merges, invitations, team access
 	Overlaps []*override.Override // other open overrides on the same setting
+
+	plan *planned  // the reads behind this preview, for OpenPreview
+	at   time.Time // when they were made
 }
 
 // Step is one progress event, for the progress view and --debug timings.

@@ -57,7 +57,7 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	alice := e.user("alice")
 	seedAudit(b, e, alice, 10_000, 50)
 	e.sim.SetFaults(ghsim.Faults{Latency: 50 * time.Millisecond})
-	var open, cls, status, sweep, sweep304 measure
+	var open, cls, status, sweep, sweep304, planOpen measure
 	var openT, closeT time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -75,6 +75,21 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 		}
 		closeT += time.Since(start)
 		cls = u.take()
+		// glass open --yes: Plan, then OpenPreview on the fresh reads.
+		u = e.user("alice")
+		pv, err := u.eng.Plan(bg, protReq("checks"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		o, err = u.eng.OpenPreview(bg, pv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		planOpen = u.take()
+		if _, err := u.eng.Close(bg, o.ID, "bench"); err != nil {
+			b.Fatal(err)
+		}
+		u.take()
 		s := e.user("bob")
 		st, err := s.eng.Status(bg, "acme/audit")
 		if err != nil || len(st.Entries) != 50 {
@@ -96,7 +111,7 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	for _, m := range []struct {
 		name string
 		m    measure
-	}{{"open", open}, {"close", cls}, {"status", status}, {"sweep", sweep}, {"sweep-repeat", sweep304}} {
+	}{{"open", open}, {"plan+open-preview", planOpen}, {"close", cls}, {"status", status}, {"sweep", sweep}, {"sweep-repeat", sweep304}} {
 		b.Logf("%s: %d requests, %d sequential round trips", m.name, m.m.requests, m.m.waves)
 		for _, l := range m.m.log {
 			b.Logf("    %s", l)
@@ -105,6 +120,7 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	b.ReportMetric(float64(open.waves), "open-roundtrips")
 	b.ReportMetric(float64(open.requests), "open-requests")
 	b.ReportMetric(float64(openT.Milliseconds())/float64(b.N), "open-ms")
+	b.ReportMetric(float64(planOpen.waves), "plan+openpreview-roundtrips")
 	b.ReportMetric(float64(cls.waves), "close-roundtrips")
 	b.ReportMetric(float64(cls.requests), "close-requests")
 	b.ReportMetric(float64(closeT.Milliseconds())/float64(b.N), "close-ms")

@@ -413,3 +413,50 @@ func TestOverlapAccess(t *testing.T) {
 		t.Fatalf("not restored:\n%s\n%s", before, got)
 	}
 }
+
+func countPath(u *user, method, path string) int {
+	_, _, log := u.rec.stats()
+	n := 0
+	for _, l := range log {
+		if strings.HasSuffix(l, method+" "+path) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestOpenPreviewReusesFreshReads(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	pv, err := alice.eng.Plan(bg, protReq("reviews"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pv.Notices) == 0 || pv.Notices[0].Kind != "auto-merge" {
+		t.Fatalf("notices: %+v", pv.Notices)
+	}
+	alice.rec.reset()
+	o, err := alice.eng.OpenPreview(bg, pv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countPath(alice, "GET", "/user"); n != 0 {
+		t.Fatalf("OpenPreview re-read the actor %d times", n)
+	}
+	mustClose(t, alice, o.ID)
+	// A preview a human looked at for a minute is read again.
+	pv, err = alice.eng.Plan(bg, protReq("checks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Minute)
+	alice.rec.reset()
+	o, err = alice.eng.OpenPreview(bg, pv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countPath(alice, "GET", "/repos/acme/payments/branches/main/protection"); n != 1 {
+		t.Fatalf("stale preview: protection read %d times, want 1", n)
+	}
+	mustClose(t, alice, o.ID)
+}

@@ -198,6 +198,7 @@ func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
 	}
 	pv := p.preview()
 	pv.Notices = append(pv.Notices, e.notices(ctx, p)...)
+	pv.plan, pv.at = p, e.clock.Now()
 	return pv, nil
 }
 
@@ -209,13 +210,39 @@ func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
 // record), 3 the change (its answer is the verification), 4 the record
 // (issue state and applied comment, parallel).
 func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override, error) {
+	return e.open(ctx, req, nil)
+}
+
+// PlanFresh is how long OpenPreview trusts a Preview's reads. Older (a
+// human took time to confirm), it reads again: a PUT replaces the whole
+// rule, so acting on a stale read could undo someone's change.
+const PlanFresh = 10 * time.Second
+
+// OpenPreview opens the override pv shows. When pv came from Plan less than
+// PlanFresh ago, its reads are reused (saving open's first round trip, and
+// the side-effect preview, whose notices go into the audit record);
+// otherwise it is Open(pv.Request). `glass open --yes` costs Plan's two
+// round trips plus three.
+func (e *Engine) OpenPreview(ctx context.Context, pv *Preview) (*override.Override, error) {
+	if pv == nil {
+		return nil, &RefusalError{Reason: "no preview to open"}
+	}
+	if pv.plan == nil || e.clock.Now().Sub(pv.at) > PlanFresh || e.clock.Now().Before(pv.at) {
+		return e.open(ctx, pv.Request, nil)
+	}
+	return e.open(ctx, pv.Request, pv)
+}
+
+func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*override.Override, error) {
 	lv, err := e.check(&req)
 	if err != nil {
 		return nil, err
 	}
 	st := e.steps()
-	p, err := e.round1(ctx, req, lv, st)
-	if err != nil {
+	var p *planned
+	if pv != nil {
+		p = pv.plan
+	} else if p, err = e.round1(ctx, req, lv, st); err != nil {
 		return nil, err
 	}
 	approval, err := e.checkGate(ctx, req, p.actor)
@@ -238,7 +265,11 @@ func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override,
 	// Round 2: the write-ahead record, and the side-effect preview beside it.
 	var notices []lever.Notice
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { notices = e.notices(gctx, p); return nil })
+	if pv != nil {
+		notices = pv.Notices
+	} else {
+		g.Go(func() error { notices = e.notices(gctx, p); return nil })
+	}
 	x := ledger.BodyExtras{Notices: p.invalidNotices}
 	if approval.Rule != "" {
 		x.PolicyDecision = approval.Mode + ": " + approval.Rule
@@ -278,7 +309,10 @@ func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override,
 	o.State = override.StateActive
 	o.Opened = opened
 	o.Expires = opened.Add(req.Duration)
-	ev := ledger.Event{Kind: ledger.KindApplied, At: opened, Actor: p.actor, Notices: append(notices, p.invalidNotices...),
+	if pv == nil {
+		notices = append(notices, p.invalidNotices...) // Plan's notices already have them
+	}
+	ev := ledger.Event{Kind: ledger.KindApplied, At: opened, Actor: p.actor, Notices: notices,
 		Fields:  &ledger.FieldTable{Before: p.orig, During: got},
 		Summary: fmt.Sprintf("applied and verified: %s relaxed (%v) until %s", req.Target, req.Relax, o.Expires.UTC().Format(time.RFC3339))}
 	if err := e.record(ctx, o, ev); err != nil {
