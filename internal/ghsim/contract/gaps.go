@@ -72,6 +72,13 @@ import (
 //	   only (the body must still match one of them). The 409 GitHub sends
 //	   for protected-branch refusals is a basic-error
 //	   (BobAnkh/auto-generate-changelog#78).
+//	G9 issues/add-labels (and issues/set-labels) with a bare JSON array of
+//	   label names, which go-github v60's AddLabelsToIssue/ReplaceLabels
+//	   send. The description's schema only has the {"labels": [...]}
+//	   object, but its own text for labels says "You can also pass an
+//	   array of labels directly, but GitHub recommends passing an object
+//	   with the labels key" (@octokit/openapi 23.0.2, issues/add-labels).
+//	   Accepted only if the array, wrapped as {"labels": array}, validates.
 var repositoryIDForms = []string{"", "/issues", "/issues/{issue_number}/comments", "/commits", "/pulls", "/activity", "/collaborators", "/invitations", "/labels"}
 
 func addGapPaths(s *Spec) {
@@ -116,9 +123,18 @@ func repositoryIDCopy(op *openapi3.Operation) *openapi3.Operation {
 	return &cp
 }
 
-// requestGap returns "" when err is explained by a known gap (G1), and the
-// trimmed error otherwise.
+// requestGap returns "" when err is explained by a known gap (G1, G9), and
+// the trimmed error otherwise.
 func requestGap(opID string, r *http.Request, body []byte, in *openapi3filter.RequestValidationInput, err error) string {
+	if opID == "issues/add-labels" || opID == "issues/set-labels" {
+		var arr []any
+		if json.Unmarshal(body, &arr) == nil {
+			patched, _ := json.Marshal(map[string]any{"labels": arr})
+			if revalidate(in, patched) == nil {
+				return ""
+			}
+		}
+	}
 	if opID == "repos/update-branch-protection" {
 		var m map[string]any
 		if json.Unmarshal(body, &m) == nil {
@@ -128,14 +144,9 @@ func requestGap(opID string, r *http.Request, body []byte, in *openapi3filter.Re
 				if hasChecks && !hasContexts {
 					rsc["contexts"] = []any{}
 					patched, _ := json.Marshal(m)
-					vr := in.Request.Clone(context.Background())
-					vr.Body = io.NopCloser(bytes.NewReader(patched))
-					vr.ContentLength = int64(len(patched))
-					in2 := *in
-					in2.Request = vr
 					// The gap explains the contexts error only; report
 					// whatever else is wrong with the body.
-					err2 := openapi3filter.ValidateRequest(context.Background(), &in2)
+					err2 := revalidate(in, patched)
 					if err2 == nil {
 						return ""
 					}
@@ -145,6 +156,16 @@ func requestGap(opID string, r *http.Request, body []byte, in *openapi3filter.Re
 		}
 	}
 	return trim(err)
+}
+
+// revalidate validates the same request with another body.
+func revalidate(in *openapi3filter.RequestValidationInput, body []byte) error {
+	vr := in.Request.Clone(context.Background())
+	vr.Body = io.NopCloser(bytes.NewReader(body))
+	vr.ContentLength = int64(len(body))
+	in2 := *in
+	in2.Request = vr
+	return openapi3filter.ValidateRequest(context.Background(), &in2)
 }
 
 // requestStricter flags requests the description accepts but GitHub rejects.

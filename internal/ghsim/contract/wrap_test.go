@@ -128,6 +128,12 @@ func TestViolationsAreReported(t *testing.T) {
 		// G8: the 409 oneOf of contents PUT is read as anyOf, nothing more.
 		{"G8 contents conflict", canned{status: 409, body: `{"message":"Could not update file","documentation_url":"https://docs.github.com/x","status":"409"}`}, "PUT", "/repos/acme/audit/contents/a/b.md", `{"message":"m","content":"eA=="}`, nil, "", ""},
 		{"G8 still checks types", canned{status: 409, body: `{"message":5}`}, "PUT", "/repos/acme/audit/contents/a/b.md", `{"message":"m","content":"eA=="}`, nil, "response", ""},
+
+		// G9: a bare array of label names, as go-github sends.
+		{"G9 label array", canned{status: 200, body: `[` + label + `]`}, "POST", "/repos/acme/audit/issues/1/labels", `["glass"]`, nil, "", ""},
+		{"G9 label array of numbers", canned{status: 200, body: `[` + label + `]`}, "POST", "/repos/acme/audit/issues/1/labels", `[5]`, nil, "request", ""},
+		{"G9 empty label array", canned{status: 200, body: `[]`}, "POST", "/repos/acme/audit/issues/1/labels", `[]`, nil, "request", ""},
+		{"G9 not for other operations", canned{status: 201, body: label}, "POST", "/repos/acme/audit/labels", `["glass"]`, nil, "request", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
