@@ -390,23 +390,17 @@ func (c *Checker) permissions(f *Facts, t Target, audit string) error {
 			}
 		}
 	}
-	// The account's own role (GET /repos → permissions), whatever the token.
-	for _, full := range []string{t.Repo, audit} {
-		if full == "" {
-			continue
-		}
-		rf := f.Repos[lowerRepo(full)]
-		if rf == nil || !rf.Found {
-			return refuse(fmt.Sprintf("%s cannot see %s", id.Login, full), "check the repository name and your access")
-		}
+	// The account's own role (GET /repos → permissions), whatever the
+	// token: the target first, then the audit repository.
+	if rf := f.Repos[lowerRepo(t.Repo)]; rf == nil || !rf.Found {
+		return refuse(fmt.Sprintf("%s cannot see %s", id.Login, t.Repo), "check the repository name and your access")
+	} else if needAdmin && !rf.Permissions["admin"] {
+		return refuse(fmt.Sprintf("%s is not an administrator of %s, and the %s lever writes repository administration settings", id.Login, t.Repo, t.Lever),
+			"ask for admin (e.g. through the on-call team), or use a policy-approved lever")
 	}
-	if needAdmin {
-		if rf := f.Repos[lowerRepo(t.Repo)]; !rf.Permissions["admin"] {
-			return refuse(fmt.Sprintf("%s is not an administrator of %s, and the %s lever writes repository administration settings", id.Login, t.Repo, t.Lever),
-				"ask for admin (e.g. through the on-call team), or use a policy-approved lever")
-		}
-	}
-	if rf := f.Repos[lowerRepo(audit)]; !(rf.Permissions["admin"] || rf.Permissions["maintain"] || rf.Permissions["push"] || rf.Permissions["triage"]) {
+	if rf := f.Repos[lowerRepo(audit)]; rf == nil || !rf.Found {
+		return refuse(fmt.Sprintf("%s cannot see the audit repository %s", id.Login, audit), "check --audit-repo and your access")
+	} else if !(rf.Permissions["admin"] || rf.Permissions["maintain"] || rf.Permissions["push"] || rf.Permissions["triage"]) {
 		return refuse(fmt.Sprintf("%s cannot write issues and labels in the audit repository %s (needs triage or more)", id.Login, audit),
 			"pick another --audit-repo, or ask for triage access to it")
 	}
