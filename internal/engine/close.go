@@ -84,7 +84,8 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 	}
 	t := o.Target
 	others := sameKey(list, o.Lever, t, o.ID)
-	orig, err := snapshotFields(o)
+	// The original is the oldest override's snapshot (see settleRace).
+	orig, err := snapshotFields(sortOverrides(append(append([]*override.Override(nil), others...), o))[0])
 	if err != nil {
 		return nil, &Error{Op: "close", Step: "restore", Err: err, Unchanged: t.String() + " (glass cannot restore without the original)", Next: "restore the setting by hand from the audit issue " + o.ID}
 	}

@@ -117,8 +117,28 @@ func sameKey(list []*override.Override, l override.Lever, t override.Target, ski
 		}
 		out = append(out, o)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Requested.Before(out[j].Requested) })
-	return out
+	return sortOverrides(out)
+}
+
+// sortOverrides orders overrides oldest first (ties: lower issue number),
+// so that every process agrees which one holds the original snapshot.
+func sortOverrides(list []*override.Override) []*override.Override {
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if !a.Requested.Equal(b.Requested) {
+			return a.Requested.Before(b.Requested)
+		}
+		return issueNum(a.ID) < issueNum(b.ID)
+	})
+	return list
+}
+
+func issueNum(id string) int {
+	_, n, err := ledger.ParseID(id, "")
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 func union(sets ...[]string) []string {

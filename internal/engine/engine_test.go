@@ -460,3 +460,42 @@ func TestOpenPreviewReusesFreshReads(t *testing.T) {
 	}
 	mustClose(t, alice, o.ID)
 }
+
+// TestConcurrentOpens: two responders open on the same branch at the same
+// moment; neither sees the other in its first list. The union ends up
+// live, both records hold the original, and the last close restores it.
+func TestConcurrentOpens(t *testing.T) {
+	for i := 0; i < 5; i++ {
+		e := newEnv(t)
+		alice, bob := e.user("alice"), e.user("bob")
+		orig := e.protection()
+		// Latency makes both first lists happen before either audit issue.
+		e.sim.SetFaults(ghsim.Faults{Latency: 10 * time.Millisecond})
+		var a, b *override.Override
+		var errA, errB error
+		done := make(chan struct{})
+		go func() { defer close(done); a, errA = alice.eng.Open(bg, protReq("reviews")) }()
+		b, errB = bob.eng.Open(bg, protReq("checks"))
+		<-done
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		e.sim.SetFaults(ghsim.Faults{})
+		lv := alice.eng.levers[override.LeverProtection]
+		s, _ := lv.Read(bg, protReq().Target)
+		first := a
+		if issueNumber(b.ID) < issueNumber(a.ID) {
+			first = b
+		}
+		origF, _ := snapshotFields(first)
+		both, _ := lv.Relax(protReq().Target, origF, []string{"checks", "reviews"})
+		if d := lever.Diff(both, s.Fields); len(d) != 0 {
+			t.Fatalf("run %d: live is not the union: %v", i, d)
+		}
+		mustClose(t, alice, a.ID)
+		mustClose(t, bob, b.ID)
+		if got := e.protection(); got != orig {
+			t.Fatalf("run %d: not restored:\n%s\n%s", i, orig, got)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -315,7 +316,21 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*overr
 	ev := ledger.Event{Kind: ledger.KindApplied, At: opened, Actor: p.actor, Notices: notices,
 		Fields:  &ledger.FieldTable{Before: p.orig, During: got},
 		Summary: fmt.Sprintf("applied and verified: %s relaxed (%v) until %s", req.Target, req.Relax, o.Expires.UTC().Format(time.RFC3339))}
-	if err := e.record(ctx, o, ev); err != nil {
+	// Beside the record, list the overrides again: one opened on the same
+	// setting at the same time (two responders, one branch) was invisible
+	// to the first list, and its PUT may have replaced ours.
+	var again []*override.Override
+	relist := make(chan struct{})
+	go func() {
+		defer close(relist)
+		again, _, _, _ = e.listLive(ctx, p.audit)
+	}()
+	err = e.record(ctx, o, ev)
+	<-relist
+	if err == nil {
+		err = e.settleRace(ctx, p, o, again)
+	}
+	if err != nil {
 		st.emit("record", o.ID, err)
 		return o, &Error{Op: "open", Step: "record", Err: err,
 			Changed:   fmt.Sprintf("%s is relaxed (%v), verified; the audit issue %s exists but still says applying", req.Target, req.Relax, o.ID),
@@ -474,4 +489,68 @@ func (e *Engine) create(ctx context.Context, repo string, o *override.Override, 
 func sameAttempt(x, o *override.Override) bool {
 	return x.Actor == o.Actor && x.Lever == o.Lever && x.Target.Key(x.Lever) == o.Target.Key(o.Lever) &&
 		x.Requested.Equal(o.Requested) && x.Reason == o.Reason
+}
+
+// settleRace makes the live setting the union again when another override
+// on the same setting was opened concurrently with o (absent from o's first
+// list). Both openers run it, and at least one of them sees the other, so
+// the union ends up live. The original is the snapshot of the oldest
+// override on the setting: a concurrent opener may have read the setting
+// after the other's change, so o adopts the oldest snapshot. Costs nothing
+// (beyond the parallel list) when there was no race.
+func (e *Engine) settleRace(ctx context.Context, p *planned, o *override.Override, list []*override.Override) error {
+	seen := map[string]bool{}
+	for _, x := range p.others {
+		seen[x.ID] = true
+	}
+	others := sameKey(list, o.Lever, o.Target, o.ID)
+	race := false
+	for _, x := range others {
+		race = race || !seen[x.ID]
+	}
+	if !race {
+		return nil
+	}
+	all := sortOverrides(append(append([]*override.Override(nil), others...), o))
+	saveSnap := false
+	if oldest := all[0]; oldest != o && len(oldest.Snapshot) > 0 && !bytes.Equal(oldest.Snapshot, o.Snapshot) {
+		o.Snapshot, o.Raw = oldest.Snapshot, oldest.Raw
+		saveSnap = true
+	}
+	orig, err := snapshotFields(o)
+	if err != nil {
+		return err
+	}
+	lv, t := p.lv, o.Target
+	var live lever.Snapshot
+	if err := e.again(ctx, func() (err error) { live, err = lv.Read(ctx, t); return err }); err != nil {
+		return fmt.Errorf("re-reading %s after a concurrent open: %w", t, err)
+	}
+	want, err1 := relax(lv, t, orig, relaxOf(all, nil))
+	mine, err2 := relax(lv, t, orig, o.Relax)
+	theirs, err3 := relax(lv, t, orig, relaxOf(others, nil))
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return err
+	}
+	plan := lever.Merge(orig, expectedFor(live.Fields, want, mine, theirs, orig), live.Fields, want)
+	if len(lever.Diff(plan.Want, live.Fields)) > 0 {
+		var got lever.Fields
+		werr := e.again(ctx, func() (err error) { got, err = lv.Write(ctx, t, live.Fields, plan.Want); return err })
+		if werr == nil && got == nil {
+			var s lever.Snapshot
+			s, werr = lv.Read(ctx, t)
+			got = s.Fields
+		}
+		if werr != nil {
+			return fmt.Errorf("applying the union with a concurrent override on %s: %w", t, werr)
+		}
+		if mm := lever.Diff(plan.Want, got); len(mm) > 0 {
+			return fmt.Errorf("applying the union with a concurrent override on %s: %d field(s) differ after the write", t, len(mm))
+		}
+	}
+	if saveSnap {
+		cp := *o
+		return e.again(ctx, func() error { return e.ledger.Save(ctx, &cp) })
+	}
+	return nil
 }
