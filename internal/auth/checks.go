@@ -81,6 +81,13 @@ type probeResult struct {
 type Result struct {
 	Login string
 	Notes []string
+	// TwoFactor is the effective 2FA status: the private view, else true
+	// when the organization requires 2FA, else nil (unknown). It is what
+	// policy.Request.TwoFactor wants.
+	TwoFactor *bool
+	// LoginAt is when the token was stored by `glass auth login` (zero for
+	// other sources): policy.Request.LoginAt.
+	LoginAt time.Time
 }
 
 // Checker runs the strict checks before `glass open` changes anything.
@@ -262,7 +269,11 @@ func (c *Checker) Check(ctx context.Context, t Target, actor string) (*Result, e
 // Decide applies the checks to facts already read.
 func (c *Checker) Decide(f *Facts, t Target, actor string) (*Result, error) {
 	id := f.Identity
-	res := &Result{Login: id.Login}
+	res := &Result{Login: id.Login, TwoFactor: id.TwoFactor, LoginAt: c.Token.StoredAt}
+	if res.TwoFactor == nil && f.OrgRequires2FA != nil && *f.OrgRequires2FA {
+		on := true
+		res.TwoFactor = &on
+	}
 	audit := t.AuditRepo
 	if audit == "" {
 		audit = t.Repo
