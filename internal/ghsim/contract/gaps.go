@@ -12,73 +12,46 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
-// Known gaps of GitHub's description: behaviour GitHub has that its
-// published description (@octokit/openapi 23.0.2) does not describe. Each
-// entry is matched narrowly (operation + condition) and names its source;
-// everything else the description rejects stays a violation.
-//
-//	G1 PUT …/branches/{branch}/protection with required_status_checks.checks
-//	   and no contexts (repos/update-branch-protection). GitHub requires
-//	   exactly one of contexts/checks; the description marks contexts
-//	   required. Sources: ossf/allstar#155, google/go-github#2976,
-//	   google/go-github PR #2276 (measured), docs/github-api.md §1.4.
-//	   Accepted only if the body validates once "contexts": [] is added.
-//	   Tightened the other way (requestStricter): sending both, or neither,
-//	   is a violation, because GitHub answers 422.
-//	G2 304 Not Modified to a conditional GET. GitHub answers 304 (and does
-//	   not count it against the rate limit) but the description declares
-//	   304 for few operations. Accepted only for GET with If-None-Match or
-//	   If-Modified-Since and an empty body. Sources: docs.github.com
-//	   "Best practices for using the REST API" (conditional requests),
-//	   docs/github-api.md §0.17, §4.2.
-//	G3 /repositories/{repository_id}/… forms. GitHub's pagination Link
-//	   headers and redirects use them (@octokit/fixtures 23.1.2 scenarios
-//	   paginate-issues and rename-repository); the description has neither
-//	   GET /repositories/{repository_id} nor the list forms. Added as
-//	   copies of the /repos/{owner}/{repo}/… GET operations (same schemas,
-//	   owner/repo replaced by an integer repository_id), for the suffixes
-//	   in repositoryIDForms only.
-//	G4 GET /repos/{owner}/{repo}/git/refs/{ref}. The description only has
-//	   git/ref/{ref} for reads (git/get-ref), but GitHub still serves the
-//	   plural form: an exact ref gives the single-ref object, a prefix the
-//	   array of matching refs (hub4j/github-api#794, where a maintainer shows
-//	   both answers; sigmavirus24/github3.py#1059). Added as a copy of
-//	   git/get-ref, so only the single-ref shape is accepted; a prefix
-//	   answer (array) is flagged.
-//	G5 Errors every endpoint can return but most operations do not
-//	   declare: 401 {"message":"Bad credentials"|"Requires authentication"},
-//	   403/429 rate limits (403 only with X-RateLimit-Remaining: 0 or a
-//	   documentation_url about rate limits), and 500/502/503. Sources:
-//	   docs.github.com "Rate limits for the REST API" (403 or 429),
-//	   "Troubleshooting the REST API" (401 Bad credentials, 5xx),
-//	   docs/github-api.md §0.13. Accepted only for those statuses with an
-//	   empty body or a JSON object whose message is a string.
-//	G6 403 "Resource not accessible by personal access token" (or "… by
-//	   integration") with an X-Accepted-GitHub-Permissions header: a
-//	   fine-grained token without the permission, on any operation. Sources:
-//	   docs.github.com "Troubleshooting the REST API" (Resource not
-//	   accessible), "Permissions required for fine-grained personal access
-//	   tokens" (X-Accepted-GitHub-Permissions), docs/github-api.md §6.
-//	G7 403 {"message":"Must have admin rights to Repository."} on a
-//	   /repos/{owner}/{repo}/… operation that does not declare 403 (e.g.
-//	   repos/get-branch-protection declares only 200 and 404): a caller
-//	   with less than admin on the repository. Sources: GitHub's message as
-//	   clients handle it (renovatebot/renovate PR #23885 shows a 403 on GET
-//	   …/branches/main/protection), docs/github-api.md §1.
-//	G8 repos/create-or-update-file-contents 409: the description's body is
-//	   oneOf [basic-error, repository-rule-violation-error], two object
-//	   schemas with no required properties, so every error body matches
-//	   both and "oneOf" can never pass. Read as anyOf for that response
-//	   only (the body must still match one of them). The 409 GitHub sends
-//	   for protected-branch refusals is a basic-error
-//	   (BobAnkh/auto-generate-changelog#78).
-//	G9 issues/add-labels (and issues/set-labels) with a bare JSON array of
-//	   label names, which go-github v60's AddLabelsToIssue/ReplaceLabels
-//	   send. The description's schema only has the {"labels": [...]}
-//	   object, but its own text for labels says "You can also pass an
-//	   array of labels directly, but GitHub recommends passing an object
-//	   with the labels key" (@octokit/openapi 23.0.2, issues/add-labels).
-//	   Accepted only if the array, wrapped as {"labels": array}, validates.
+// Gap is one known gap of GitHub's description: behaviour GitHub has that
+// its published description (@octokit/openapi 23.0.2) does not describe.
+// Each is matched narrowly (operation + condition, in the code below) and
+// names its sources; everything else the description rejects stays a
+// violation. docs/simulator-routes.md lists them (generated).
+type Gap struct {
+	ID, Where, Accepted, Sources string
+}
+
+// Gaps is the allow-list.
+var Gaps = []Gap{
+	{"G1", "PUT /repos/{owner}/{repo}/branches/{branch}/protection (repos/update-branch-protection)",
+		"required_status_checks with checks and no contexts, if the body validates once contexts: [] is added. GitHub requires exactly one of contexts/checks; the description marks contexts required. Tightened the other way: both, or neither, is a violation (GitHub answers 422).",
+		"ossf/allstar#155; google/go-github#2976; google/go-github PR #2276 (measured); docs/github-api.md §1.4"},
+	{"G2", "any GET",
+		"304 Not Modified, undeclared for most operations, only when the request had If-None-Match or If-Modified-Since and the body is empty.",
+		"docs.github.com \"Best practices for using the REST API\" (conditional requests; a 304 does not count against the rate limit); docs/github-api.md §0.17, §4.2"},
+	{"G3", "GET /repositories/{repository_id} and /repositories/{repository_id}{/issues, /issues/{issue_number}/comments, /commits, /pulls, /activity, /collaborators, /invitations, /labels}",
+		"Added as copies of the /repos/{owner}/{repo} GET operations (same schemas; owner/repo replaced by an integer repository_id). GitHub's pagination Link headers and redirects use these forms; the description has none of them.",
+		"@octokit/fixtures 23.1.2 scenarios paginate-issues and rename-repository"},
+	{"G4", "GET /repos/{owner}/{repo}/git/refs/{ref}",
+		"Added as a copy of git/get-ref (git/ref/{ref}); only the single-ref shape is accepted, so a prefix answer (array of refs) is flagged. GitHub still serves the plural read: an exact ref gives one object, a prefix an array.",
+		"hub4j/github-api#794 (a maintainer shows both answers); sigmavirus24/github3.py#1059"},
+	{"G5", "any operation not declaring the status",
+		"401 with message \"Bad credentials\" or \"Requires authentication\"; 403 rate limits (X-RateLimit-Remaining: 0 or a documentation_url about rate limits); 429, 500, 502, 503 with an empty body or a JSON object whose message is a string.",
+		"docs.github.com \"Rate limits for the REST API\" (403 or 429), \"Troubleshooting the REST API\" (401 Bad credentials, 5xx); docs/github-api.md §0.13"},
+	{"G6", "any operation not declaring 403",
+		"403 \"Resource not accessible by personal access token\" (or \"… by integration\") with an X-Accepted-GitHub-Permissions header: a fine-grained token without the permission.",
+		"docs.github.com \"Troubleshooting the REST API\" (Resource not accessible), \"Permissions required for fine-grained personal access tokens\"; docs/github-api.md §6"},
+	{"G7", "/repos/{owner}/{repo}/… operations not declaring 403",
+		"403 {\"message\":\"Must have admin rights to Repository.\"}: a caller with less than admin (e.g. repos/get-branch-protection declares only 200 and 404).",
+		"renovatebot/renovate PR #23885 (403 on GET …/branches/main/protection); docs/github-api.md §1"},
+	{"G8", "PUT /repos/{owner}/{repo}/contents/{path} (repos/create-or-update-file-contents), 409",
+		"The body schema oneOf [basic-error, repository-rule-violation-error] is read as anyOf: both are objects with no required properties, so every error body matches both and oneOf can never pass. The body must still match one of them.",
+		"JSON Schema oneOf semantics; the 409 GitHub sends for protected-branch refusals is a basic-error (BobAnkh/auto-generate-changelog#78)"},
+	{"G9", "POST/PUT /repos/{owner}/{repo}/issues/{issue_number}/labels (issues/add-labels, issues/set-labels)",
+		"A bare JSON array of label names (what go-github v60's AddLabelsToIssue/ReplaceLabels send), if {\"labels\": array} validates.",
+		"the description's own text for labels: \"You can also pass an array of labels directly, but GitHub recommends passing an object with the labels key\" (@octokit/openapi 23.0.2)"},
+}
+
 var repositoryIDForms = []string{"", "/issues", "/issues/{issue_number}/comments", "/commits", "/pulls", "/activity", "/collaborators", "/invitations", "/labels"}
 
 func addGapPaths(s *Spec) {
