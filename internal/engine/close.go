@@ -239,7 +239,34 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 	if act != nil {
 		evs = append(evs, ledger.Event{Kind: ledger.KindActivity, Key: "activity", At: closed, Actor: actor, Summary: act.summary(), Activity: toLedgerActivity(act)})
 	}
-	if err := e.record(ctx, o, evs...); err != nil {
+	// Beside the record, list again when others remain: one of them may
+	// have been closed at the same moment, each close keeping what the
+	// other needed (settleClose).
+	var relisted []*override.Override
+	relistOK := false
+	relist := make(chan struct{})
+	if len(remaining) > 0 && retErr == nil {
+		go func() {
+			defer close(relist)
+			var err error
+			relisted, _, _, err = e.listLive(ctx, mustRepo(o.ID))
+			relistOK = err == nil
+		}()
+	} else {
+		close(relist)
+	}
+	err = e.record(ctx, o, evs...)
+	<-relist
+	if relistOK {
+		if serr := e.settleClose(ctx, lv, o, orig, desired, remaining, relisted); serr != nil {
+			st.emit("restore", o.ID, serr)
+			return res, &Error{Op: "close", Step: "restore", Err: serr,
+				Changed:   fmt.Sprintf("%s was rolled back for %s", t, o.ID),
+				Unchanged: "what the other overrides on the same setting need may not match the live setting (another one was closed at the same time)",
+				Next:      fmt.Sprintf("run `glass sweep -R %s`, then `glass status` to check", mustRepo(o.ID))}
+		}
+	}
+	if err != nil {
 		st.emit("record", o.ID, err)
 		if retErr != nil {
 			return res, retErr
@@ -301,4 +328,56 @@ func (e *Engine) Extend(ctx context.Context, id string, by time.Duration, reason
 		return nil, &Error{Op: "extend", Step: "record", Err: err, Unchanged: "the setting; the expiry may still be the old one", Next: "run `glass status` to check, then extend again"}
 	}
 	return o, nil
+}
+
+// settleClose handles overlapping overrides closed at the same moment:
+// each close left what the other still needed, so the last write could
+// leave a relaxation nobody holds. If the overrides still live on the
+// setting are not the ones this close kept, the setting is made what
+// those need now. Both closers run it; at least one sees the other's
+// change, and the later write wins with the right value.
+func (e *Engine) settleClose(ctx context.Context, lv lever.Lever, o *override.Override, orig, wrote lever.Fields, kept, relisted []*override.Override) error {
+	t := o.Target
+	var still []*override.Override
+	for _, x := range sameKey(relisted, o.Lever, t, o.ID) {
+		if x.State != override.StateClosing {
+			still = append(still, x)
+		}
+	}
+	ids := func(l []*override.Override) string {
+		var s []string
+		for _, x := range l {
+			s = append(s, x.ID)
+		}
+		return strings.Join(s, ",")
+	}
+	if ids(still) == ids(kept) {
+		return nil
+	}
+	desired, err := relax(lv, t, orig, relaxOf(still, nil))
+	if err != nil {
+		return err
+	}
+	var live lever.Snapshot
+	if err := e.again(ctx, func() (err error) { live, err = lv.Read(ctx, t); return err }); err != nil {
+		return fmt.Errorf("re-reading %s after a concurrent close: %w", t, err)
+	}
+	plan := lever.Merge(orig, expectedFor(live.Fields, wrote, desired, orig), live.Fields, desired)
+	if len(lever.Diff(plan.Want, live.Fields)) == 0 {
+		return nil
+	}
+	var got lever.Fields
+	werr := e.again(ctx, func() (err error) { got, err = lv.Write(ctx, t, live.Fields, plan.Want); return err })
+	if werr == nil && got == nil {
+		var s lever.Snapshot
+		s, werr = lv.Read(ctx, t)
+		got = s.Fields
+	}
+	if werr != nil {
+		return fmt.Errorf("writing what the remaining overrides need on %s: %w", t, werr)
+	}
+	if mm := lever.Diff(plan.Want, got); len(mm) > 0 {
+		return fmt.Errorf("%d field(s) of %s differ after the write", len(mm), t)
+	}
+	return nil
 }

@@ -499,3 +499,28 @@ func TestConcurrentOpens(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentCloses: both overlapping overrides are closed at the same
+// moment; each would keep what the other needed. The original comes back.
+func TestConcurrentCloses(t *testing.T) {
+	for i := 0; i < 5; i++ {
+		e := newEnv(t)
+		alice, bob := e.user("alice"), e.user("bob")
+		orig := e.protection()
+		a := mustOpen(t, alice, protReq("reviews"))
+		b := mustOpen(t, bob, protReq("checks"))
+		e.sim.SetFaults(ghsim.Faults{Latency: 10 * time.Millisecond})
+		var errA error
+		done := make(chan struct{})
+		go func() { defer close(done); _, errA = alice.eng.Close(bg, a.ID, "done") }()
+		_, errB := bob.eng.Close(bg, b.ID, "done")
+		<-done
+		e.sim.SetFaults(ghsim.Faults{})
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		if got := e.protection(); got != orig {
+			t.Fatalf("run %d: not restored after concurrent closes:\n%s\n%s", i, orig, got)
+		}
+	}
+}
