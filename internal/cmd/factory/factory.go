@@ -22,6 +22,7 @@ import (
 	"github.com/glass-cli/glass/internal/iostreams"
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/lever/access"
 	"github.com/glass-cli/glass/internal/lever/protection"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -77,6 +78,7 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 		}
 		return map[override.Lever]lever.Lever{
 			override.LeverProtection: protection.New(gh),
+			override.LeverAccess:     access.New(gh),
 		}, nil
 	}
 	f.Engine = func() (*engine.Engine, error) { // depends on GitHub, Levers, Clock
