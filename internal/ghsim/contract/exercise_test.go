@@ -210,6 +210,11 @@ func exerciseAll(t *testing.T, sim *simtest.Sim) {
 	c("PUT", "/orgs/acme/teams/release-managers/memberships/dave", ad, map[string]any{"role": "member"})
 	c("PUT", "/orgs/acme/teams/release-managers/memberships/erin", ad, map[string]any{"role": "member"})
 	c("DELETE", "/orgs/acme/teams/release-managers/memberships/dave", ad, nil)
+	c("GET", "/repos/acme/payments/collaborators", d, nil)
+	c("GET", "/repos/acme/payments/collaborators", e, nil)
+	c("GET", "/repos/acme/payments/invitations", d, nil)
+	c("GET", "/repos/acme/payments/collaborators/alice/permission", e, nil)
+	c("GET", "/orgs/acme/teams/no-such-team/members", a, nil)
 	c("GET", "/orgs/acme/members/alice", a, nil)
 	c("GET", "/orgs/acme/memberships/alice", a, nil)
 

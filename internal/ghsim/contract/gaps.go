@@ -42,14 +42,25 @@ var Gaps = []Gap{
 		"403 \"Resource not accessible by personal access token\" (or \"… by integration\") with an X-Accepted-GitHub-Permissions header: a fine-grained token without the permission.",
 		"docs.github.com \"Troubleshooting the REST API\" (Resource not accessible), \"Permissions required for fine-grained personal access tokens\"; docs/github-api.md §6"},
 	{"G7", "/repos/{owner}/{repo}/… operations not declaring 403",
-		"403 {\"message\":\"Must have admin rights to Repository.\"}: a caller with less than admin (e.g. repos/get-branch-protection declares only 200 and 404).",
-		"renovatebot/renovate PR #23885 (403 on GET …/branches/main/protection); docs/github-api.md §1"},
+		"403 whose message is one of GitHub's role refusals (roleRefusals): \"Must have admin rights to Repository.\", \"Must have push access to view repository collaborators.\", \"Must have push access to view collaborator permission.\" (e.g. repos/get-branch-protection declares only 200 and 404; repos/list-collaborators and repos/list-invitations declare no 403).",
+		"renovatebot/renovate PR #23885 (403 on GET …/branches/main/protection); dsoftwareinc/ghactions-manager#271, 64kramsystem/geet#121, github/developer.github.com#768, kubeflow/common#3 (collaborators); yegor256/rultor#1407 (collaborator permission); docs/github-api.md §1, §3"},
 	{"G8", "PUT /repos/{owner}/{repo}/contents/{path} (repos/create-or-update-file-contents), 409",
 		"The body schema oneOf [basic-error, repository-rule-violation-error] is read as anyOf: both are objects with no required properties, so every error body matches both and oneOf can never pass. The body must still match one of them.",
 		"JSON Schema oneOf semantics; the 409 GitHub sends for protected-branch refusals is a basic-error (BobAnkh/auto-generate-changelog#78)"},
 	{"G9", "POST/PUT /repos/{owner}/{repo}/issues/{issue_number}/labels (issues/add-labels, issues/set-labels)",
 		"A bare JSON array of label names (what go-github v60's AddLabelsToIssue/ReplaceLabels send), if {\"labels\": array} validates.",
 		"the description's own text for labels: \"You can also pass an array of labels directly, but GitHub recommends passing an object with the labels key\" (@octokit/openapi 23.0.2)"},
+	{"G10", "/repos/{owner}/{repo}/… and /orgs/{org}/… operations not declaring 404",
+		"404 {\"message\":\"Not Found\"}: GitHub answers 404 for a repository, organization or team the caller cannot see (or that does not exist), on every such endpoint (e.g. repos/list-invitations and teams/list-members-in-org declare only 200).",
+		"docs.github.com \"Troubleshooting the REST API\" (404 for an existing resource) and \"Authenticating to the REST API\" (404 or 403 without access)"},
+}
+
+// roleRefusals are GitHub's 403 messages for a caller whose repository role
+// is too low (G7).
+var roleRefusals = map[string]bool{
+	"Must have admin rights to Repository.":                   true,
+	"Must have push access to view repository collaborators.": true,
+	"Must have push access to view collaborator permission.":  true,
 }
 
 var repositoryIDForms = []string{"", "/issues", "/issues/{issue_number}/comments", "/commits", "/pulls", "/activity", "/collaborators", "/invitations", "/labels"}
@@ -177,7 +188,7 @@ func undeclaredStatusGap(r *http.Request, path string, rec *recorder) bool {
 		if strings.HasPrefix(msg, "Resource not accessible by ") && rec.header.Get("X-Accepted-GitHub-Permissions") != "" {
 			return true // G6
 		}
-		if msg == "Must have admin rights to Repository." && strings.HasPrefix(path, "/repos/{owner}/{repo}/") {
+		if roleRefusals[msg] && strings.HasPrefix(path, "/repos/{owner}/{repo}/") {
 			return true // G7
 		}
 		var e struct {
@@ -185,6 +196,9 @@ func undeclaredStatusGap(r *http.Request, path string, rec *recorder) bool {
 		}
 		_ = json.Unmarshal(rec.body.Bytes(), &e)
 		return rec.header.Get("X-RateLimit-Remaining") == "0" || strings.Contains(e.DocumentationURL, "rate-limit")
+	case http.StatusNotFound: // G10
+		msg, ok := errorMessage(rec)
+		return ok && msg == "Not Found" && (strings.HasPrefix(path, "/repos/{owner}/{repo}") || strings.HasPrefix(path, "/orgs/{org}"))
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable: // G5
 		if rec.body.Len() == 0 {
 			return true

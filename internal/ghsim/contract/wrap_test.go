@@ -125,6 +125,15 @@ func TestViolationsAreReported(t *testing.T) {
 		{"G7 admin rights", canned{status: 403, body: `{"message":"Must have admin rights to Repository.","documentation_url":"https://docs.github.com/rest"}`}, "GET", protPath, "", nil, "", ""},
 		{"G7 not outside /repos", canned{status: 403, body: `{"message":"Must have admin rights to Repository."}`}, "GET", "/users/alice", "", nil, "response", "403"},
 
+		{"G7 push access for collaborators", canned{status: 403, body: `{"message":"Must have push access to view repository collaborators."}`}, "GET", "/repos/acme/audit/collaborators", "", nil, "", ""},
+		{"G7 other messages", canned{status: 403, body: `{"message":"Go away"}`}, "GET", "/repos/acme/audit/collaborators", "", nil, "response", "403"},
+
+		// G10: 404 Not Found on repository operations only.
+		{"G10 invitations 404", canned{status: 404, body: `{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}`}, "GET", "/repos/acme/audit/invitations", "", nil, "", ""},
+		{"G10 not outside /repos and /orgs", canned{status: 404, body: `{"message":"Not Found"}`}, "GET", "/user", "", nil, "response", "404"},
+		{"G10 unknown team", canned{status: 404, body: `{"message":"Not Found"}`}, "GET", "/orgs/acme/teams/nope/members", "", nil, "", ""},
+		{"G10 only Not Found", canned{status: 404, body: `{"message":"Gone fishing"}`}, "GET", "/repos/acme/audit/invitations", "", nil, "response", "404"},
+
 		// G8: the 409 oneOf of contents PUT is read as anyOf, nothing more.
 		{"G8 contents conflict", canned{status: 409, body: `{"message":"Could not update file","documentation_url":"https://docs.github.com/x","status":"409"}`}, "PUT", "/repos/acme/audit/contents/a/b.md", `{"message":"m","content":"eA=="}`, nil, "", ""},
 		{"G8 still checks types", canned{status: 409, body: `{"message":5}`}, "PUT", "/repos/acme/audit/contents/a/b.md", `{"message":"m","content":"eA=="}`, nil, "response", ""},
