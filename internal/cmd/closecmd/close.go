@@ -48,7 +48,7 @@ them, and reported (conflict).
 ID is the audit issue: OWNER/REPO#N, or #N / N with --audit-repo or -R.`,
 		Example: `  glass close acme/audit#12 --reason "fix merged"
   glass close 12 --audit-repo acme/audit`,
-		Args: cobra.ExactArgs(1),
+		Args: oneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := ParseID(f, args[0], auditRepo)
 			if err != nil {
@@ -226,4 +226,12 @@ func Value(v any) string {
 		return "[" + strings.Join(x, ", ") + "]"
 	}
 	return fmt.Sprint(v)
+}
+
+// oneID requires exactly one override ID (a usage error, exit 2).
+func oneID(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return cmdutil.FlagErrorf("%s needs one override ID (the audit issue), e.g. %s acme/audit#12; got %d arguments", cmd.Name(), cmd.CommandPath(), len(args))
+	}
+	return nil
 }

@@ -42,7 +42,7 @@ much and why are recorded on the audit issue. Nothing else changes.
 
 ID is the audit issue: OWNER/REPO#N, or #N / N with --audit-repo or -R.`,
 		Example: `  glass extend acme/audit#12 --by 15m --reason "deploy still rolling out"`,
-		Args:    cobra.ExactArgs(1),
+		Args:    oneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := closecmd.ParseID(f, args[0], auditRepo)
 			if err != nil {
@@ -123,4 +123,12 @@ func human(d time.Duration) string {
 		return fmt.Sprintf("%dh%dm", h, m)
 	}
 	return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
+}
+
+// oneID requires exactly one override ID (a usage error, exit 2).
+func oneID(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return cmdutil.FlagErrorf("%s needs one override ID (the audit issue), e.g. %s acme/audit#12; got %d arguments", cmd.Name(), cmd.CommandPath(), len(args))
+	}
+	return nil
 }

@@ -63,7 +63,7 @@ GitHub may delay scheduled runs when it is busy; 5 minutes is the shortest
 schedule it allows. Makes no network request.`,
 		Example: `  glass init
   glass init --audit-repo acme/audit --secret GLASS_SWEEP_TOKEN`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if auditRepo == "" && f.RepoOverride != "" {
 				auditRepo = f.RepoOverride
@@ -156,5 +156,13 @@ func initRun(opts *InitOptions) error {
 	cs := opts.IO.ColorScheme()
 	fmt.Fprintf(opts.IO.ErrOut, "%s Wrote %s\n", cs.SuccessIcon(), path)
 	fmt.Fprintf(opts.IO.ErrOut, "Next: add the token as a repository secret (gh secret set %s), then commit and push the workflow.\n", opts.Secret)
+	return nil
+}
+
+// noArgs is cobra.NoArgs as a usage error (exit 2).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return cmdutil.FlagErrorWrap(err)
+	}
 	return nil
 }

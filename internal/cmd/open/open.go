@@ -79,7 +79,7 @@ and asks before changing anything, unless --yes is given.`,
 		Example: `  glass open -R acme/payments --lever protection --branch main --relax reviews --duration 30m --reason "INC-42: hotfix"
   glass open -R acme/payments --lever protection --branch main --relax all --duration 15m --reason "INC-42" --yes --json
   glass open -R acme/payments --lever access --user dave --permission push --duration 1h --reason "INC-43: deploy fix"`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			flags := cmd.Flags()
 			var missing []string
@@ -526,4 +526,12 @@ func value(v any) string {
 		return "[" + strings.Join(x, ", ") + "]"
 	}
 	return fmt.Sprint(v)
+}
+
+// noArgs is cobra.NoArgs as a usage error (exit 2).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return cmdutil.FlagErrorWrap(err)
+	}
+	return nil
 }

@@ -48,7 +48,7 @@ the target repository unless they were opened with --audit-repo). With
 both, only overrides on the -R repository are shown.`,
 		Example: `  glass status --audit-repo acme/audit
   glass status -R acme/payments --json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			repos, target, err := AuditRepos(f, auditRepos)
 			if err != nil {
@@ -317,4 +317,12 @@ func human(d time.Duration) string {
 		return fmt.Sprintf("%dh%dm", h, m)
 	}
 	return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
+}
+
+// noArgs is cobra.NoArgs as a usage error (exit 2).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return cmdutil.FlagErrorWrap(err)
+	}
+	return nil
 }

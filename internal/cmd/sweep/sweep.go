@@ -45,7 +45,7 @@ be verified and 1 when anything else could not be restored, so a scheduled
 job fails visibly (see glass init).`,
 		Example: `  glass sweep --audit-repo acme/audit
   glass sweep -R acme/payments --json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			repos, target, err := status.AuditRepos(f, auditRepos)
 			if err != nil {
@@ -145,6 +145,14 @@ func sweepRun(ctx context.Context, opts *SweepOptions) error {
 		// The failures were listed above; exit 5 when a rollback could not
 		// be verified, 1 otherwise.
 		return cmdutil.WithCode(se.ExitCode(), fmt.Errorf("%d override(s) could not be restored: a human must look at the audit issue(s) listed above; glass sweep retries them on its next run", len(res.Failed)))
+	}
+	return nil
+}
+
+// noArgs is cobra.NoArgs as a usage error (exit 2).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return cmdutil.FlagErrorWrap(err)
 	}
 	return nil
 }
