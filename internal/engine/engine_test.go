@@ -524,3 +524,62 @@ func TestConcurrentCloses(t *testing.T) {
 		}
 	}
 }
+
+// deafLever wraps a real lever; its Write does not take (GitHub answered,
+// the setting stayed: the 2026 report in github-api.md §12), so
+// verification fails.
+type deafLever struct{ lever.Lever }
+
+func (l deafLever) Write(ctx context.Context, t override.Target, live, want lever.Fields) (lever.Fields, error) {
+	s, err := l.Lever.Read(ctx, t)
+	return s.Fields, err
+}
+
+func TestRestoreIncompleteThenSweep(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	orig := e.protection()
+	o := mustOpen(t, alice, protReq("reviews"))
+	liar := e.user("alice", func(c *Config) {
+		c.Levers = map[override.Lever]lever.Lever{override.LeverProtection: deafLever{c.Levers[override.LeverProtection]}}
+	})
+	_, err := liar.eng.Close(bg, o.ID, "done")
+	if !errors.Is(err, ErrRestoreIncomplete) || ExitCode(err) != ExitRestore || !strings.Contains(err.Error(), "required_pull_request_reviews") {
+		t.Fatalf("close with a failed verification: %v (exit %d)", err, ExitCode(err))
+	}
+	iss := e.issues("acme/audit")
+	if len(iss) != 1 || iss[0].State != "open" || !strings.Contains(strings.Join(iss[0].Labels, ","), "failed") {
+		t.Fatalf("audit issue after a failed rollback: %+v", iss[0])
+	}
+	st, err := alice.eng.Status(bg, "acme/audit")
+	if err != nil || len(st.Entries) != 1 || !st.Entries[0].Failed {
+		t.Fatalf("status: %+v %v", st, err)
+	}
+	// A sweep with the liar fails (exit 5); a sweep with the real lever
+	// finishes the rollback.
+	if _, err := liar.eng.Sweep(bg, "acme/audit"); ExitCode(err) != ExitRestore {
+		t.Fatalf("sweep that cannot restore: %v (exit %d)", err, ExitCode(err))
+	}
+	sr, err := e.user("bob").eng.Sweep(bg, "acme/audit")
+	if err != nil || len(sr.Reconciled) != 1 {
+		t.Fatalf("sweep: %+v %v", sr, err)
+	}
+	if got := e.protection(); got != orig {
+		t.Fatal("not restored")
+	}
+	if iss := e.issues("acme/audit"); iss[0].State != "closed" {
+		t.Fatalf("issue %s", iss[0].State)
+	}
+}
+
+func TestSweepWithoutAdminFails(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	mustOpen(t, alice, protReq("reviews"))
+	e.clk.Advance(time.Hour)
+	_, err := e.user("carol").eng.Sweep(bg, "acme/audit") // security: maintain, not admin
+	var se *SweepError
+	if !errors.As(err, &se) || len(se.Failed) != 1 || ExitCode(err) != ExitFailure || !strings.Contains(err.Error(), "still relaxed") {
+		t.Fatalf("sweep by a non-admin: %v", err)
+	}
+}
