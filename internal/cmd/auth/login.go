@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atotto/clipboard"
 	"github.com/spf13/cobra"
 
 	"github.com/glass-cli/glass/internal/auth"
@@ -154,7 +155,11 @@ func deviceFlow(cmd *cobra.Command, f *cmdutil.Factory, ep ghapi.Endpoint, clien
 	d := &auth.DeviceFlow{Endpoint: ep, ClientID: clientID, Scopes: scopes, HTTP: hc, Clock: f.Clock,
 		Show: func(c auth.DeviceCode) {
 			cs := ios.ColorScheme()
-			fmt.Fprintf(ios.ErrOut, "%s Your one-time code: %s\n", cs.WarningIcon(), cs.Bold(c.UserCode))
+			copied := ""
+			if ios.IsStdoutTTY() && ios.IsStderrTTY() && clipboard.WriteAll(c.UserCode) == nil {
+				copied = " (copied to the clipboard)"
+			}
+			fmt.Fprintf(ios.ErrOut, "%s Your one-time code: %s%s\n", cs.WarningIcon(), cs.Bold(c.UserCode), copied)
 			fmt.Fprintf(ios.ErrOut, "Enter it at %s (it expires at %s)\n", c.VerificationURI, c.Expires.Local().Format("15:04:05"))
 			if ios.IsStdoutTTY() && ios.IsStderrTTY() {
 				if openBrowser(f, c.VerificationURI) == nil {
