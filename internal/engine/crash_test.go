@@ -13,10 +13,14 @@ import (
 )
 
 // countOpenRequests measures how many requests a clean open (or close) makes.
-func countRequests(t *testing.T, closeToo bool) (open, close int) {
+func countRequests(t *testing.T, closeToo bool, sc ...scenario) (open, close int) {
 	e := newEnv(t)
 	alice := e.user("alice")
-	o := mustOpen(t, alice, protReq("reviews"))
+	req := protReq("reviews")
+	if len(sc) > 0 {
+		req = sc[0].req
+	}
+	o := mustOpen(t, alice, req)
 	open, _, _ = alice.rec.stats()
 	if closeToo {
 		alice.rec.reset()
@@ -30,7 +34,11 @@ func countRequests(t *testing.T, closeToo bool) (open, close int) {
 // without an audit issue, at most one audit issue for the attempt, after a
 // sweep past the expiry the original is back byte-identical and every
 // audit issue is closed, with at most one rollback record each.
-func afterCrash(t *testing.T, e *env, before string, err error, wantIssue bool) {
+func afterCrash(t *testing.T, e *env, before string, err error, wantIssue bool, state ...func(*env) string) {
+	read := (*env).protection
+	if len(state) > 0 {
+		read = state[0]
+	}
 	t.Helper()
 	if err == nil {
 		t.Fatalf("no error although the connection died")
@@ -42,7 +50,7 @@ func afterCrash(t *testing.T, e *env, before string, err error, wantIssue bool) 
 	}
 	e.sim.SetFaults(ghsim.Faults{})
 	iss := e.issues("acme/audit")
-	if e.protection() != before && len(iss) == 0 {
+	if read(e) != before && len(iss) == 0 {
 		t.Fatalf("a change exists without an audit issue")
 	}
 	if len(iss) > 1 {
@@ -56,8 +64,8 @@ func afterCrash(t *testing.T, e *env, before string, err error, wantIssue bool) 
 	if _, err := sweeper.eng.Sweep(bg, "acme/audit"); err != nil {
 		t.Fatalf("sweep: %v", err)
 	}
-	if got := e.protection(); got != before {
-		t.Fatalf("after sweep the protection is not the original:\nwant %s\ngot  %s", before, got)
+	if got := read(e); got != before {
+		t.Fatalf("after sweep the setting is not the original:\nwant %s\ngot  %s", before, got)
 	}
 	for _, is := range e.issues("acme/audit") {
 		if is.State != "closed" {
@@ -207,5 +215,40 @@ func TestFailurePaths(t *testing.T) {
 	mustClose(t, alice, o.ID)
 	if e.protection() != before {
 		t.Fatal("not restored")
+	}
+}
+
+type scenario struct {
+	name  string
+	req   OpenRequest
+	state func(*env) string
+}
+
+// TestCrashAccess runs the crash at every position of open and of close
+// for the access lever (mallory: pull → push).
+func TestCrashAccess(t *testing.T) {
+	sc := scenario{"access", accessReq("mallory", "push"), func(e *env) string { return e.permission("mallory") }}
+	mo, mc := countRequests(t, true, sc)
+	t.Logf("access: open makes %d requests, close %d; testing %d crash positions", mo, mc, mo+mc)
+	for n := 1; n <= mo; n++ {
+		t.Run("open-after-"+itoa(n), func(t *testing.T) {
+			e := newEnv(t)
+			alice := e.user("alice")
+			before := sc.state(e)
+			e.sim.SetFaults(ghsim.Faults{BlackoutAfter: n})
+			_, err := alice.eng.Open(bg, sc.req)
+			afterCrash(t, e, before, err, false, sc.state)
+		})
+	}
+	for n := 1; n <= mc; n++ {
+		t.Run("close-after-"+itoa(n), func(t *testing.T) {
+			e := newEnv(t)
+			alice := e.user("alice")
+			before := sc.state(e)
+			o := mustOpen(t, alice, sc.req)
+			e.sim.SetFaults(ghsim.Faults{BlackoutAfter: n})
+			_, err := alice.eng.Close(bg, o.ID, "done")
+			afterCrash(t, e, before, err, true, sc.state)
+		})
 	}
 }
