@@ -128,6 +128,30 @@ func TestCrashDuringClose(t *testing.T) {
 	}
 }
 
+// TestCrashDuringCloseRecordsFirst: with RecordsFirst, a crash at any
+// position of close never leaves a closed issue without its rollback record.
+func TestCrashDuringCloseRecordsFirst(t *testing.T) {
+	_, m := countRequests(t, true)
+	for n := 1; n <= m+1; n++ {
+		t.Run("after-"+itoa(n), func(t *testing.T) {
+			e := newEnv(t)
+			strict := func(c *Config) { c.RecordsFirst = true }
+			alice := e.user("alice", strict)
+			before := e.protection()
+			o := mustOpen(t, alice, protReq("reviews"))
+			e.sim.SetFaults(ghsim.Faults{BlackoutAfter: n})
+			_, err := alice.eng.Close(bg, o.ID, "done")
+			if err == nil {
+				return // n past the last request
+			}
+			afterCrash(t, e, before, err, true)
+			if c := countRestored(e, o.ID); c != 1 {
+				t.Fatalf("%d rollback records", c)
+			}
+		})
+	}
+}
+
 // TestTransientFaultsDuringOpen fails each single request of open once
 // (503, secondary rate limit with Retry-After, dropped connection): open
 // succeeds with exactly one audit issue.

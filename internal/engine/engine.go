@@ -41,6 +41,12 @@ type Config struct {
 	// ReconcileGrace is how long an override may stay in state applying
 	// before sweep treats its opener as dead (default 2m).
 	ReconcileGrace time.Duration
+	// RecordsFirst makes close post its comments (reverted, activity)
+	// before it closes the issue, one round trip later. By default they go
+	// in parallel (close in 4 round trips); then a crash between the two
+	// can leave a closed issue without its "reverted" comment (the setting
+	// is restored either way, and the body says closed).
+	RecordsFirst bool
 }
 
 // Engine carries out open, close, extend, status and sweep.
@@ -52,11 +58,12 @@ type Engine struct {
 	gate     Gate
 	progress func(Step)
 	grace    time.Duration
+	strict   bool
 }
 
 // New builds an Engine. GitHub, Levers and Ledger are required.
 func New(c Config) *Engine {
-	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace}
+	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace, strict: c.RecordsFirst}
 	if e.clock == nil {
 		e.clock = clock.Real{}
 	}

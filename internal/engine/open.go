@@ -343,6 +343,16 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*overr
 
 // record saves o and appends events, in parallel.
 func (e *Engine) record(ctx context.Context, o *override.Override, evs ...ledger.Event) error {
+	if e.strict && !ledger.IssueOpen(o.State) {
+		g, gctx := errgroup.WithContext(ctx)
+		for _, ev := range evs {
+			g.Go(func() error { return e.appendEvent(gctx, o, ev) })
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		evs = nil
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	cp := *o
 	g.Go(func() error { return e.again(gctx, func() error { return e.ledger.Save(gctx, &cp) }) })
