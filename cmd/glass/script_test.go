@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -20,6 +21,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/glass-cli/glass/internal/app"
+	"github.com/glass-cli/glass/internal/auth"
+	"github.com/glass-cli/glass/internal/auth/keyring"
 	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/ghsim/contract"
 )
@@ -195,7 +198,7 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "resetlog":
 		current(ts).srv.ResetLog()
-	case "device", "token":
+	case "device", "token", "keyring":
 		cmdSimAuth(ts, neg, args) // auth: see the delimited block below
 	default:
 		ts.Fatalf("unknown sim command %q", args[0])
@@ -277,6 +280,9 @@ func checkStatus(ts *testscript.TestScript, neg bool, status int, body []byte) {
 //	sim device deny                             deny the pending device code
 //	sim token VAR LOGIN [scopes=a,b] [fine-grained=perm:level,...]
 //	                                            mint a token and put it in $VAR
+//	sim keyring FILE LOGIN TOKEN [AGE]          store TOKEN for this simulator's host in the
+//	                                            GLASS_TEST_KEYRING file FILE, as if
+//	                                            `glass auth login` had stored it for LOGIN AGE ago
 func cmdSimAuth(ts *testscript.TestScript, neg bool, args []string) {
 	s := current(ts)
 	waitFor := func(what string, ok func() bool) {
@@ -313,6 +319,18 @@ func cmdSimAuth(ts *testscript.TestScript, neg bool, args []string) {
 	case args[0] == "device" && len(args) == 2 && args[1] == "deny":
 		waitFor("one pending device code", func() bool { return pending() != "" })
 		ts.Check(s.srv.DenyDevice(pending()))
+	case args[0] == "keyring" && (len(args) == 4 || len(args) == 5):
+		u, err := url.Parse(ts.Getenv("GLASS_API_URL"))
+		ts.Check(err)
+		at := time.Now().UTC()
+		if len(args) == 5 {
+			d, err := time.ParseDuration(args[4])
+			ts.Check(err)
+			at = at.Add(-d)
+		}
+		st := &auth.Storage{Keyring: &keyring.File{Path: ts.MkAbs(args[1])}}
+		_, err = st.Save(u.Host, auth.Entry{Token: args[3], Login: args[2], StoredAt: at}, false)
+		ts.Check(err)
 	case args[0] == "token" && len(args) >= 3:
 		spec := ghsim.TokenSpec{Login: args[2]}
 		for _, a := range args[3:] {
@@ -333,7 +351,7 @@ func cmdSimAuth(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Setenv(args[1], s.srv.AddToken(spec))
 	default:
-		ts.Fatalf("usage: sim device approve LOGIN [after-slow-down] | sim device deny | sim token VAR LOGIN [scopes=..] [fine-grained=..]")
+		ts.Fatalf("usage: sim device approve LOGIN [after-slow-down] | sim device deny | sim token VAR LOGIN [scopes=..] [fine-grained=..] | sim keyring FILE LOGIN TOKEN [AGE]")
 	}
 }
 

@@ -46,7 +46,7 @@ func TestDecide(t *testing.T) {
 		{"all good", Token{Source: "keyring", Login: "alice", StoredAt: now.Add(-time.Minute)}, Requirements{FreshLogin: 15 * time.Minute}, prot, "alice", facts(nil), "", ""},
 		{"stored login differs", Token{Source: "keyring", Login: "bob"}, Requirements{}, prot, "", facts(nil), "identity", "stored for bob but GitHub says it belongs to alice"},
 		{"actor differs", Token{Source: "GH_TOKEN"}, Requirements{}, prot, "mallory", facts(nil), "identity", "would name mallory"},
-		{"access for someone else", Token{Source: "GH_TOKEN"}, Requirements{}, Target{Lever: override.LeverAccess, Repo: "acme/payments", User: "bob"}, "", facts(nil), "identity", "grant access to bob"},
+		{"access for someone else is the admin's call", Token{Source: "GH_TOKEN"}, Requirements{}, Target{Lever: override.LeverAccess, Repo: "acme/payments", User: "bob"}, "", facts(nil), "", ""},
 		{"2FA off", Token{}, Requirements{}, prot, "", facts(func(f *Facts) { f.Identity.TwoFactor = bp(false) }), "two-factor", "off for alice"},
 		{"2FA off but not checked", Token{}, Requirements{TwoFactor: TwoFactorOff}, prot, "", facts(func(f *Facts) { f.Identity.TwoFactor = bp(false) }), "", ""},
 		{"2FA unknown, if-visible", Token{}, Requirements{}, prot, "", facts(func(f *Facts) { f.Identity.TwoFactor = nil }), "", ""},

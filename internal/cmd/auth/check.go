@@ -103,7 +103,7 @@ func checkRun(cmd *cobra.Command, f *cmdutil.Factory, opts *CheckOptions) error 
 	}
 	ios := f.IOStreams
 	cs := ios.ColorScheme()
-	fmt.Fprintf(ios.Out, "%s %s may open a %s override on %s\n", cs.SuccessIcon(), res.Login, opts.Lever, repo)
+	fmt.Fprintf(ios.Out, "%s %s may open an override (lever %s) on %s\n", cs.SuccessIcon(), res.Login, opts.Lever, repo)
 	for _, n := range res.Notes {
 		fmt.Fprintf(ios.Out, "  %s\n", n)
 	}
