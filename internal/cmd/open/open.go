@@ -467,7 +467,8 @@ func printResult(w io.Writer, o *override.Override, pv *engine.Preview, now time
 }
 
 // printChanges prints each changed field as before → during. When the
-// whole rule goes (relax all), one line says so instead of every field.
+// whole rule goes (relax all), one line says so; when a group is switched
+// off (X.enabled → false), its sub-settings are summarised on that line.
 func printChanges(w io.Writer, changes []lever.Mismatch) {
 	for _, m := range changes {
 		if m.Field == "protected" && m.Want == false {
@@ -475,8 +476,39 @@ func printChanges(w io.Writer, changes []lever.Mismatch) {
 			return
 		}
 	}
+	off := map[string]int{} // group prefix → sub-settings dropped with it
 	for _, m := range changes {
-		fmt.Fprintf(w, "  %s: %s → %s\n", m.Field, value(m.Got), value(m.Want))
+		if g, ok := strings.CutSuffix(m.Field, ".enabled"); ok && m.Want == false && !strings.Contains(g, ".") {
+			off[g+"."] = 0
+		}
+	}
+	group := func(field string) string {
+		for g := range off {
+			if strings.HasPrefix(field, g) {
+				return g
+			}
+		}
+		return ""
+	}
+	for _, m := range changes {
+		if g := group(m.Field); g != "" && m.Field != g+"enabled" && m.Want == nil {
+			off[g]++
+		}
+	}
+	for _, m := range changes {
+		g := group(m.Field)
+		switch {
+		case g != "" && m.Field == g+"enabled":
+			fmt.Fprintf(w, "  %s: %s → %s", m.Field, value(m.Got), value(m.Want))
+			if n := off[g]; n > 0 {
+				fmt.Fprintf(w, " (with its %d settings, restored on close)", n)
+			}
+			fmt.Fprintln(w)
+		case g != "" && m.Want == nil:
+			// summarised on the group's line
+		default:
+			fmt.Fprintf(w, "  %s: %s → %s\n", m.Field, value(m.Got), value(m.Want))
+		}
 	}
 }
 

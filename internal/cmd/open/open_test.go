@@ -289,7 +289,7 @@ func TestOpenRun(t *testing.T) {
 			wantOut: []string{
 				"Override:  acme/audit#1\n",
 				"Target:    acme/payments@main (lever protection)\n",
-				"  required_pull_request_reviews.required_approving_review_count: 2 → (none)\n",
+				"Changed:\n  required_pull_request_reviews.enabled: true → false (with its 11 settings, restored on close)\nNotices:",
 				"Expires:   ", "(in 30m)\n",
 				"Notices:\n  auto-merge: #1 \"Limit refunds per day\" by dave has auto-merge (squash) enabled",
 				"Close now: glass close acme/audit#1 --reason \"...\"\n",
