@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,7 +124,7 @@ func TestPrecedence(t *testing.T) {
 
 func TestTokenNeverFormatsItsValue(t *testing.T) {
 	tok := Token{Value: "ghp_FAKEtoken0123456789abcdefSECRET", Source: "GH_TOKEN"}
-	for _, s := range []string{tok.String(), tok.GoString()} {
+	for _, s := range []string{tok.String(), tok.GoString(), fmt.Sprintf("%v %+v %#v %s", tok, tok, tok, tok)} {
 		if strings.Contains(s, "SECRET") {
 			t.Errorf("%q shows the token", s)
 		}

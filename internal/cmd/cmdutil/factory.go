@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -23,6 +24,11 @@ type Token struct {
 	// tokens from the environment or gh); the step-up check reads it.
 	StoredAt time.Time
 }
+
+// String and GoString leave the value out, so that a stray %v, %+v or %#v
+// (or a panic printing one) cannot show the token.
+func (t Token) String() string   { return "token from " + t.Source }
+func (t Token) GoString() string { return "cmdutil.Token{Source:" + strconv.Quote(t.Source) + "}" }
 
 // Factory holds the lazily built dependencies of every command. Only
 // internal/cmd/factory builds a real one; tests build options by hand.
