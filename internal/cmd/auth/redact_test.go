@@ -130,6 +130,8 @@ func check(t *testing.T, args []string, output string) {
 }
 
 func TestNoCommandLeaksTheToken(t *testing.T) {
+	// Some commands write files in the working directory (glass init).
+	t.Chdir(t.TempDir())
 	cmds := commands(t)
 	for _, known := range []bool{true, false} {
 		t.Run(fmt.Sprintf("known=%v", known), func(t *testing.T) {
