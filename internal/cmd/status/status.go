@@ -234,16 +234,22 @@ func PrintTable(w io.Writer, entries []engine.StatusEntry, width int) {
 		}
 		return t
 	}
-	// Shrink REASON, then TARGET, then OWNER, to fit.
-	for _, col := range []struct{ i, min int }{{6, 8}, {2, 14}, {3, 8}} {
-		if over := total() - width; width > 0 && over > 0 {
+	// Shrink REASON, then TARGET (its relax names go first, they are at
+	// the end), then OWNER, in steps, to fit. ID is never cut: it is what
+	// people copy into glass close.
+	for _, col := range []struct{ i, min int }{{6, 12}, {2, 18}, {3, 8}, {6, 6}, {2, 10}, {3, 5}} {
+		if over := total() - width; width > 0 && over > 0 && widths[col.i] > col.min {
 			widths[col.i] = max(col.min, widths[col.i]-over)
 		}
 	}
 	for _, r := range rows {
 		var b strings.Builder
 		for i, c := range r {
-			c = truncate(c, widths[i])
+			if i == 2 {
+				c = cutTarget(c, widths[i])
+			} else {
+				c = truncate(c, widths[i])
+			}
 			if i == len(r)-1 {
 				b.WriteString(c)
 				break
@@ -282,7 +288,7 @@ func state(en engine.StatusEntry) string {
 	case en.Failed:
 		return "FAILED"
 	case en.Stuck:
-		return "STUCK " + s
+		return "STUCK" // left half-done: glass sweep finishes it
 	case en.Override.Drill:
 		return s + " (drill)"
 	}
@@ -290,6 +296,26 @@ func state(en engine.StatusEntry) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// cutTarget shortens a target at a separator (":" before the relax names
+// or user, "@" before the branch or role) so that what is left is whole.
+func cutTarget(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	for i := len(s) - 1; i > 0; i-- {
+		if s[i] != ':' && s[i] != '@' {
+			continue
+		}
+		switch p := utf8.RuneCountInString(s[:i]); {
+		case p+1 <= n:
+			return s[:i] + "…"
+		case p == n:
+			return s[:i]
+		}
+	}
+	return truncate(s, n)
+}
 
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
