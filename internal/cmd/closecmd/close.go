@@ -196,7 +196,7 @@ func PrintRollback(w io.Writer, r *engine.CloseResult) {
 	if len(r.Plan.Conflicts) > 0 {
 		fmt.Fprintln(w, "Conflicts put back (changed by someone else on fields glass had relaxed):")
 		for _, c := range r.Plan.Conflicts {
-			fmt.Fprintf(w, "  %s: %s → %s (restored)\n", c.Field, Value(c.Live), Value(c.Result))
+			fmt.Fprintf(w, "  %s: glass had set %s, someone set %s; now %s\n", c.Field, Value(c.Expected), Value(c.Live), Value(c.Result))
 		}
 	}
 	if r.Remaining > 0 {
