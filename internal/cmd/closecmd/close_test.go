@@ -168,3 +168,26 @@ func TestValue(t *testing.T) {
 		}
 	}
 }
+
+func TestMapErr(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		err  error
+		code int
+	}{
+		{"restore incomplete", &engine.RestoreIncompleteError{ID: "a/b#1", Target: "a/b@main"}, cmdutil.ExitRestore},
+		{"refusal", &engine.RefusalError{Reason: "policy says no"}, cmdutil.ExitRefused},
+		{"step failed", &engine.Error{Op: "close", Step: "restore", Err: context.DeadlineExceeded}, cmdutil.ExitFailure},
+		{"not found", &engine.Error{Op: "close", Step: "audit", Err: engine.ErrNotFound}, cmdutil.ExitUsage},
+		{"not an override", &ledger.NotOverrideError{ID: "a/b#1", Err: context.Canceled}, cmdutil.ExitUsage},
+		{"usage passes through", cmdutil.FlagErrorf("x"), cmdutil.ExitUsage},
+		{"auth passes through", cmdutil.WithCode(cmdutil.ExitAuth, context.Canceled), cmdutil.ExitAuth},
+	} {
+		if got := cmdutil.CodeOf(MapErr(tt.err)); got != tt.code {
+			t.Errorf("%s: exit %d, want %d", tt.name, got, tt.code)
+		}
+	}
+	if MapErr(nil) != nil {
+		t.Error("MapErr(nil) != nil")
+	}
+}
