@@ -251,11 +251,17 @@ func (o *OpenOptions) validate() (lever.Lever, error) {
 			o.Relax = override.NormalizeRelax(valid)
 		}
 	}
+	return lv, nil
+}
+
+// check runs the lever's own offline validation (after --user defaults to
+// the token's login, which the access lever requires).
+func (o *OpenOptions) check(lv lever.Lever) error {
 	req := o.request()
 	if err := lv.Validate(req.Target, req.Relax); err != nil {
-		return nil, cmdutil.FlagErrorf("%v; nothing was changed", err)
+		return cmdutil.FlagErrorf("%v; nothing was changed", err)
 	}
-	return lv, nil
+	return nil
 }
 
 // preflight reads the target and the audit repository before the engine
@@ -303,6 +309,9 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 			return mapErr(err, opts)
 		}
 		opts.User = login
+	}
+	if err := opts.check(lv); err != nil {
+		return err
 	}
 	if err := opts.preflight(ctx, lv); err != nil {
 		return mapErr(err, opts)
