@@ -98,7 +98,10 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 		pending = o.State
 	)
 	now := e.clock.Now()
-	g, gctx := errgroup.WithContext(ctx)
+	// No cancellation between these: a failed read must not cut the
+	// write-ahead PATCH off mid-request.
+	var g errgroup.Group
+	gctx := ctx
 	g.Go(func() error {
 		err := e.again(gctx, func() (err error) { live, err = lv.Read(gctx, t); return err })
 		if err != nil {
@@ -180,7 +183,8 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 
 	got := live.Fields
 	var werr error
-	g2, g2ctx := errgroup.WithContext(ctx)
+	var g2 errgroup.Group
+	g2ctx := ctx
 	if len(lever.Diff(plan.Want, live.Fields)) > 0 {
 		g2.Go(func() error {
 			werr = e.again(g2ctx, func() (err error) { got, err = lv.Write(g2ctx, t, live.Fields, plan.Want); return err })

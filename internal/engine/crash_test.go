@@ -40,12 +40,9 @@ func afterCrash(t *testing.T, e *env, before string, err error, wantIssue bool, 
 		read = state[0]
 	}
 	t.Helper()
-	if err == nil {
-		t.Fatalf("no error although the connection died")
-	}
-	msg := err.Error()
-	t.Logf("error: %v", err)
-	if !strings.Contains(msg, "changed") && !errors.Is(err, ErrRestoreIncomplete) && ExitCode(err) != ExitRefused {
+	// No error is fine when only a best-effort request died (the re-list
+	// beside the record); the invariants below must hold either way.
+	if err != nil && !strings.Contains(err.Error(), "changed") && !errors.Is(err, ErrRestoreIncomplete) && ExitCode(err) != ExitRefused {
 		t.Errorf("error does not say what was and was not changed: %v", err)
 	}
 	e.sim.SetFaults(ghsim.Faults{})

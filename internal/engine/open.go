@@ -86,7 +86,7 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 	})
 	// Label setup (once per process and audit repository) off the
 	// critical path: otherwise the audit write would wait for it.
-	g.Go(func() error { _ = e.ledger.EnsureLabels(gctx, req.AuditRepo); return nil })
+	g.Go(func() error { _ = e.ledger.EnsureLabels(ctx, req.AuditRepo); return nil }) // POSTs: not cancelled by a failed read
 	g.Go(func() error {
 		var s lever.Snapshot
 		err := e.again(gctx, func() (err error) { s, err = lv.Read(gctx, req.Target); return err })
@@ -344,7 +344,8 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*overr
 // record saves o and appends events, in parallel.
 func (e *Engine) record(ctx context.Context, o *override.Override, evs ...ledger.Event) error {
 	if e.strict && !ledger.IssueOpen(o.State) {
-		g, gctx := errgroup.WithContext(ctx)
+		var g errgroup.Group
+		gctx := ctx
 		for _, ev := range evs {
 			g.Go(func() error { return e.appendEvent(gctx, o, ev) })
 		}
@@ -353,7 +354,10 @@ func (e *Engine) record(ctx context.Context, o *override.Override, evs ...ledger
 		}
 		evs = nil
 	}
-	g, gctx := errgroup.WithContext(ctx)
+	// Writes are never cancelled by a sibling's failure (a PATCH cut off
+	// mid-body helps nobody).
+	var g errgroup.Group
+	gctx := ctx
 	cp := *o
 	g.Go(func() error { return e.again(gctx, func() error { return e.ledger.Save(gctx, &cp) }) })
 	for _, ev := range evs {
