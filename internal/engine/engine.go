@@ -16,6 +16,35 @@ import (
 	"github.com/glass-cli/glass/internal/override"
 )
 
+// Design notes (where this differs from, or adds to, the first sketch):
+//
+//   - The expected state for the three-way restore is derived, never stored:
+//     Relax(original, union of the live overrides' relax sets). Overrides in
+//     state applying, closing or failed may or may not have reached GitHub,
+//     so expectedFor takes several candidates and, per field, the one that
+//     agrees with the live value. Nothing a crash can lose is needed.
+//   - The original is the snapshot of the oldest live override on the
+//     setting (ties: lowest issue number), so every process agrees on it.
+//   - Races between two processes on one setting are settled after the
+//     fact, off the critical path: open and close list the overrides again
+//     beside their record, and if the set changed (a concurrent open or
+//     close), make the setting what the live overrides need (settleRace,
+//     settleClose). Both racers do it; at least one sees the other.
+//   - A POST (audit issue, comment) is never retried blindly: create looks
+//     for the issue it may have made (same actor, key and request time),
+//     and every comment has an idempotency key (ledger.Append checks it).
+//   - Plan + OpenPreview reuse Plan's reads when fresh (PlanFresh); Open
+//     alone is four round trips. Plan writes nothing on the target, but it
+//     does set up glass's labels in the audit repository on first use
+//     (ledger.EnsureLabels), so that the audit write does not wait for it.
+//   - Close records in parallel with closing the issue (four round trips);
+//     Config.RecordsFirst trades one round trip for a record that survives
+//     a crash between the two.
+//   - Errors: *RefusalError (exit 3, nothing changed), *RestoreIncompleteError
+//     (exit 5, errors.Is ErrRestoreIncomplete), *SweepError (5 or 1), *Error
+//     (exit 1; says what changed, what did not, and what to do next);
+//     ErrAlreadyClosed and ErrNotFound via errors.Is. ExitCode(err) maps them.
+
 // Gate is the policy and identity check the auth and policy packages plug
 // in. An error is a refusal before anything changes (exit 3); the returned
 // approval is recorded in the audit issue.
