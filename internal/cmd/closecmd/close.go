@@ -63,7 +63,7 @@ ID is the audit issue: OWNER/REPO#N, or #N / N with --audit-repo or -R.`,
 			return closeRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Reason, "reason", "", "Why it is closed early: recorded in the audit issue")
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "Why it is closed early, in plain `text`: recorded in the audit issue")
 	cmd.Flags().StringVar(&auditRepo, "audit-repo", "", "Audit repository, `OWNER/REPO`, for an ID given as a number")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "Print the result as JSON")
 	return cmd

@@ -69,8 +69,8 @@ ID is the audit issue: OWNER/REPO#N, or #N / N with --audit-repo or -R.`,
 			return extendRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&by, "by", "", "How much later the override expires, e.g. 15m")
-	cmd.Flags().StringVar(&opts.Reason, "reason", "", "Why: recorded in the audit issue")
+	cmd.Flags().StringVar(&by, "by", "", "How much later the override expires, a `duration` such as 15m")
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "Why, in plain `text`: recorded in the audit issue")
 	cmd.Flags().StringVar(&auditRepo, "audit-repo", "", "Audit repository, `OWNER/REPO`, for an ID given as a number")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "Print the override as JSON")
 	return cmd

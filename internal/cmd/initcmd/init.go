@@ -87,9 +87,9 @@ schedule it allows. Makes no network request.`,
 			return initRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Dir, "dir", ".", "Repository root to write the workflow under")
+	cmd.Flags().StringVar(&opts.Dir, "dir", ".", "Repository root `directory` to write the workflow under")
 	cmd.Flags().StringVar(&auditRepo, "audit-repo", "", "Audit repository to sweep, `OWNER/REPO` (default: the repository the workflow runs in)")
-	cmd.Flags().StringVar(&opts.Secret, "secret", "GLASS_TOKEN", "Repository secret that holds the sweep's token")
+	cmd.Flags().StringVar(&opts.Secret, "secret", "GLASS_TOKEN", "The `name` of the repository secret that holds the sweep's token")
 	cmd.Flags().StringVar(&opts.Version, "version", "latest", "glass `version` the workflow installs (pin a release tag for reproducible runs)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "Overwrite an existing workflow file")
 	return cmd

@@ -23,6 +23,7 @@ import (
 	"github.com/glass-cli/glass/internal/engine"
 	"github.com/glass-cli/glass/internal/iostreams"
 	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/lever/protection"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -169,18 +170,28 @@ and asks before changing anything, unless --yes is given.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&leverName, "lever", "", "What to relax: `protection` (branch protection, the default) or access (a repository role)")
+	fl.StringVar(&leverName, "lever", "", "Which `lever`: protection (branch protection, the default) or access (a repository role)")
 	fl.StringVar(&opts.Branch, "branch", "", "Protected `branch` to relax (protection)")
-	fl.StringSliceVar(&opts.Relax, "relax", nil, "What to relax, comma-separated `names`, or all (protection)")
-	fl.StringVar(&opts.User, "user", "", "`login` to grant the role to (access; default: you)")
-	fl.StringVar(&opts.Permission, "permission", "", "Role to grant: pull, triage, push, maintain or admin (access)")
-	fl.StringVar(&duration, "duration", "", "How long the override lasts, e.g. 15m or 1h30m")
-	fl.StringVar(&opts.Reason, "reason", "", "Why: recorded in the audit issue")
+	fl.StringSliceVar(&opts.Relax, "relax", nil, "What to relax (protection), comma-separated `names`: "+relaxHelp())
+	fl.StringVar(&opts.User, "user", "", "The `login` to grant the role to (access; default: you)")
+	fl.StringVar(&opts.Permission, "permission", "", "The `role` to grant (access): pull, triage, push, maintain or admin")
+	fl.StringVar(&duration, "duration", "", "How long the override lasts, a `duration` such as 15m or 1h30m")
+	fl.StringVar(&opts.Reason, "reason", "", "Why, in plain `text`: recorded in the audit issue")
 	fl.StringVar(&opts.Incident, "incident", "", "Incident `reference`, e.g. INC-42")
 	fl.StringVar(&auditRepo, "audit-repo", "", "Repository for the audit issue, `OWNER/REPO` (default: the target repository)")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation")
 	fl.BoolVar(&opts.JSON, "json", false, "Print the override as JSON")
 	return cmd
+}
+
+// relaxHelp lists the protection lever's relax names for --help. Relaxations
+// is static; the lever needs no client for it.
+func relaxHelp() string {
+	var names []string
+	for _, r := range protection.New(nil).Relaxations() {
+		names = append(names, r.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 func baseRepo(f *cmdutil.Factory) (string, error) {

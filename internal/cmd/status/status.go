@@ -62,7 +62,7 @@ both, only overrides on the -R repository are shown.`,
 			return statusRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringSliceVar(&auditRepos, "audit-repo", nil, "Audit `repositories` to look in, OWNER/REPO (repeatable)")
+	cmd.Flags().StringSliceVar(&auditRepos, "audit-repo", nil, "Audit repositories to look in, `OWNER/REPO` (repeatable)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "Print the overrides as JSON")
 	return cmd
 }

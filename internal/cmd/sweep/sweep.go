@@ -64,7 +64,7 @@ job fails visibly (see glass init).`,
 			return sweepRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringSliceVar(&auditRepos, "audit-repo", nil, "Audit `repositories` to sweep, OWNER/REPO (repeatable)")
+	cmd.Flags().StringSliceVar(&auditRepos, "audit-repo", nil, "Audit repositories to sweep, `OWNER/REPO` (repeatable)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "Print what the sweep did as JSON")
 	return cmd
 }
