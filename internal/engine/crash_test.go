@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/override"
 )
 
 // countOpenRequests measures how many requests a clean open (or close) makes.
@@ -271,5 +272,45 @@ func TestCrashAccess(t *testing.T) {
 			_, err := alice.eng.Close(bg, o.ID, "done")
 			afterCrash(t, e, before, err, true, sc.state)
 		})
+	}
+}
+
+// TestSweepLeavesAFreshApplyingAlone: an override in state applying may
+// belong to an opener that is still running; sweep waits for the grace.
+func TestSweepLeavesAFreshApplyingAlone(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	before := e.protection()
+	// Let open get as far as the change, then kill it: the issue says
+	// applying, the branch is relaxed.
+	n, _ := countRequests(t, false)
+	for cut := 1; cut <= n; cut++ {
+		e = newEnv(t)
+		alice = e.user("alice")
+		before = e.protection() // URLs name this server's port
+		e.sim.SetFaults(ghsim.Faults{BlackoutAfter: cut})
+		alice.eng.Open(bg, protReq("reviews"))
+		e.sim.SetFaults(ghsim.Faults{})
+		if e.protection() != before && len(e.issues("acme/audit")) == 1 {
+			break
+		}
+	}
+	sweeper := e.user("bob")
+	st, err := sweeper.eng.Status(bg, "acme/audit")
+	if err != nil || len(st.Entries) != 1 || st.Entries[0].Override.State != override.StateApplying || st.Entries[0].Stuck {
+		t.Fatalf("status right after the crash: %+v %v", st.Entries, err)
+	}
+	sr, err := sweeper.eng.Sweep(bg, "acme/audit")
+	if err != nil || len(sr.Reconciled) != 0 || e.protection() == before {
+		t.Fatalf("sweep within the grace touched it: %+v %v", sr, err)
+	}
+	e.clk.Advance(3 * time.Minute)
+	st, _ = sweeper.eng.Status(bg, "acme/audit")
+	if !st.Entries[0].Stuck {
+		t.Fatalf("not reported stuck after the grace: %+v", st.Entries[0])
+	}
+	sr, err = sweeper.eng.Sweep(bg, "acme/audit")
+	if err != nil || len(sr.Reconciled) != 1 || e.protection() != before {
+		t.Fatalf("sweep after the grace: %+v %v", sr, err)
 	}
 }
