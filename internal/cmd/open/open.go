@@ -483,7 +483,9 @@ func printResult(w io.Writer, o *override.Override, pv *engine.Preview, now time
 		}
 	}
 	fmt.Fprintf(w, "Expires:   %s (in %s)\n", localTime(o.Expires, now), human(o.Expires.Sub(now)))
-	fmt.Fprintf(w, "Close now: glass close %s --reason \"...\"\n", o.ID)
+	// Quoted: # starts a comment after a space, and is a glob in zsh's
+	// extended_glob, so the line can be pasted as it is.
+	fmt.Fprintf(w, "Close now: glass close '%s' --reason \"...\"\n", o.ID)
 }
 
 // printChanges prints each changed field as before → during. When the

@@ -292,7 +292,7 @@ func TestOpenRun(t *testing.T) {
 				"Changed:\n  required_pull_request_reviews.enabled: true → false (with its 11 settings, restored on close)\nNotices:",
 				"Expires:   ", "(in 30m)\n",
 				"Notices:\n  auto-merge: #1 \"Limit refunds per day\" by dave has auto-merge (squash) enabled",
-				"Close now: glass close acme/audit#1 --reason \"...\"\n",
+				"Close now: glass close 'acme/audit#1' --reason \"...\"\n",
 			},
 			wantErrOut: []string{"✓ Opened acme/audit#1: acme/payments@main relaxed (reviews), verified\n"},
 		},
