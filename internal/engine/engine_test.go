@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,12 @@ func TestOpenCloseRoundTripProtection(t *testing.T) {
 			iss := e.issues("acme/audit")
 			if len(iss) != 1 || iss[0].State != "closed" {
 				t.Fatalf("audit issues: %d, state %v", len(iss), iss[0].State)
+			}
+			if got := strings.Join(eventKinds(e, o.ID), ","); got != "activity,applied,restored" {
+				t.Fatalf("events on the audit issue: %s", got)
+			}
+			if !strings.Contains(strings.Join(iss[0].Labels, ","), "break-glass") {
+				t.Fatalf("labels: %v", iss[0].Labels)
 			}
 		})
 	}
@@ -210,8 +217,11 @@ func TestExtendAndStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !x.Expires.Equal(o.Expires.Add(15*time.Minute)) || len(x.Extensions) != 1 {
+	if !x.Expires.Equal(o.Expires.Add(15*time.Minute)) || len(x.Extensions) != 1 || x.Extensions[0].Actor != "alice" {
 		t.Fatalf("extend: %s %+v", x.Expires, x.Extensions)
+	}
+	if got := strings.Join(eventKinds(e, o.ID), ","); got != "applied,extended" {
+		t.Fatalf("events after extend: %s", got)
 	}
 	e.clk.Advance(40 * time.Minute)
 	st, err = alice.eng.Status(bg, "acme/audit")
@@ -582,4 +592,17 @@ func TestSweepWithoutAdminFails(t *testing.T) {
 	if !errors.As(err, &se) || len(se.Failed) != 1 || ExitCode(err) != ExitFailure || !strings.Contains(err.Error(), "still relaxed") {
 		t.Fatalf("sweep by a non-admin: %v", err)
 	}
+}
+
+// eventKinds lists the kinds of the glass events on an audit issue, sorted.
+func eventKinds(e *env, id string) []string {
+	repo, _ := repoOfID(id)
+	var out []string
+	for _, c := range e.comments(repo, issueNumber(id)) {
+		if ev, ok := ledger.ParseEvent(c); ok {
+			out = append(out, string(ev.Kind))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
