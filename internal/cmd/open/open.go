@@ -325,6 +325,12 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 		return err
 	}
 	if err := opts.preflight(ctx, lv); err != nil {
+		// Before any write, GitHub saying the token may not do this is a
+		// refusal (exit 3), not a failure: nothing was changed.
+		var ge *github.ErrorResponse
+		if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusForbidden {
+			return cmdutil.Refused("%v", err)
+		}
 		return mapErr(err, opts)
 	}
 	eng, err := opts.Engine()
