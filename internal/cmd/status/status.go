@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/go-github/v60/github"
 	"github.com/spf13/cobra"
 
 	"github.com/glass-cli/glass/internal/clock"
@@ -98,6 +100,22 @@ func AuditRepos(f *cmdutil.Factory, flag []string) (repos []string, target strin
 	return nil, "", cmdutil.FlagErrorf("missing required flags: --audit-repo or -R/--repo (no git remote \"origin\" here to default to)")
 }
 
+// ListErr maps an error from listing audit repositories (status, sweep):
+// a repository that does not exist, or that the token cannot see, is bad
+// input (exit 2); anything else keeps the engine's exit code.
+func ListErr(err error, repos []string) error {
+	var fe *cmdutil.FlagError
+	var ee *cmdutil.ExitError
+	if errors.As(err, &fe) || errors.As(err, &ee) {
+		return err
+	}
+	var ge *github.ErrorResponse
+	if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusNotFound {
+		return cmdutil.FlagErrorf("audit repository %s not found, or your token cannot see it; nothing was changed; check --audit-repo or -R", strings.Join(repos, ", "))
+	}
+	return cmdutil.WithCode(engine.ExitCode(err), err)
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if strings.EqualFold(x, s) {
@@ -147,12 +165,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	}
 	res, err := eng.Status(ctx, opts.AuditRepos...)
 	if err != nil {
-		var fe *cmdutil.FlagError
-		var ee *cmdutil.ExitError
-		if errors.As(err, &fe) || errors.As(err, &ee) {
-			return err
-		}
-		return cmdutil.WithCode(engine.ExitCode(err), err)
+		return ListErr(err, opts.AuditRepos)
 	}
 	out := Result{Overrides: []Entry{}, Invalid: []Invalid{}}
 	var entries []engine.StatusEntry

@@ -103,12 +103,7 @@ func sweepRun(ctx context.Context, opts *SweepOptions) error {
 	res, err := eng.Sweep(ctx, opts.AuditRepos...)
 	var se *engine.SweepError
 	if err != nil && (res == nil || !errors.As(err, &se)) {
-		var fe *cmdutil.FlagError
-		var ee *cmdutil.ExitError
-		if errors.As(err, &fe) || errors.As(err, &ee) {
-			return err
-		}
-		return cmdutil.WithCode(engine.ExitCode(err), err)
+		return status.ListErr(err, opts.AuditRepos)
 	}
 	out := Result{Checked: res.Checked, Restored: []closecmd.Result{}, Reconciled: []closecmd.Result{}, Failed: []Failure{}}
 	for _, r := range res.Restored {
