@@ -99,11 +99,11 @@ func extendRun(ctx context.Context, opts *ExtendOptions) error {
 		now = opts.Clock.Now()
 	}
 	cs := opts.IO.ColorScheme()
-	fmt.Fprintf(opts.IO.ErrOut, "%s Extended %s by %s\n", cs.SuccessIcon(), o.ID, opts.By)
+	fmt.Fprintf(opts.IO.ErrOut, "%s Extended %s by %s\n", cs.SuccessIcon(), o.ID, human(opts.By))
 	fmt.Fprintf(opts.IO.Out, "Override:  %s\n", o.ID)
 	fmt.Fprintf(opts.IO.Out, "Target:    %s (lever %s)\n", o.Target, o.Lever)
 	fmt.Fprintf(opts.IO.Out, "Expires:   %s (in %s)\n", o.Expires.Local().Format("15:04:05 MST"), human(o.Expires.Sub(now)))
-	fmt.Fprintf(opts.IO.Out, "Extended:  %s in total\n", o.Extended())
+	fmt.Fprintf(opts.IO.Out, "Extended:  %s in total\n", human(o.Extended()))
 	return nil
 }
 

@@ -82,10 +82,10 @@ func TestExtendRun(t *testing.T) {
 	if err := extendRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
-	if errOut.String() != "✓ Extended acme/audit#1 by 15m0s\n" {
+	if errOut.String() != "✓ Extended acme/audit#1 by 15m\n" {
 		t.Errorf("stderr %q", errOut)
 	}
-	for _, s := range []string{"Override:  acme/audit#1\n", "(in 35m)\n", "Extended:  15m0s in total\n"} {
+	for _, s := range []string{"Override:  acme/audit#1\n", "(in 35m)\n", "Extended:  15m in total\n"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("stdout lacks %q:\n%s", s, out)
 		}
