@@ -442,9 +442,9 @@ func printPreview(w io.Writer, cs iostreams.ColorScheme, pv *engine.Preview) {
 	fmt.Fprintf(w, "glass will open an override as %s:\n", pv.Actor)
 	switch r.Lever {
 	case override.LeverAccess:
-		fmt.Fprintf(w, "  %s gets %s on %s for %s\n", r.Target.User, r.Target.Permission, r.Target.Repo, r.Duration)
+		fmt.Fprintf(w, "  %s gets %s on %s for %s\n", r.Target.User, r.Target.Permission, r.Target.Repo, human(r.Duration))
 	default:
-		fmt.Fprintf(w, "  relax %s on %s for %s\n", strings.Join(r.Relax, ", "), r.Target, r.Duration)
+		fmt.Fprintf(w, "  relax %s on %s for %s\n", strings.Join(r.Relax, ", "), r.Target, human(r.Duration))
 	}
 	if len(pv.Changes) == 0 {
 		fmt.Fprintln(w, "  no field changes: the setting is already as relaxed as asked")

@@ -299,7 +299,7 @@ func TestOpenRun(t *testing.T) {
 		{
 			name: "terminal, answered yes", relax: []string{"checks"}, tty: true, answer: "y\n", wantWrites: true,
 			wantOut:    []string{"Override:  acme/audit#1\n"},
-			wantErrOut: []string{"glass will open an override as alice:\n", "  relax checks on acme/payments@main for 30m0s\n", "? Open this override? [y/N] "},
+			wantErrOut: []string{"glass will open an override as alice:\n", "  relax checks on acme/payments@main for 30m\n", "? Open this override? [y/N] "},
 		},
 		{
 			name: "terminal, answered no", relax: []string{"reviews"}, tty: true, answer: "n\n",
