@@ -364,9 +364,17 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 	o, err := eng.Open(ctx, req)
 	if err != nil {
 		if o != nil && o.ID != "" {
-			fmt.Fprintf(errOut, "%s %s exists and is in force: `glass close %s` rolls it back\n", cs.WarningIcon(), o.ID, o.ID)
+			fmt.Fprintf(errOut, "%s %s exists and is in force: `glass close '%s'` rolls it back\n", cs.WarningIcon(), o.ID, o.ID)
 		}
-		return mapErr(err, opts)
+		// The engine's message says what it changed; a 404 here is not a
+		// typo in the input (the preflight read the target), so keep its
+		// exit code.
+		var fe *cmdutil.FlagError
+		var ee *cmdutil.ExitError
+		if errors.As(err, &fe) || errors.As(err, &ee) {
+			return err
+		}
+		return cmdutil.WithCode(engine.ExitCode(err), err)
 	}
 	if opts.JSON {
 		return cmdutil.WriteJSON(opts.IO.Out, o)
