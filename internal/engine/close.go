@@ -2,6 +2,9 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -234,7 +237,7 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 		st.emit("verify", "", nil)
 	} else {
 		o.State = override.StateFailed
-		evs = append(evs, ledger.Event{Kind: ledger.KindRestoreFailed, Key: fmt.Sprintf("restore-failed-%d", closed.Unix()), At: closed, Actor: actor,
+		evs = append(evs, ledger.Event{Kind: ledger.KindRestoreFailed, Key: failedKey(res.Verified), At: closed, Actor: actor,
 			Summary: fmt.Sprintf("rollback of %s could not be verified: %d field(s) differ", t, len(res.Verified)), Plan: &res.Plan, Verified: res.Verified, Text: reason,
 			Fields: &ledger.FieldTable{Before: orig, During: live.Fields, After: got}})
 		retErr = &RestoreIncompleteError{ID: o.ID, Target: t.String(), Mismatches: res.Verified}
@@ -384,4 +387,13 @@ func (e *Engine) settleClose(ctx context.Context, lv lever.Lever, o *override.Ov
 		return fmt.Errorf("%d field(s) of %s differ after the write", len(mm), t)
 	}
 	return nil
+}
+
+// failedKey names a failed-rollback record by what still differs, so a
+// sweep that retries every few minutes and meets the same difference does
+// not add the same comment again.
+func failedKey(mm []lever.Mismatch) string {
+	b, _ := json.Marshal(mm)
+	h := sha256.Sum256(b)
+	return "restore-failed-" + hex.EncodeToString(h[:6])
 }
