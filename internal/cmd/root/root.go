@@ -9,6 +9,7 @@ import (
 	closeCmd "github.com/glass-cli/glass/internal/cmd/closecmd"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	completionCmd "github.com/glass-cli/glass/internal/cmd/completion"
+	drillCmd "github.com/glass-cli/glass/internal/cmd/drill"
 	extendCmd "github.com/glass-cli/glass/internal/cmd/extend"
 	initCmd "github.com/glass-cli/glass/internal/cmd/initcmd"
 	openCmd "github.com/glass-cli/glass/internal/cmd/open"
@@ -57,6 +58,7 @@ verified, when the window expires.`,
 	cmd.AddCommand(statusCmd.NewCmdStatus(f, nil))
 	cmd.AddCommand(sweepCmd.NewCmdSweep(f, nil))
 	cmd.AddCommand(initCmd.NewCmdInit(f, nil))
+	cmd.AddCommand(drillCmd.NewCmdDrill(f, nil))
 	cmd.AddCommand(sandboxCmd.NewCmdSandbox(f))
 	cmd.AddCommand(completionCmd.NewCmdCompletion(f))
 	addHelpTopics(cmd)
