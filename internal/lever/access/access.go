@@ -37,6 +37,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/glass-cli/glass/internal/ghapi"
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -105,7 +106,7 @@ func (l *Lever) Relaxations() []lever.RelaxOption {
 }
 
 func (l *Lever) Validate(t override.Target, relax []string) error {
-	if _, _, err := splitRepo(t.Repo); err != nil {
+	if _, _, err := ghapi.SplitRepo(t.Repo); err != nil {
 		return err
 	}
 	if t.User == "" {
@@ -202,7 +203,7 @@ type permissionLevel struct {
 // lists): the direct collaborators (affiliation=direct), the pending
 // invitations, the user's permission level, and organization membership.
 func (l *Lever) Read(ctx context.Context, t override.Target) (lever.Snapshot, error) {
-	owner, repo, err := splitRepo(t.Repo)
+	owner, repo, err := ghapi.SplitRepo(t.Repo)
 	if err != nil {
 		return lever.Snapshot{}, err
 	}
@@ -262,13 +263,13 @@ func (l *Lever) Read(ctx context.Context, t override.Target) (lever.Snapshot, er
 		errM = l.do(ctx, "GET", fmt.Sprintf("orgs/%s/members/%s", owner, url.PathEscape(user)), nil, nil)
 		if errM == nil {
 			member = true
-		} else if status(errM) == http.StatusNotFound {
+		} else if ghapi.StatusCode(errM) == http.StatusNotFound {
 			errM = nil
 		}
 	}()
 	wg.Wait()
 	what := fmt.Sprintf("reading %s's access to %s", user, t.Repo)
-	if errP != nil && status(errP) == http.StatusNotFound && errC == nil {
+	if errP != nil && ghapi.StatusCode(errP) == http.StatusNotFound && errC == nil {
 		return lever.Snapshot{}, &lever.RefusalError{Reason: fmt.Sprintf("user %s not found on GitHub", user), Hint: "check the login (nothing was changed)"}
 	}
 	if err := errors.Join(errC, errI, errP, errM); err != nil {
@@ -332,7 +333,7 @@ func level(p permissionLevel) string {
 // user's remaining (inherited) access is unknown: Write returns nil so the
 // caller reads it.
 func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.Fields) (lever.Fields, error) {
-	owner, repo, err := splitRepo(t.Repo)
+	owner, repo, err := ghapi.SplitRepo(t.Repo)
 	if err != nil {
 		return nil, err
 	}
@@ -528,25 +529,9 @@ func (l *Lever) do(ctx context.Context, method, path string, body, v any) error 
 	return err
 }
 
-func splitRepo(full string) (string, string, error) {
-	o, r, ok := strings.Cut(full, "/")
-	if !ok || o == "" || r == "" || strings.Contains(r, "/") {
-		return "", "", fmt.Errorf("%q is not OWNER/REPO", full)
-	}
-	return o, r, nil
-}
-
-func status(err error) int {
-	var er *github.ErrorResponse
-	if errors.As(err, &er) && er.Response != nil {
-		return er.Response.StatusCode
-	}
-	return 0
-}
-
 func describe(what string, err error, unchanged string) error {
 	hint := ""
-	switch status(err) {
+	switch ghapi.StatusCode(err) {
 	case http.StatusForbidden:
 		hint = "; glass needs admin on the repository (fine-grained token: Administration: write; classic token: scope repo)"
 		var er *github.ErrorResponse

@@ -36,6 +36,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/glass-cli/glass/internal/ghapi"
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -82,7 +83,7 @@ func known(name string) bool {
 }
 
 func (l *Lever) Validate(t override.Target, relax []string) error {
-	if _, _, err := splitRepo(t.Repo); err != nil {
+	if _, _, err := ghapi.SplitRepo(t.Repo); err != nil {
 		return err
 	}
 	if t.Branch == "" {
@@ -179,7 +180,7 @@ func refuseState(t override.Target, f lever.Fields) error {
 // Snapshot.Raw), the branch (protected or not, and whether it exists) and the
 // repository (owner type, which decides the PUT shape). One round trip.
 func (l *Lever) Read(ctx context.Context, t override.Target) (lever.Snapshot, error) {
-	owner, repo, err := splitRepo(t.Repo)
+	owner, repo, err := ghapi.SplitRepo(t.Repo)
 	if err != nil {
 		return lever.Snapshot{}, err
 	}
@@ -215,7 +216,7 @@ func (l *Lever) Read(ctx context.Context, t override.Target) (lever.Snapshot, er
 		return lever.Snapshot{}, describe(what+" (GET /repos/"+t.Repo+")", rErr, "nothing was changed")
 	}
 	if brErr != nil {
-		if status(brErr) == http.StatusNotFound {
+		if ghapi.StatusCode(brErr) == http.StatusNotFound {
 			return lever.Snapshot{}, &lever.RefusalError{
 				Reason: fmt.Sprintf("branch %s not found in %s", t.Branch, t.Repo),
 				Hint:   "check the branch name; classic protection can only be read and restored for an existing branch (nothing was changed)",
@@ -225,7 +226,7 @@ func (l *Lever) Read(ctx context.Context, t override.Target) (lever.Snapshot, er
 	}
 	ot := repoInfo.Owner.Type
 	if protErr != nil {
-		if status(protErr) == http.StatusNotFound && strings.Contains(message(protErr), "not protected") {
+		if ghapi.StatusCode(protErr) == http.StatusNotFound && strings.Contains(message(protErr), "not protected") {
 			if branch.Protected {
 				return lever.Snapshot{Fields: lever.Fields{kProtected: patternValue, kOwnerType: ot}}, nil
 			}
@@ -249,7 +250,7 @@ func (l *Lever) Read(ctx context.Context, t override.Target) (lever.Snapshot, er
 // when the PUT creates the rule. The answers are the verification: the PUT
 // returns the whole rule, the signatures call its one flag.
 func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.Fields) (lever.Fields, error) {
-	owner, repo, err := splitRepo(t.Repo)
+	owner, repo, err := ghapi.SplitRepo(t.Repo)
 	if err != nil {
 		return nil, err
 	}
@@ -388,7 +389,7 @@ func (l *Lever) Preview(ctx context.Context, t override.Target, orig, want lever
 	if !gate {
 		return notes, nil
 	}
-	owner, repo, err := splitRepo(t.Repo)
+	owner, repo, err := ghapi.SplitRepo(t.Repo)
 	if err != nil {
 		return notes, err
 	}
@@ -445,22 +446,6 @@ func (l *Lever) do(ctx context.Context, method, path string, body, v any) error 
 	return err
 }
 
-func splitRepo(full string) (string, string, error) {
-	o, r, ok := strings.Cut(full, "/")
-	if !ok || o == "" || r == "" || strings.Contains(r, "/") {
-		return "", "", fmt.Errorf("%q is not OWNER/REPO", full)
-	}
-	return o, r, nil
-}
-
-func status(err error) int {
-	var er *github.ErrorResponse
-	if errors.As(err, &er) && er.Response != nil {
-		return er.Response.StatusCode
-	}
-	return 0
-}
-
 func message(err error) string {
 	var er *github.ErrorResponse
 	if errors.As(err, &er) {
@@ -473,7 +458,7 @@ func message(err error) string {
 // and what was (not) changed.
 func describe(what string, err error, unchanged string) error {
 	hint := ""
-	switch status(err) {
+	switch ghapi.StatusCode(err) {
 	case http.StatusForbidden:
 		hint = "; glass needs admin on the repository (fine-grained token: Administration: write; classic token: scope repo)"
 		var er *github.ErrorResponse
