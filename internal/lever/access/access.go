@@ -273,7 +273,7 @@ func (l *Lever) Read(ctx context.Context, t override.Target) (lever.Snapshot, er
 		return lever.Snapshot{}, &lever.RefusalError{Reason: fmt.Sprintf("user %s not found on GitHub", user), Hint: "check the login (nothing was changed)"}
 	}
 	if err := errors.Join(errC, errI, errP, errM); err != nil {
-		return lever.Snapshot{}, describe(what, err, "nothing was changed")
+		return lever.Snapshot{}, lever.DescribeError(what, err, "nothing was changed")
 	}
 	f := lever.Fields{kOrgMember: member, kRole: ""}
 	switch {
@@ -358,7 +358,7 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 			}
 			if id != 0 {
 				if err := l.do(ctx, "DELETE", fmt.Sprintf("repos/%s/%s/invitations/%d", owner, repo, id), nil, nil); err != nil {
-					return nil, describe(fmt.Sprintf("cancelling the invitation of %s to %s", user, t.Repo), err, "the invitation may still be pending")
+					return nil, lever.DescribeError(fmt.Sprintf("cancelling the invitation of %s to %s", user, t.Repo), err, "the invitation may still be pending")
 				}
 			}
 			return nil, nil
@@ -368,7 +368,7 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 		// not a collaborator before, so this DELETE never removes a
 		// previous collaborator.
 		if err := l.do(ctx, "DELETE", collab, nil, nil); err != nil {
-			return nil, describe(fmt.Sprintf("removing %s's direct access to %s (DELETE collaborator)", user, t.Repo), err, fmt.Sprintf("%s may still have %s", user, lr))
+			return nil, lever.DescribeError(fmt.Sprintf("removing %s's direct access to %s (DELETE collaborator)", user, t.Repo), err, fmt.Sprintf("%s may still have %s", user, lr))
 		}
 		return nil, nil
 
@@ -383,7 +383,7 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 		var got invitation
 		p := strings.TrimPrefix(wr, invitedPrefix)
 		if err := l.do(ctx, "PATCH", fmt.Sprintf("repos/%s/%s/invitations/%d", owner, repo, id), map[string]string{"permissions": p}, &got); err != nil {
-			return nil, describe(fmt.Sprintf("changing the invitation of %s to %s back to %s", user, t.Repo, p), err, "the invitation keeps "+strings.TrimPrefix(lr, invitedPrefix))
+			return nil, lever.DescribeError(fmt.Sprintf("changing the invitation of %s to %s back to %s", user, t.Repo, p), err, "the invitation keeps "+strings.TrimPrefix(lr, invitedPrefix))
 		}
 		out[kRole] = invitedPrefix + got.Permissions
 		return out, nil
@@ -395,7 +395,7 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 		// accepted) but had only an invitation before: remove the role,
 		// then invite again with the old permission.
 		if err := l.do(ctx, "DELETE", collab, nil, nil); err != nil {
-			return nil, describe(fmt.Sprintf("removing %s's direct access to %s", user, t.Repo), err, fmt.Sprintf("%s may still have %s", user, lr))
+			return nil, lever.DescribeError(fmt.Sprintf("removing %s's direct access to %s", user, t.Repo), err, fmt.Sprintf("%s may still have %s", user, lr))
 		}
 	}
 	p := putPermission(strings.TrimPrefix(wr, invitedPrefix))
@@ -406,7 +406,7 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 	}
 	resp, err := l.c.Do(ctx, req, &inv)
 	if err != nil {
-		return nil, describe(fmt.Sprintf("giving %s %s on %s (PUT collaborator)", user, p, t.Repo), err, fmt.Sprintf("%s keeps %s", user, orNone(lr)))
+		return nil, lever.DescribeError(fmt.Sprintf("giving %s %s on %s (PUT collaborator)", user, p, t.Repo), err, fmt.Sprintf("%s keeps %s", user, orNone(lr)))
 	}
 	// v60 returns a zero invitation on 204; the status code tells them apart.
 	if resp.StatusCode == http.StatusCreated {
@@ -435,7 +435,7 @@ func (l *Lever) invitationID(ctx context.Context, owner, repo, user string) (int
 		}
 	})
 	if err != nil {
-		return 0, describe(fmt.Sprintf("listing invitations of %s/%s", owner, repo), err, "nothing was changed")
+		return 0, lever.DescribeError(fmt.Sprintf("listing invitations of %s/%s", owner, repo), err, "nothing was changed")
 	}
 	return id, nil
 }
@@ -527,25 +527,4 @@ func (l *Lever) do(ctx context.Context, method, path string, body, v any) error 
 	}
 	_, err = l.c.Do(ctx, req, v)
 	return err
-}
-
-func describe(what string, err error, unchanged string) error {
-	hint := ""
-	switch ghapi.StatusCode(err) {
-	case http.StatusForbidden:
-		hint = "; glass needs admin on the repository (fine-grained token: Administration: write; classic token: scope repo)"
-		var er *github.ErrorResponse
-		if errors.As(err, &er) && er.Response != nil {
-			// Sent with fine-grained tokens (GitHub docs, "Permissions
-			// required for fine-grained personal access tokens").
-			if need := er.Response.Header.Get("X-Accepted-GitHub-Permissions"); need != "" {
-				hint += "; GitHub says this call needs " + need
-			}
-		}
-	case http.StatusNotFound:
-		hint = "; the repository does not exist or the token cannot see it (classic tokens need scope repo for private repositories)"
-	case http.StatusUnprocessableEntity:
-		hint = "; GitHub rejected the request as invalid"
-	}
-	return fmt.Errorf("%s: %w%s (%s)", what, err, hint, unchanged)
 }

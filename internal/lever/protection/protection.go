@@ -213,7 +213,7 @@ func (l *Lever) Read(ctx context.Context, t override.Target) (lever.Snapshot, er
 	wg.Wait()
 	what := fmt.Sprintf("reading the protection of %s", t)
 	if rErr != nil {
-		return lever.Snapshot{}, describe(what+" (GET /repos/"+t.Repo+")", rErr, "nothing was changed")
+		return lever.Snapshot{}, lever.DescribeError(what+" (GET /repos/"+t.Repo+")", rErr, "nothing was changed")
 	}
 	if brErr != nil {
 		if ghapi.StatusCode(brErr) == http.StatusNotFound {
@@ -222,7 +222,7 @@ func (l *Lever) Read(ctx context.Context, t override.Target) (lever.Snapshot, er
 				Hint:   "check the branch name; classic protection can only be read and restored for an existing branch (nothing was changed)",
 			}
 		}
-		return lever.Snapshot{}, describe(what+" (GET …/branches/"+t.Branch+")", brErr, "nothing was changed")
+		return lever.Snapshot{}, lever.DescribeError(what+" (GET …/branches/"+t.Branch+")", brErr, "nothing was changed")
 	}
 	ot := repoInfo.Owner.Type
 	if protErr != nil {
@@ -232,7 +232,7 @@ func (l *Lever) Read(ctx context.Context, t override.Target) (lever.Snapshot, er
 			}
 			return lever.Snapshot{Fields: lever.Fields{kProtected: false, kOwnerType: ot}}, nil
 		}
-		return lever.Snapshot{}, describe(what+" (GET …/protection)", protErr, "nothing was changed")
+		return lever.Snapshot{}, lever.DescribeError(what+" (GET …/protection)", protErr, "nothing was changed")
 	}
 	f, err := fieldsFromGET(raw.Bytes(), ot)
 	if err != nil {
@@ -267,7 +267,7 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 			return lever.Fields{kProtected: live[kProtected], kOwnerType: ot}, nil
 		}
 		if err := l.do(ctx, "DELETE", path, nil, nil); err != nil {
-			return nil, describe("removing the protection of "+t.String()+" (DELETE …/protection)", err, "the protection may or may not have been removed: read it again before retrying")
+			return nil, lever.DescribeError("removing the protection of "+t.String()+" (DELETE …/protection)", err, "the protection may or may not have been removed: read it again before retrying")
 		}
 		// 204: the exact-name rule is gone. A wildcard rule that also
 		// matches the branch (invisible to REST) would now govern it; close
@@ -339,14 +339,14 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 		if sigRan && sigErr == nil {
 			unchanged += fmt.Sprintf("; but required_signatures was set to %v", wantSig)
 		}
-		return nil, describe("replacing the protection of "+t.String()+" (PUT …/protection)", putErr, unchanged)
+		return nil, lever.DescribeError("replacing the protection of "+t.String()+" (PUT …/protection)", putErr, unchanged)
 	}
 	if sigErr != nil {
 		changed := "nothing else was changed"
 		if needPut {
 			changed = "the rest of the rule was written (PUT succeeded)"
 		}
-		return nil, describe("setting required_signatures on "+t.String(), sigErr, changed)
+		return nil, lever.DescribeError("setting required_signatures on "+t.String(), sigErr, changed)
 	}
 	var got lever.Fields
 	if needPut {
@@ -407,7 +407,7 @@ func (l *Lever) Preview(ctx context.Context, t override.Target, orig, want lever
 		q := url.Values{"state": {"open"}, "base": {t.Branch}, "per_page": {"100"}, "page": {fmt.Sprint(page)}}
 		resp, err := l.c.Do(ctx, mustReq(l.c, "GET", fmt.Sprintf("repos/%s/%s/pulls?%s", owner, repo, q.Encode()), nil), &prs)
 		if err != nil {
-			return notes, describe("listing open pull requests into "+t.String(), err, "nothing was changed")
+			return notes, lever.DescribeError("listing open pull requests into "+t.String(), err, "nothing was changed")
 		}
 		for _, pr := range prs {
 			if pr.AutoMerge == nil {
@@ -452,27 +452,4 @@ func message(err error) string {
 		return er.Message
 	}
 	return ""
-}
-
-// describe wraps a GitHub error with what glass was doing, what it needs,
-// and what was (not) changed.
-func describe(what string, err error, unchanged string) error {
-	hint := ""
-	switch ghapi.StatusCode(err) {
-	case http.StatusForbidden:
-		hint = "; glass needs admin on the repository (fine-grained token: Administration: write; classic token: scope repo)"
-		var er *github.ErrorResponse
-		if errors.As(err, &er) && er.Response != nil {
-			// Sent with fine-grained tokens (GitHub docs, "Permissions
-			// required for fine-grained personal access tokens").
-			if need := er.Response.Header.Get("X-Accepted-GitHub-Permissions"); need != "" {
-				hint += "; GitHub says this call needs " + need
-			}
-		}
-	case http.StatusNotFound:
-		hint = "; the repository does not exist or the token cannot see it (classic tokens need scope repo for private repositories)"
-	case http.StatusUnprocessableEntity:
-		hint = "; GitHub rejected the request as invalid"
-	}
-	return fmt.Errorf("%s: %w%s (%s)", what, err, hint, unchanged)
 }
