@@ -213,6 +213,7 @@ func seedAcme(st *State) {
 	st.AddRepo("acme", ".github", false, "main")
 	dot := st.AddRepo("alice", "dotfiles", false, "main")
 	dot.Description = "alice's dotfiles"
+	seedAcmeRulesets(st)
 
 	seedDocsExamples(st)
 }
