@@ -22,6 +22,7 @@ const (
 	AppOctoappID   = 90212 // guess id
 	AppOctoappSlug = "octoapp"
 	TeamDocsSlug   = "justice-league"
+	TeamDocsID     = 234
 )
 
 // CreateBranch creates branch at sha and records a branch_creation event by actor.
@@ -219,7 +220,7 @@ func seedAcme(st *State) {
 }
 
 // seedDocsExamples adds the accounts GitHub's documentation examples name
-// (octocat, team justice-league, apps super-ci and octoapp), last, so every
+// (octocat, team justice-league with id 234, apps super-ci and octoapp), last, so every
 // id assigned before stays as it was. octocat is an acme member in team
 // justice-league; the team has no repository access, so collaborator lists,
 // roles and who may push are unchanged. GitHub's documented checks on
@@ -229,7 +230,10 @@ func seedAcme(st *State) {
 func seedDocsExamples(st *State) {
 	st.AddUser("octocat", "The Octocat", true)
 	st.Org("acme").Members["octocat"] = "member"
-	st.AddTeam("acme", TeamDocsSlug, "Justice League")
+	// The ruleset examples (repos/create-repo-ruleset and friends) name
+	// their bypass team by id 234; the simulator's ids start above 1000,
+	// so 234 collides with nothing.
+	st.AddTeam("acme", TeamDocsSlug, "Justice League").ID = TeamDocsID
 	st.AddTeamMember("acme", TeamDocsSlug, "octocat", "member")
 	st.AddApp(AppSuperCIID, AppSuperCISlug, "Super CI", "acme")
 	st.AddApp(AppOctoappID, AppOctoappSlug, "Octoapp", "acme")

@@ -163,6 +163,22 @@ var exampleCases = map[string]exampleCase{
 			return newIssue(t, sim, call) + "/lock"
 		},
 	},
+	"repos/create-repo-ruleset default": {
+		// bypass team 234 is justice-league in the seed
+		user: "alice", path: "/repos/acme/payments/rulesets", want: 201, body: `"name":"super cool ruleset"`,
+	},
+	"repos/update-repo-ruleset default": {
+		user: "alice", want: 200, body: `"name":"super cool ruleset"`,
+		setup: func(t *testing.T, sim *simtest.Sim, call caller) string {
+			return "/repos/acme/payments/rulesets/" + firstRuleset(t, call, "/repos/acme/payments/rulesets")
+		},
+	},
+	"repos/update-org-ruleset default": {
+		user: "acme-admin", want: 200, body: `"name":"super cool ruleset"`,
+		setup: func(t *testing.T, sim *simtest.Sim, call caller) string {
+			return "/orgs/acme/rulesets/" + firstRuleset(t, call, "/orgs/acme/rulesets")
+		},
+	},
 	"issues/create-label default": {
 		// Every new repository gets the default labels bug, documentation
 		// and enhancement (GitHub docs "Managing labels"), so on a fresh
@@ -187,6 +203,19 @@ var exampleCases = map[string]exampleCase{
 			return "/repos/acme/audit/labels"
 		},
 	},
+}
+
+// firstRuleset returns the id of the first ruleset listed at path.
+func firstRuleset(t *testing.T, call caller, path string) string {
+	t.Helper()
+	r := call("GET", path, "acme-admin", nil)
+	var list []struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal(r.Body, &list); err != nil || r.Code != 200 || len(list) == 0 {
+		t.Fatalf("GET %s: %d %s", path, r.Code, r.Body)
+	}
+	return fmt.Sprint(list[0].ID)
 }
 
 func newIssue(t *testing.T, sim *simtest.Sim, call caller) string {
