@@ -542,10 +542,12 @@ func mapErr(err error, opts *OpenOptions) error {
 	if errors.As(err, &lr) && strings.Contains(lr.Reason, " not found") {
 		return cmdutil.FlagErrorf("%v", lr)
 	}
-	if errors.As(err, &lr) {
-		// A lever's safety refusal before any write (an organization
-		// ruleset the token cannot edit, ...): exit 3, like the engine's.
-		return cmdutil.Refused("%v", lr)
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &lr) && !errors.As(err, &coded) {
+		// A lever's safety refusal the engine has not wrapped (the
+		// preflight read: an organization ruleset the token cannot edit,
+		// ...): exit 3, like the engine's refusals.
+		return cmdutil.Refused("%v", err)
 	}
 	return cmdutil.WithCode(engine.ExitCode(err), err)
 }
