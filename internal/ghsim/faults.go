@@ -33,6 +33,12 @@ type Faults struct {
 	RetryAfter    int           // Retry-After seconds for secondary/429 (default 60)
 	FailNth       int           // fail exactly the Nth request (0 = off)
 	FailNthKind   FaultKind     // how the Nth request fails (default 500)
+	// FailEvery fails every Nth request (N, 2N, 3N, ...), cycling through
+	// FailEveryKinds ("/"-separated kinds, default 500). Unlike the rates it
+	// is deterministic, and with N > 1 a retry never meets the next fault
+	// straight away: `glass drill`'s faults scenario relies on both.
+	FailEvery      int
+	FailEveryKinds string
 	BlackoutAfter int           // process request N, then drop it and every later request (0 = off)
 	Seed          int64         // random seed; with HasSeed the random faults are deterministic
 	HasSeed       bool
@@ -94,6 +100,15 @@ func (s *Server) decideFault() faultDecision {
 	}
 	if f.FailNth > 0 && n == f.FailNth {
 		k := f.FailNthKind
+		if k == "" {
+			k = Fault500
+		}
+		s.applyKind(&d, k)
+		return d
+	}
+	if f.FailEvery > 0 && n%f.FailEvery == 0 {
+		kinds := strings.Split(f.FailEveryKinds, "/")
+		k := FaultKind(kinds[(n/f.FailEvery-1)%len(kinds)])
 		if k == "" {
 			k = Fault500
 		}
@@ -165,8 +180,9 @@ func (s *Server) writeFault(c *ctx, d faultDecision, at time.Time) {
 
 // ParseFaults parses a comma-separated spec, e.g.
 // "latency=50ms,jitter=20ms,error-rate=0.1,error-status=503,fail-nth=3:503,
-// drop-rate=0.05,secondary-rate=0.02,429-rate=0.01,retry-after=30,blackout-after=7,seed=1".
-// fail-nth kinds: 500, 502, 503, secondary, 429, drop.
+// drop-rate=0.05,secondary-rate=0.02,429-rate=0.01,retry-after=30,blackout-after=7,seed=1,
+// fail-every=5:503/secondary/drop".
+// fail-nth and fail-every kinds: 500, 502, 503, secondary, 429, drop.
 func ParseFaults(spec string) (Faults, error) {
 	var f Faults
 	spec = strings.TrimSpace(spec)
@@ -243,6 +259,22 @@ func ParseFaults(spec string) (Faults, error) {
 					return Faults{}, fmt.Errorf("faults: fail-nth=%q: unknown kind %q (want 500, 502, 503, secondary, 429 or drop)", v, kind)
 				}
 			}
+		case "fail-every":
+			n, kinds, hasKinds := strings.Cut(v, ":")
+			f.FailEvery, err = posInt(k, n)
+			if err != nil {
+				return Faults{}, err
+			}
+			if hasKinds {
+				for _, kind := range strings.Split(kinds, "/") {
+					switch FaultKind(strings.ToLower(kind)) {
+					case Fault500, Fault502, Fault503, FaultSecondary, Fault429, FaultDrop:
+					default:
+						return Faults{}, fmt.Errorf("faults: fail-every=%q: unknown kind %q (want 500, 502, 503, secondary, 429 or drop, separated by /)", v, kind)
+					}
+				}
+				f.FailEveryKinds = strings.ToLower(kinds)
+			}
 		case "blackout-after":
 			f.BlackoutAfter, err = posInt(k, v)
 		case "seed":
@@ -252,7 +284,7 @@ func ParseFaults(spec string) (Faults, error) {
 			}
 			f.HasSeed = true
 		default:
-			return Faults{}, fmt.Errorf("faults: unknown key %q (known: latency, jitter, error-rate, error-status, drop-rate, secondary-rate, 429-rate, retry-after, fail-nth, blackout-after, seed)", k)
+			return Faults{}, fmt.Errorf("faults: unknown key %q (known: latency, jitter, error-rate, error-status, drop-rate, secondary-rate, 429-rate, retry-after, fail-nth, fail-every, blackout-after, seed)", k)
 		}
 		if err != nil {
 			return Faults{}, err
@@ -296,6 +328,13 @@ func (f Faults) String() string {
 			k = Fault500
 		}
 		add("fail-nth", strconv.Itoa(f.FailNth)+":"+string(k))
+	}
+	if f.FailEvery > 0 {
+		v := strconv.Itoa(f.FailEvery)
+		if f.FailEveryKinds != "" {
+			v += ":" + f.FailEveryKinds
+		}
+		add("fail-every", v)
 	}
 	if f.BlackoutAfter > 0 {
 		add("blackout-after", strconv.Itoa(f.BlackoutAfter))
