@@ -39,9 +39,9 @@ type Faults struct {
 	// straight away: `glass drill`'s faults scenario relies on both.
 	FailEvery      int
 	FailEveryKinds string
-	BlackoutAfter int           // process request N, then drop it and every later request (0 = off)
-	Seed          int64         // random seed; with HasSeed the random faults are deterministic
-	HasSeed       bool
+	BlackoutAfter  int   // process request N, then drop it and every later request (0 = off)
+	Seed           int64 // random seed; with HasSeed the random faults are deterministic
+	HasSeed        bool
 }
 
 type faultDecision struct {
