@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -126,8 +127,12 @@ func describe(err error) string {
 	return clip(err.Error())
 }
 
+// hostRE matches the scheme and host of a URL in an error: the sandbox's
+// port changes from run to run, and the path says enough.
+var hostRE = regexp.MustCompile(`https?://[^/\s]+`)
+
 func clip(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = hostRE.ReplaceAllString(strings.Join(strings.Fields(s), " "), "")
 	if r := []rune(s); len(r) > 120 {
 		s = string(r[:120]) + "…"
 	}

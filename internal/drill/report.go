@@ -45,7 +45,7 @@ type Scenario struct {
 	Checks    []Check           `json:"checks"`
 	Metrics   map[string]Millis `json:"metrics_ms"`
 	Drift     []string          `json:"drift,omitempty"`           // changes by someone else the restore kept
-	Faults    map[string]int    `json:"faults_survived,omitempty"` // injected faults by kind (faults scenario)
+	Faults    map[string]int    `json:"faults_injected,omitempty"` // injected faults by kind (faults scenario)
 	Notes     []string          `json:"notes,omitempty"`
 }
 
@@ -173,7 +173,7 @@ func (r *Report) WriteText(w io.Writer) {
 			for _, k := range sortedKeys(s.Faults) {
 				parts = append(parts, fmt.Sprintf("%s ×%d", k, s.Faults[k]))
 			}
-			fmt.Fprintf(w, "  survived: %s\n", strings.Join(parts, ", "))
+			fmt.Fprintf(w, "  injected faults: %s\n", strings.Join(parts, ", "))
 		}
 		for _, n := range s.Notes {
 			fmt.Fprintf(w, "  note: %s\n", n)
@@ -202,7 +202,7 @@ func (r *Report) writeSummary(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "SCENARIO\tRESULT\tCHECKS")
 	for _, m := range summaryMetrics {
-		fmt.Fprintf(tw, "\t%s", strings.ToUpper(strings.TrimPrefix(m, "time_to_")))
+		fmt.Fprintf(tw, "\t%s", column(m))
 	}
 	fmt.Fprintln(tw)
 	for _, s := range r.Scenarios {
@@ -229,6 +229,13 @@ func (r *Report) writeSummary(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+}
+
+// column is a metric's short table heading: GRANT, ALERT, HOLD, RESTORE.
+func column(m string) string {
+	m = strings.TrimPrefix(m, "time_to_")
+	m = strings.TrimSuffix(m, "_accuracy")
+	return strings.ToUpper(m)
 }
 
 func sortedKeys(m map[string]int) []string {

@@ -33,7 +33,8 @@ type Options struct {
 	Scenarios []string // names from Scenarios(), or "all"; default happy
 	Sandbox   bool
 	// Faults is the fault schedule of the faults scenario (ghsim.ParseFaults
-	// syntax); default DefaultFaults.
+	// syntax); default DefaultFaults. With the prefix "restore:" the faults
+	// start only when the sweep begins the rollback.
 	Faults string
 }
 
@@ -43,6 +44,12 @@ type Options struct {
 // stays short. A retry never meets the next fault at once, so a glass that
 // retries what it should survives every one; one that does not, fails.
 const DefaultFaults = "fail-every=5:500/secondary/502/429/drop/503,retry-after=1"
+
+// CheckFaults validates a faults scenario schedule (see Options.Faults).
+func CheckFaults(spec string) error {
+	_, err := ghsim.ParseFaults(strings.TrimPrefix(spec, "restore:"))
+	return err
+}
 
 // Scenarios lists the scenarios this build can run, in the order
 // `--scenario all` runs them.
@@ -95,6 +102,9 @@ type driver struct {
 	repo   string
 	lv     lever.Lever
 	ledger *ledger.Store
+	// beforeSweep, when set, runs once before the next sweep (the faults
+	// scenario's "restore:" schedule).
+	beforeSweep func()
 }
 
 // Run runs the drill and returns its report. An error means the drill could

@@ -160,6 +160,10 @@ func orOK(why []string) string {
 // sweep runs the sweep the scheduled workflow runs, in a fresh process, and
 // returns what it did with id.
 func (d *driver) sweep(ctx context.Context, id string) (res *engine.CloseResult, kind ledger.Kind, err error) {
+	if d.beforeSweep != nil {
+		d.beforeSweep()
+		d.beforeSweep = nil
+	}
 	eng := d.env.NewEngine(d.env.GitHub, d.o.Grace, nil)
 	sr, err := eng.Sweep(ctx, d.o.AuditRepo)
 	if sr != nil {
@@ -614,13 +618,19 @@ func (d *driver) faults(ctx context.Context, s *Scenario) {
 		s.check("sandbox", false, "the faults scenario needs the embedded simulator (--sandbox)")
 		return
 	}
-	f, err := ghsim.ParseFaults(d.o.Faults)
+	spec, atRestore := strings.CutPrefix(d.o.Faults, "restore:")
+	f, err := ghsim.ParseFaults(spec)
 	if !s.check("fault schedule", err == nil, "%s: %s", d.o.Faults, describe(err)) {
 		return
 	}
 	since := lastSeq(d.env.Sim)
-	d.env.Sim.SetFaults(f)
+	if atRestore {
+		d.beforeSweep = func() { d.env.Sim.SetFaults(f) }
+	} else {
+		d.env.Sim.SetFaults(f)
+	}
 	d.happy(ctx, s)
+	d.beforeSweep = nil
 	d.env.Sim.SetFaults(ghsim.Faults{})
 	s.Faults = faultCounts(d.env.Sim, since)
 	total := 0
