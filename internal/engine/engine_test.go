@@ -349,7 +349,7 @@ func TestRefusals(t *testing.T) {
 	}
 	denied := e.user("alice", func(c *Config) {
 		c.Gate = GateFunc(func(_ context.Context, _ OpenRequest, actor string) (*override.Approval, error) {
-			return nil, errors.New("policy: " + actor + " is not on call")
+			return nil, &RefusalError{Reason: "policy: " + actor + " is not on call"}
 		})
 	})
 	before := e.protection()
@@ -359,6 +359,20 @@ func TestRefusals(t *testing.T) {
 	}
 	if e.protection() != before || len(e.issues("acme/audit")) != 0 {
 		t.Fatal("a refused open changed something")
+	}
+	// A gate that cannot decide (GitHub unreachable) is a failure, not a
+	// refusal: exit 1, and still nothing changed.
+	broken := e.user("alice", func(c *Config) {
+		c.Gate = GateFunc(func(context.Context, OpenRequest, string) (*override.Approval, error) {
+			return nil, errors.New("GET /user: connection reset")
+		})
+	})
+	_, err = broken.eng.Open(bg, protReq("reviews"))
+	if ExitCode(err) != ExitFailure || !strings.Contains(err.Error(), "made no change") {
+		t.Fatalf("gate failure: %v (exit %d)", err, ExitCode(err))
+	}
+	if e.protection() != before || len(e.issues("acme/audit")) != 0 {
+		t.Fatal("a failed gate changed something")
 	}
 	// Audit repository that does not exist: nothing changes.
 	req = protReq("reviews")

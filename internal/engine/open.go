@@ -193,6 +193,7 @@ func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
 		return nil, err
 	}
 	st := e.steps()
+	e.startGate(ctx, req)
 	p, err := e.round1(ctx, req, lv, st)
 	if err != nil {
 		return nil, err
@@ -240,6 +241,7 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*overr
 		return nil, err
 	}
 	st := e.steps()
+	e.startGate(ctx, req)
 	var p *planned
 	if pv != nil {
 		p = pv.plan
@@ -448,27 +450,6 @@ func (e *Engine) undoOpen(ctx context.Context, p *planned, o *override.Override,
 	}
 	return &Error{Op: "open", Step: step, Err: cause, Changed: "the audit issue " + o.ID + " (now closed as failed to open)",
 		Unchanged: ch, Next: next}
-}
-
-func (e *Engine) checkGate(ctx context.Context, req OpenRequest, actor string) (*override.Approval, error) {
-	if e.gate == nil {
-		return &override.Approval{Mode: "self", Rule: "no policy", At: e.clock.Now()}, nil
-	}
-	a, err := e.gate.Check(ctx, req, actor)
-	if err != nil {
-		var r *RefusalError
-		if errors.As(err, &r) {
-			return nil, err
-		}
-		return nil, &RefusalError{Reason: "refused: " + err.Error(), Err: err}
-	}
-	if a == nil {
-		a = &override.Approval{Mode: "self", Rule: "no policy"}
-	}
-	if a.At.IsZero() {
-		a.At = e.clock.Now()
-	}
-	return a, nil
 }
 
 // create writes the audit issue. A POST is not retried by the transport

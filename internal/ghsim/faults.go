@@ -3,6 +3,7 @@ package ghsim
 import (
 	"fmt"
 	"math/rand"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -39,9 +40,15 @@ type Faults struct {
 	// straight away: `glass drill`'s faults scenario relies on both.
 	FailEvery      int
 	FailEveryKinds string
-	BlackoutAfter  int   // process request N, then drop it and every later request (0 = off)
-	Seed           int64 // random seed; with HasSeed the random faults are deterministic
-	HasSeed        bool
+	BlackoutAfter  int // process request N, then drop it and every later request (0 = off)
+	// FailPath, a regular expression, fails every request whose path
+	// matches it (retries too), the way FailPathKind says (default 500):
+	// a test can break one read of many made in parallel, whatever the
+	// order they arrive in.
+	FailPath     string
+	FailPathKind FaultKind
+	Seed         int64 // random seed; with HasSeed the random faults are deterministic
+	HasSeed      bool
 }
 
 type faultDecision struct {
@@ -58,6 +65,10 @@ func (s *Server) SetFaults(f Faults) {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
 	s.faults = f
+	s.failPath = nil
+	if f.FailPath != "" {
+		s.failPath, _ = regexp.Compile(f.FailPath) // ParseFaults checked it; an invalid one fails nothing
+	}
 	s.faultN = 0
 	s.blackout = false
 	seed := f.Seed
@@ -74,7 +85,7 @@ func (s *Server) Faults() Faults {
 	return s.faults
 }
 
-func (s *Server) decideFault() faultDecision {
+func (s *Server) decideFault(path string) faultDecision {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
 	f := s.faults
@@ -96,6 +107,14 @@ func (s *Server) decideFault() faultDecision {
 	if f.BlackoutAfter > 0 && n == f.BlackoutAfter {
 		s.blackout = true
 		d.dropAfter = true
+		return d
+	}
+	if s.failPath != nil && s.failPath.MatchString(path) {
+		k := f.FailPathKind
+		if k == "" {
+			k = Fault500
+		}
+		s.applyKind(&d, k)
 		return d
 	}
 	if f.FailNth > 0 && n == f.FailNth {
@@ -179,10 +198,11 @@ func (s *Server) writeFault(c *ctx, d faultDecision, at time.Time) {
 }
 
 // ParseFaults parses a comma-separated spec, e.g.
-// "latency=50ms,jitter=20ms,error-rate=0.1,error-status=503,fail-nth=3:503,
+// "latency=50ms,jitter=20ms,error-rate=0.1,error-status=503,fail-nth=3:503,fail-path=/orgs/acme$:drop,
 // drop-rate=0.05,secondary-rate=0.02,429-rate=0.01,retry-after=30,blackout-after=7,seed=1,
 // fail-every=5:503/secondary/drop".
-// fail-nth and fail-every kinds: 500, 502, 503, secondary, 429, drop.
+// fail-nth, fail-every and fail-path kinds: 500, 502, 503, secondary, 429, drop. A
+// fail-path expression cannot contain a comma.
 func ParseFaults(spec string) (Faults, error) {
 	var f Faults
 	spec = strings.TrimSpace(spec)
@@ -275,6 +295,18 @@ func ParseFaults(spec string) (Faults, error) {
 				}
 				f.FailEveryKinds = strings.ToLower(kinds)
 			}
+		case "fail-path":
+			re, kind := v, ""
+			if i := strings.LastIndex(v, ":"); i >= 0 {
+				switch FaultKind(strings.ToLower(v[i+1:])) {
+				case Fault500, Fault502, Fault503, FaultSecondary, Fault429, FaultDrop:
+					re, kind = v[:i], strings.ToLower(v[i+1:])
+				}
+			}
+			if _, cerr := regexp.Compile(re); cerr != nil || re == "" {
+				return Faults{}, fmt.Errorf("faults: fail-path=%q: want a regular expression, optionally followed by :KIND", v)
+			}
+			f.FailPath, f.FailPathKind = re, FaultKind(kind)
 		case "blackout-after":
 			f.BlackoutAfter, err = posInt(k, v)
 		case "seed":
@@ -284,7 +316,7 @@ func ParseFaults(spec string) (Faults, error) {
 			}
 			f.HasSeed = true
 		default:
-			return Faults{}, fmt.Errorf("faults: unknown key %q (known: latency, jitter, error-rate, error-status, drop-rate, secondary-rate, 429-rate, retry-after, fail-nth, fail-every, blackout-after, seed)", k)
+			return Faults{}, fmt.Errorf("faults: unknown key %q (known: latency, jitter, error-rate, error-status, drop-rate, secondary-rate, 429-rate, retry-after, fail-nth, fail-every, fail-path, blackout-after, seed)", k)
 		}
 		if err != nil {
 			return Faults{}, err
@@ -335,6 +367,13 @@ func (f Faults) String() string {
 			v += ":" + f.FailEveryKinds
 		}
 		add("fail-every", v)
+	}
+	if f.FailPath != "" {
+		v := f.FailPath
+		if f.FailPathKind != "" {
+			v += ":" + string(f.FailPathKind)
+		}
+		add("fail-path", v)
 	}
 	if f.BlackoutAfter > 0 {
 		add("blackout-after", strconv.Itoa(f.BlackoutAfter))

@@ -220,7 +220,7 @@ func TestParseFaults(t *testing.T) {
 }
 
 func TestFaultsStringRoundTrip(t *testing.T) {
-	for _, spec := range []string{"latency=50ms,error-rate=0.1,fail-nth=3:503,drop-rate=0.05,secondary-rate=0.02,seed=1", "blackout-after=4", "jitter=1s,429-rate=0.25,retry-after=9,error-status=502", "fail-every=4:500/drop", "fail-every=3", ""} {
+	for _, spec := range []string{"latency=50ms,error-rate=0.1,fail-nth=3:503,drop-rate=0.05,secondary-rate=0.02,seed=1", "blackout-after=4", "jitter=1s,429-rate=0.25,retry-after=9,error-status=502", "fail-path=^/orgs/acme$", "fail-path=/issues/0/lock:drop", "fail-every=4:500/drop", "fail-every=3", ""} {
 		f, err := ParseFaults(spec)
 		if err != nil {
 			t.Fatal(err)
@@ -228,6 +228,27 @@ func TestFaultsStringRoundTrip(t *testing.T) {
 		g, err := ParseFaults(f.String())
 		if err != nil || g != f {
 			t.Errorf("%q → %q → %+v (%v)", spec, f.String(), g, err)
+		}
+	}
+}
+
+func TestFailPath(t *testing.T) {
+	if _, err := ParseFaults("fail-path=(:500"); err == nil {
+		t.Fatal("an invalid expression was accepted")
+	}
+	f, err := ParseFaults("fail-path=a:b:503")
+	if err != nil || f.FailPath != "a:b" || f.FailPathKind != Fault503 {
+		t.Fatalf("%+v %v", f, err)
+	}
+	s := New()
+	s.SetFaults(Faults{FailPath: "^/orgs/"})
+	for i, tc := range []struct {
+		path string
+		fail bool
+	}{{"/orgs/acme", true}, {"/user", false}, {"/orgs/acme", true}} {
+		d := s.decideFault(tc.path)
+		if (d.status == 500) != tc.fail {
+			t.Errorf("%d %s: %+v", i, tc.path, d)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"math/rand"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,6 +43,7 @@ type Server struct {
 	faultN    int
 	rng       *rand.Rand
 	blackout  bool
+	failPath  *regexp.Regexp // Faults.FailPath, compiled
 	logMu     sync.Mutex
 	log       []Exchange
 	logSeq    int
@@ -398,7 +400,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := Exchange{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, ReqBody: reqBody, ReqHeader: redact(r.Header), At: at}
 
 	// Faults are decided before the request is processed.
-	dec := s.decideFault()
+	dec := s.decideFault(r.URL.Path)
 	if dec.latency > 0 {
 		time.Sleep(dec.latency)
 	}

@@ -6,17 +6,17 @@ package gate
 import (
 	"context"
 	"errors"
-	"github.com/glass-cli/glass/internal/auth"
 	"strings"
 
+	"github.com/glass-cli/glass/internal/auth"
 	"github.com/glass-cli/glass/internal/engine"
 	"github.com/glass-cli/glass/internal/override"
 )
 
-// Gate adapts the strict checks to engine.Gate. The open command builds
-// it, calls Start(ctx, req) before engine.Open (so the checks' reads run
-// beside the engine's first round, not after it), and passes it as
-// engine.Config.Gate, alone or chained with the policy gate.
+// Gate adapts the strict checks to engine.Gate and engine.GateStarter: the
+// engine calls Start before its first round of reads (so the checks' reads
+// run beside it, not after it), then Check. The factory passes it as
+// engine.Config.Gate.
 type Gate struct {
 	Checker *auth.Checker
 }
@@ -26,13 +26,16 @@ func TargetOf(req engine.OpenRequest) auth.Target {
 	return auth.Target{Lever: req.Lever, Repo: req.Target.Repo, User: req.Target.User, Team: req.Target.Team, AuditRepo: req.AuditRepo}
 }
 
-// Start fires the checks' reads in the background.
+// Start fires the checks' reads in the background (once; later calls are
+// no-ops).
 func (g *Gate) Start(ctx context.Context, req engine.OpenRequest) {
 	g.Checker.Start(ctx, TargetOf(req))
 }
 
 // Check implements engine.Gate: a refusal becomes *engine.RefusalError
-// (exit 3); what passed is recorded in the approval's reason.
+// (exit 3); what passed is recorded in the approval's reason. Any other
+// error (GitHub unreachable) is returned as it is, and the engine reports
+// it as a failure (exit 1), never as a refusal.
 func (g *Gate) Check(ctx context.Context, req engine.OpenRequest, actor string) (*override.Approval, error) {
 	res, err := g.Checker.Check(ctx, TargetOf(req), actor)
 	if err != nil {
@@ -45,4 +48,7 @@ func (g *Gate) Check(ctx context.Context, req engine.OpenRequest, actor string) 
 	return &override.Approval{Mode: "self", Rule: "identity checks", Reason: strings.Join(res.Notes, "; ")}, nil
 }
 
-var _ engine.Gate = (*Gate)(nil)
+var (
+	_ engine.Gate        = (*Gate)(nil)
+	_ engine.GateStarter = (*Gate)(nil)
+)

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/glass-cli/glass/internal/auth"
+	"github.com/glass-cli/glass/internal/auth/gate"
 	"github.com/glass-cli/glass/internal/clock"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/engine"
@@ -90,9 +91,24 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 		if err != nil {
 			return nil, err
 		}
-		return engine.New(engine.Config{GitHub: gh, Levers: levers, Ledger: ledger.NewStore(gh), Clock: f.Clock}), nil
+		tok, err := f.Token()
+		if err != nil {
+			return nil, err
+		}
+		return engine.New(engine.Config{GitHub: gh, Levers: levers, Ledger: ledger.NewStore(gh), Clock: f.Clock,
+			Gate: newGate(gh, tok, f.Clock)}), nil
 	}
 	return f
+}
+
+// newGate is what `glass open` checks before it changes anything: the
+// strict identity checks of internal/auth (the token's user, two-factor
+// authentication, a fresh login when policy asks, the permission
+// preflight). The engine starts the gate's reads beside its own first
+// round (engine.GateStarter), so the checks cost no extra round trip.
+func newGate(gh *github.Client, tok cmdutil.Token, clk clock.Clock) engine.Gate {
+	return &gate.Gate{Checker: &auth.Checker{GitHub: gh, Clock: clk,
+		Token: auth.Token{Value: tok.Value, Source: tok.Source, Login: tok.Login, StoredAt: tok.StoredAt}}}
 }
 
 // resolveToken applies the full token precedence of internal/auth

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -59,6 +60,8 @@ type OpenOptions struct {
 	AuditRepo  string
 	Yes        bool
 	JSON       bool
+	Wait       bool // stay in the foreground until expiry (internal/tui/wait)
+	sigs       chan os.Signal
 }
 
 // NewCmdOpen returns `glass open`.
@@ -166,6 +169,7 @@ and asks before changing anything, unless --yes is given.`,
 			if runF != nil {
 				return runF(opts)
 			}
+			defer opts.catchSignals()()
 			return openRun(cmd.Context(), opts)
 		},
 	}
@@ -181,6 +185,7 @@ and asks before changing anything, unless --yes is given.`,
 	fl.StringVar(&auditRepo, "audit-repo", "", "Repository for the audit issue, `OWNER/REPO` (default: the target repository)")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation")
 	fl.BoolVar(&opts.JSON, "json", false, "Print the override as JSON")
+	fl.BoolVar(&opts.Wait, "wait", false, "Stay in the foreground with a countdown and roll back at expiry (signals close the override)")
 	return cmd
 }
 
@@ -377,11 +382,14 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 		return cmdutil.WithCode(engine.ExitCode(err), err)
 	}
 	if opts.JSON {
-		return cmdutil.WriteJSON(opts.IO.Out, o)
+		if err := cmdutil.WriteJSON(opts.IO.Out, o); err != nil {
+			return err
+		}
+		return opts.wait(ctx, o)
 	}
 	fmt.Fprintf(errOut, "%s Opened %s: %s, verified\n", cs.SuccessIcon(), o.ID, what(o))
 	printResult(opts.IO.Out, o, pv, opts.now())
-	return nil
+	return opts.wait(ctx, o)
 }
 
 func (o *OpenOptions) now() time.Time {

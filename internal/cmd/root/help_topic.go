@@ -17,12 +17,24 @@ GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN
                  Token for a GitHub Enterprise Server host.
 GLASS_OAUTH_CLIENT_ID
                  Client ID of the OAuth App used by "glass auth login".
+GH_PATH          The gh executable whose login glass may use as a last token
+                 source (default: gh on PATH).
 GLASS_CONFIG_DIR Configuration directory (default $XDG_CONFIG_HOME/glass).
+GLASS_WEBHOOK_*  Webhook URLs. The policy file (.github/glass.yml) names the
+                 variable of each webhook (notify.webhooks[].url_env), never
+                 the URL itself. Unset: the webhook is skipped and the audit
+                 issue says so.
 NO_COLOR         Disable colour (https://no-color.org).
 CI, GLASS_NO_INPUT
                  Never prompt, as with --no-input.
 GLASS_TEST_CLOCK_OFFSET
-                 Shift glass's clock by a Go duration. For tests and demos only.`},
+                 Shift glass's clock by a Go duration. For tests and demos only.
+GLASS_TEST_KEYRING
+                 Replace the OS keyring by a JSON file at this path, or by one
+                 that is never available ("unavailable"). For tests only.
+GLASS_TEST_DEVICE_INTERVAL, GLASS_TEST_DEVICE_EXPIRES_IN
+                 Override the device flow's polling interval and code lifetime
+                 (seconds). For tests only.`},
 	{"exit-codes", "What glass's exit codes mean", `0    success
 1    failure; the message says what glass did and did NOT change
 2    usage error (bad flag, argument or input); nothing was changed

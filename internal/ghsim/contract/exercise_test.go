@@ -217,6 +217,7 @@ func exerciseAll(t *testing.T, sim *simtest.Sim) {
 	c("GET", "/orgs/acme/teams/no-such-team/members", a, nil)
 	c("GET", "/orgs/acme/members/alice", a, nil)
 	c("GET", "/orgs/acme/memberships/alice", a, nil)
+	exerciseRulesets(t, func(m, p, tok string, body any) (int, []byte) { r := c(m, p, tok, body); return r.Code, r.Body }, a, d, ad)
 
 	// issues
 	c("POST", "/repos/acme/audit/issues", a, map[string]any{"title": "t", "body": "b", "labels": []string{"glass"}})
