@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -49,7 +50,8 @@ type Options struct {
 	Width  int
 	// MaxExtend bounds one extension (policy's limit; 0: 24h).
 	MaxExtend time.Duration
-	// Tick is how often the screen refreshes (default 1s).
+	// Tick is how often the screen refreshes (default 1s; negative: never,
+	// the caller sends TickMsg).
 	Tick time.Duration
 }
 
@@ -75,17 +77,21 @@ func New(o *override.Override, opt Options) Model {
 	if opt.Width <= 0 {
 		opt.Width = 80
 	}
-	if opt.Tick <= 0 {
+	if opt.Tick == 0 {
 		opt.Tick = time.Second
 	}
 	if opt.MaxExtend <= 0 {
 		opt.MaxExtend = 24 * time.Hour
 	}
+	// A steady cursor: no blinking timer, calmer at 2 a.m., and nothing
+	// for a screen reader to announce over and over.
 	by := textinput.New()
+	by.Cursor.SetMode(cursor.CursorStatic)
 	by.Prompt = "Extend by: "
 	by.Placeholder = "15m"
 	by.CharLimit = 12
 	why := textinput.New()
+	why.Cursor.SetMode(cursor.CursorStatic)
 	why.Prompt = "Why: "
 	why.CharLimit = 500
 	why.Width = opt.Width - 8
@@ -96,6 +102,9 @@ func New(o *override.Override, opt Options) Model {
 func (m Model) Outcome() Outcome { return m.out }
 
 func (m Model) tick() tea.Cmd {
+	if m.opt.Tick < 0 {
+		return nil
+	}
 	return tea.Tick(m.opt.Tick, func(t time.Time) tea.Msg { return TickMsg(t) })
 }
 
