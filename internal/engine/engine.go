@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -76,6 +77,9 @@ type Config struct {
 	// can leave a closed issue without its "reverted" comment (the setting
 	// is restored either way, and the body says closed).
 	RecordsFirst bool
+	// Policy turns on .github/glass.yml enforcement, approvals and
+	// notifications (policy.go, approval.go, notify.go). nil: off.
+	Policy *PolicyConfig
 }
 
 // Engine carries out open, close, extend, status and sweep.
@@ -88,11 +92,18 @@ type Engine struct {
 	progress func(Step)
 	grace    time.Duration
 	strict   bool
+	policy   *PolicyConfig
+	policies policyCache
+	dir      teamDirectory
+	bg       sync.WaitGroup // notifications still being delivered and recorded
+	warnMu   sync.Mutex
+	warnings []string // undelivered notifications, for WaitNotifications
 }
 
 // New builds an Engine. GitHub, Levers and Ledger are required.
 func New(c Config) *Engine {
-	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace, strict: c.RecordsFirst}
+	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace, strict: c.RecordsFirst, policy: c.Policy}
+	e.dir.gh = c.GitHub
 	if e.clock == nil {
 		e.clock = clock.Real{}
 	}

@@ -59,6 +59,9 @@ type OpenOptions struct {
 	AuditRepo  string
 	Yes        bool
 	JSON       bool
+	// NoWait and Wait: when the policy requires approval (see engine).
+	NoWait bool
+	Wait   time.Duration
 }
 
 // NewCmdOpen returns `glass open`.
@@ -179,6 +182,8 @@ and asks before changing anything, unless --yes is given.`,
 	fl.StringVar(&opts.Reason, "reason", "", "Why, in plain `text`: recorded in the audit issue")
 	fl.StringVar(&opts.Incident, "incident", "", "Incident `reference`, e.g. INC-42")
 	fl.StringVar(&auditRepo, "audit-repo", "", "Repository for the audit issue, `OWNER/REPO` (default: the target repository)")
+	fl.BoolVar(&opts.NoWait, "no-wait", false, "When the policy requires approval, record the request and exit 8 instead of waiting")
+	fl.DurationVar(&opts.Wait, "wait", 0, "When the policy requires approval, wait at most this `duration` (never longer than the policy allows)")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation")
 	fl.BoolVar(&opts.JSON, "json", false, "Print the override as JSON")
 	return cmd
@@ -225,7 +230,7 @@ func contains(list []string, s string) bool {
 // request builds the engine request from the options.
 func (o *OpenOptions) request() engine.OpenRequest {
 	req := engine.OpenRequest{Lever: o.Lever, Target: override.Target{Repo: o.Repo}, Duration: o.Duration,
-		Reason: o.Reason, Incident: o.Incident, AuditRepo: o.AuditRepo}
+		Reason: o.Reason, Incident: o.Incident, AuditRepo: o.AuditRepo, NoWait: o.NoWait, Wait: o.Wait}
 	switch o.Lever {
 	case override.LeverProtection:
 		req.Target.Branch = o.Branch
@@ -362,8 +367,9 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 	}
 
 	o, err := eng.Open(ctx, req)
+	defer waitNotifications(ctx, eng, opts.IO)
 	if err != nil {
-		if o != nil && o.ID != "" {
+		if o != nil && o.ID != "" && (o.State == override.StateActive || o.State == override.StateApplying) {
 			fmt.Fprintf(errOut, "%s %s exists and is in force: `glass close '%s'` rolls it back\n", cs.WarningIcon(), o.ID, o.ID)
 		}
 		// The engine's message says what it changed; a 404 here is not a
@@ -382,6 +388,20 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 	fmt.Fprintf(errOut, "%s Opened %s: %s, verified\n", cs.SuccessIcon(), o.ID, what(o))
 	printResult(opts.IO.Out, o, pv, opts.now())
 	return nil
+}
+
+// notifyGrace bounds how long open waits, after reporting its result, for
+// webhook deliveries to finish and be recorded in the audit issue.
+const notifyGrace = 30 * time.Second
+
+// waitNotifications lets the policy's webhooks finish (bounded) and warns
+// about any that failed; access was granted (or refused) either way.
+func waitNotifications(ctx context.Context, eng *engine.Engine, ios *iostreams.IOStreams) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyGrace)
+	defer cancel()
+	for _, w := range eng.WaitNotifications(wctx) {
+		fmt.Fprintf(ios.ErrOut, "%s notification: %s\n", ios.ColorScheme().WarningIcon(), w)
+	}
 }
 
 func (o *OpenOptions) now() time.Time {
