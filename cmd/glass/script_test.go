@@ -113,6 +113,7 @@ func current(ts *testscript.TestScript) *scriptSim {
 //	sim as LOGIN METHOD PATH [BODYFILE]   any request as a seeded user; body to stdout
 //	sim fault SPEC | sim fault reset      inject faults (see ghsim.ParseFaults)
 //	sim requests [METHOD [PATH-REGEXP]]   print how many exchanges matched
+//	sim await N METHOD PATH-REGEXP        wait (up to 20 s) until N exchanges match
 //	sim log                               print the exchanges
 //	sim resetlog                          forget the exchanges so far
 func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
@@ -193,6 +194,30 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		fmt.Fprintf(ts.Stdout(), "%d\n", n)
+	case "await":
+		// For scripts that signal a background glass once it has reached
+		// a step (kill -INT after the override is open).
+		if len(args) != 4 {
+			ts.Fatalf("usage: sim await N METHOD PATH-REGEXP")
+		}
+		want, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		re := regexp.MustCompile(args[3])
+		s := current(ts)
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			n := 0
+			for _, e := range s.srv.Log() {
+				if (args[2] == "*" || e.Method == args[2]) && re.MatchString(e.Path) {
+					n++
+				}
+			}
+			if n >= want {
+				break
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("sim await: %d of %d %s %s after 20s", n, want, args[2], args[3])
+			}
+		}
 	case "log":
 		for _, e := range current(ts).srv.Log() {
 			fmt.Fprintf(ts.Stdout(), "%d %s %s %d\n", e.Seq, e.Method, e.Path, e.Status)

@@ -39,9 +39,9 @@ func (e *Engine) announce(ctx context.Context, pol *policy.Policy, o *override.O
 	bctx := context.WithoutCancel(ctx)
 	results := n.Dispatch(bctx, ev)
 	cp := *o
-	e.bg.Add(1)
+	e.ps.bg.Add(1)
 	go func() {
-		defer e.bg.Done()
+		defer e.ps.bg.Done()
 		var lines []string
 		failed := 0
 		for r := range results {
@@ -58,9 +58,9 @@ func (e *Engine) announce(ctx context.Context, pol *policy.Policy, o *override.O
 		if failed > 0 {
 			k = ledger.KindNotifyFailed
 			summary = fmt.Sprintf("%s: %d of %d webhook(s) could not be notified", kind, failed, len(lines))
-			e.warnMu.Lock()
-			e.warnings = append(e.warnings, fmt.Sprintf("%s: %s (recorded in %s)", o.ID, strings.Join(lines, "; "), o.ID))
-			e.warnMu.Unlock()
+			e.ps.warnMu.Lock()
+			e.ps.warnings = append(e.ps.warnings, fmt.Sprintf("%s: %s (recorded in %s)", o.ID, strings.Join(lines, "; "), o.ID))
+			e.ps.warnMu.Unlock()
 		}
 		_ = e.appendEvent(bctx, &cp, ledger.Event{Kind: k, Key: "notify-" + string(kind), At: e.clock.Now(), Actor: actor,
 			Summary: summary, Text: strings.Join(lines, "\n")})
@@ -73,16 +73,16 @@ func (e *Engine) announce(ctx context.Context, pol *policy.Policy, o *override.O
 // reported its result, so a slow or dead webhook never delays access.
 func (e *Engine) WaitNotifications(ctx context.Context) []string {
 	done := make(chan struct{})
-	go func() { e.bg.Wait(); close(done) }()
+	go func() { e.ps.bg.Wait(); close(done) }()
 	var late string
 	select {
 	case <-done:
 	case <-ctx.Done():
 		late = "some webhook deliveries were still running when glass stopped waiting; their outcome is not recorded"
 	}
-	e.warnMu.Lock()
-	defer e.warnMu.Unlock()
-	out := append([]string(nil), e.warnings...)
+	e.ps.warnMu.Lock()
+	defer e.ps.warnMu.Unlock()
+	out := append([]string(nil), e.ps.warnings...)
 	if late != "" {
 		out = append(out, late)
 	}

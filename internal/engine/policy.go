@@ -65,9 +65,15 @@ type policyLoad struct {
 	err  error
 }
 
-type policyCache struct {
-	mu    sync.Mutex
-	loads map[string]*policyLoad
+// policyState is the engine's policy bookkeeping, behind a pointer so
+// that copies of the engine (WithProgress) share it.
+type policyState struct {
+	mu       sync.Mutex
+	loads    map[string]*policyLoad // policy reads, by lower-case repository
+	dir      teamDirectory
+	bg       sync.WaitGroup // notifications still being delivered and recorded
+	warnMu   sync.Mutex
+	warnings []string // undelivered notifications, for WaitNotifications
 }
 
 // startPolicy starts reading the policy for repo in the background (once
@@ -77,16 +83,16 @@ func (e *Engine) startPolicy(ctx context.Context, repo string) *policyLoad {
 		return nil
 	}
 	key := strings.ToLower(repo)
-	e.policies.mu.Lock()
-	defer e.policies.mu.Unlock()
-	if e.policies.loads == nil {
-		e.policies.loads = map[string]*policyLoad{}
+	e.ps.mu.Lock()
+	defer e.ps.mu.Unlock()
+	if e.ps.loads == nil {
+		e.ps.loads = map[string]*policyLoad{}
 	}
-	if l := e.policies.loads[key]; l != nil {
+	if l := e.ps.loads[key]; l != nil {
 		return l
 	}
 	l := &policyLoad{done: make(chan struct{})}
-	e.policies.loads[key] = l
+	e.ps.loads[key] = l
 	load := e.policy.Load
 	if load == nil {
 		load = e.LoadPolicy
@@ -152,7 +158,7 @@ func (e *Engine) fetchFile(ctx context.Context, repo, path string) ([]byte, bool
 // Directory answers team-membership questions through the API, for policy
 // decisions (who may open, who may approve). Answers are cached for the
 // engine's life.
-func (e *Engine) Directory() policy.Directory { return &e.dir }
+func (e *Engine) Directory() policy.Directory { return &e.ps.dir }
 
 type teamDirectory struct {
 	gh    *github.Client

@@ -75,6 +75,7 @@ func exercise(t *testing.T, s *Server) {
 	c("DELETE", "/orgs/acme/teams/release-managers/memberships/dave", ad, nil)
 	c("GET", "/orgs/acme/members/alice", a, nil)
 	c("GET", "/orgs/acme/memberships/alice", a, nil)
+	exerciseRulesets(t, func(m, p, tok string, body any) (int, []byte) { r := c(m, p, tok, body); return r.Code, r.Body }, a, d, ad)
 	// issues
 	c("POST", "/repos/acme/audit/issues", a, map[string]any{"title": "t", "body": "b", "labels": []string{"glass"}})
 	c("POST", "/repos/acme/audit/issues", a, map[string]any{"body": "b"})
@@ -87,6 +88,8 @@ func exercise(t *testing.T, s *Server) {
 	c("GET", "/repos/acme/audit/issues/1/comments", a, nil)
 	c("PATCH", fmt.Sprintf("/repos/acme/audit/issues/comments/%v", cid), a, map[string]any{"body": "x"})
 	c("GET", fmt.Sprintf("/repos/acme/audit/issues/comments/%v", cid), a, nil)
+	c("DELETE", fmt.Sprintf("/repos/acme/audit/issues/comments/%v", cid), a, nil)
+	c("DELETE", fmt.Sprintf("/repos/acme/audit/issues/comments/%v", cid), a, nil) // 404 once deleted
 	c("GET", "/repos/acme/audit/labels", a, nil)
 	c("POST", "/repos/acme/audit/labels", a, map[string]any{"name": "glass:open", "color": "ff0000"})
 	c("POST", "/repos/acme/audit/labels", a, map[string]any{"name": "glass:open", "color": "ff0000"})

@@ -94,8 +94,8 @@ const (
 	opDelete
 )
 
-// pushRefusal returns why a direct write to branch by the caller is
-// refused (one message per violated setting, in GitHub's order), or nil
+// classicRefusal returns why classic branch protection refuses a direct
+// write to branch by the caller (one message per violated setting, in GitHub's order), or nil
 // when it is allowed. Sources:
 //   - "By default, the restrictions of a branch protection rule don't apply
 //     to people with admin permissions to the repository. You can optionally
@@ -116,7 +116,7 @@ const (
 //     the GH006 protected-branch hook messages; "Cannot delete this
 //     protected branch", the lock_branch, block_creations, linear-history
 //     and signature texts are guesses.
-func (c *ctx) pushRefusal(repo *Repo, branch string, op pushOp, newCommits []*Commit) []string {
+func (c *ctx) classicRefusal(repo *Repo, branch string, op pushOp, newCommits []*Commit) []string {
 	p := repo.EffectiveRule(branch)
 	if p == nil {
 		return nil

@@ -69,6 +69,7 @@ func buildRoutes() []*route {
 	add("GET", p+"/restrictions", hRestrictionsGet, true, scRepo, adminR)
 	add("DELETE", p+"/restrictions", hRestrictionsDelete, true, scRepo, adminW)
 	addAccessRoutes(add)
+	addRulesetRoutes(add)
 	addIssueRoutes(add)
 	addGitRoutes(add)
 	addOAuthRoutes(add)

@@ -201,4 +201,5 @@ func seedAcme(st *State) {
 	st.AddRepo("acme", ".github", false, "main")
 	dot := st.AddRepo("alice", "dotfiles", false, "main")
 	dot.Description = "alice's dotfiles"
+	seedAcmeRulesets(st)
 }

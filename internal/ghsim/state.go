@@ -24,6 +24,7 @@ type State struct {
 	tokens    map[string]*TokenSpec
 	invites   map[int64]*Invitation
 	oauth     *oauthState
+	rulesets  map[int64]*Ruleset // repository and organization rulesets (rulesets.go)
 }
 
 func newState(now func() time.Time) *State {

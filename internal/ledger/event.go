@@ -35,12 +35,13 @@ const (
 	KindReconciled        Kind = "reconciled"    // a half-done open or close finished by sweep
 	KindDrillReport       Kind = "drill-report"  // metrics and findings of a fire drill
 	KindReviewed          Kind = "reviewed"      // post-incident review signed off
+	KindDetached          Kind = "detached"      // the opener stopped waiting (glass open --wait): sweep owns the rollback
 )
 
 // Kinds lists every kind glass writes, in life-cycle order.
 func Kinds() []Kind {
 	return []Kind{KindPolicy, KindApprovalRequested, KindApproved, KindDenied, KindApplied, KindOpenFailed,
-		KindExtended, KindActivity, KindRestored, KindRestoreFailed, KindReconciled, KindNotified, KindNotifyFailed,
+		KindExtended, KindDetached, KindActivity, KindRestored, KindRestoreFailed, KindReconciled, KindNotified, KindNotifyFailed,
 		KindClosed, KindDrillReport, KindReviewed}
 }
 
@@ -230,7 +231,7 @@ func icon(ev Event) string {
 		return "📣"
 	case KindDenied:
 		return "⛔"
-	case KindExtended:
+	case KindExtended, KindDetached:
 		return "⏱️"
 	case KindActivity:
 		return "📋"
@@ -253,6 +254,8 @@ func heading(ev Event) string {
 		return "Open failed"
 	case KindExtended:
 		return "Extended"
+	case KindDetached:
+		return "Detached: glass sweep owns the rollback"
 	case KindRestored:
 		if len(ev.Verified) > 0 {
 			return "Reverted, verification found differences"

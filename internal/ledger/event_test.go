@@ -29,6 +29,8 @@ func eventCases() []Event {
 		{Kind: KindOpenFailed, Seq: 2, At: at, Actor: "alice", Summary: "GitHub answered 422; the change was undone", Text: "PUT protection: 422 Validation Failed"},
 		{Kind: KindExtended, Seq: 3, At: at.Add(20 * time.Minute), Actor: "alice", Key: "extended-1",
 			Extension: &override.Extension{By: override.Duration(15 * time.Minute), At: at.Add(20 * time.Minute), Actor: "alice", Reason: "deploy still rolling"}},
+		{Kind: KindDetached, Seq: 4, At: at.Add(25 * time.Minute), Actor: "alice", Key: "detached-1",
+			Summary: "alice stopped waiting (glass open --wait); the scheduled glass sweep rolls the override back after it expires"},
 		{Kind: KindActivity, Seq: 4, At: at.Add(time.Hour), Actor: "glass", Activity: &Activity{
 			FromSHA: "4b825dc642cb6eb9a060e54bf8d69288fbee4904", ToSHA: "9c1185a5c5e9fc54612808977ee8f548b2258d31",
 			Since: t0, Until: t0.Add(time.Hour), Status: "ahead",

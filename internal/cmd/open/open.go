@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -59,9 +60,12 @@ type OpenOptions struct {
 	AuditRepo  string
 	Yes        bool
 	JSON       bool
-	// NoWait and Wait: when the policy requires approval (see engine).
-	NoWait bool
-	Wait   time.Duration
+	Wait       bool // stay in the foreground until expiry (internal/tui/wait)
+	sigs       chan os.Signal
+	// NoWait and ApprovalTimeout: when the policy requires approval (see
+	// engine.OpenRequest).
+	NoWait          bool
+	ApprovalTimeout time.Duration
 }
 
 // NewCmdOpen returns `glass open`.
@@ -169,6 +173,7 @@ and asks before changing anything, unless --yes is given.`,
 			if runF != nil {
 				return runF(opts)
 			}
+			defer opts.catchSignals()()
 			return openRun(cmd.Context(), opts)
 		},
 	}
@@ -182,10 +187,11 @@ and asks before changing anything, unless --yes is given.`,
 	fl.StringVar(&opts.Reason, "reason", "", "Why, in plain `text`: recorded in the audit issue")
 	fl.StringVar(&opts.Incident, "incident", "", "Incident `reference`, e.g. INC-42")
 	fl.StringVar(&auditRepo, "audit-repo", "", "Repository for the audit issue, `OWNER/REPO` (default: the target repository)")
-	fl.BoolVar(&opts.NoWait, "no-wait", false, "When the policy requires approval, record the request and exit 8 instead of waiting")
-	fl.DurationVar(&opts.Wait, "wait", 0, "When the policy requires approval, wait at most this `duration` (never longer than the policy allows)")
+	fl.BoolVar(&opts.NoWait, "no-wait", false, "When the policy requires approval, record the request and exit 8 instead of waiting for an approver")
+	fl.DurationVar(&opts.ApprovalTimeout, "approval-timeout", 0, "When the policy requires approval, wait at most this `duration` for an approver (never longer than the policy allows)")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation")
 	fl.BoolVar(&opts.JSON, "json", false, "Print the override as JSON")
+	fl.BoolVar(&opts.Wait, "wait", false, "Stay in the foreground with a countdown and roll back at expiry (signals close the override)")
 	return cmd
 }
 
@@ -230,7 +236,7 @@ func contains(list []string, s string) bool {
 // request builds the engine request from the options.
 func (o *OpenOptions) request() engine.OpenRequest {
 	req := engine.OpenRequest{Lever: o.Lever, Target: override.Target{Repo: o.Repo}, Duration: o.Duration,
-		Reason: o.Reason, Incident: o.Incident, AuditRepo: o.AuditRepo, NoWait: o.NoWait, Wait: o.Wait}
+		Reason: o.Reason, Incident: o.Incident, AuditRepo: o.AuditRepo, NoWait: o.NoWait, Wait: o.ApprovalTimeout}
 	switch o.Lever {
 	case override.LeverProtection:
 		req.Target.Branch = o.Branch
@@ -383,11 +389,14 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 		return cmdutil.WithCode(engine.ExitCode(err), err)
 	}
 	if opts.JSON {
-		return cmdutil.WriteJSON(opts.IO.Out, o)
+		if err := cmdutil.WriteJSON(opts.IO.Out, o); err != nil {
+			return err
+		}
+		return opts.wait(ctx, o)
 	}
 	fmt.Fprintf(errOut, "%s Opened %s: %s, verified\n", cs.SuccessIcon(), o.ID, what(o))
 	printResult(opts.IO.Out, o, pv, opts.now())
-	return nil
+	return opts.wait(ctx, o)
 }
 
 // notifyGrace bounds how long open waits, after reporting its result, for
