@@ -209,9 +209,24 @@ func policyRequest(req OpenRequest, actor string, at time.Time) policy.Request {
 	pr := policy.Request{Repo: req.Target.Repo, Lever: string(req.Lever), User: actor, Duration: req.Duration,
 		Reason: req.Reason, Incident: req.Incident, At: at}
 	switch req.Lever {
-	case override.LeverProtection, override.LeverRuleset:
+	case override.LeverProtection:
 		pr.Branch = req.Target.Branch
 		pr.Relax = req.Relax
+	case override.LeverRuleset:
+		// A ruleset chosen by id may name no branch: then only rules that
+		// cover every branch ("*" matches "*" and "**") can allow it.
+		pr.Branch = req.Target.Branch
+		if pr.Branch == "" {
+			pr.Branch = "*"
+		}
+		// The lever's bypass-team:SLUG and bypass-role:ROLE are the
+		// policy's "bypass".
+		for _, r := range req.Relax {
+			if strings.HasPrefix(r, "bypass") {
+				r = "bypass"
+			}
+			pr.Relax = append(pr.Relax, r)
+		}
 	case override.LeverAccess:
 		pr.Permission = req.Target.Permission
 	case override.LeverTeam:

@@ -26,6 +26,7 @@ import (
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/lever/access"
 	"github.com/glass-cli/glass/internal/lever/protection"
+	"github.com/glass-cli/glass/internal/lever/ruleset"
 	"github.com/glass-cli/glass/internal/notify"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -82,6 +83,7 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 		return map[override.Lever]lever.Lever{
 			override.LeverProtection: protection.New(gh),
 			override.LeverAccess:     access.New(gh),
+			override.LeverRuleset:    ruleset.New(gh),
 		}, nil
 	}
 	f.Engine = func() (*engine.Engine, error) { // depends on GitHub, Levers, Clock
