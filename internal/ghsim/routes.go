@@ -2,8 +2,8 @@ package ghsim
 
 import (
 	"net/http"
-	"sort"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 )
