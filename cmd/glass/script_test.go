@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -107,8 +108,11 @@ func current(ts *testscript.TestScript) *scriptSim {
 
 // cmdSim controls the in-process GitHub simulator:
 //
-//	sim start [SEED]                      start it; sets GLASS_API_URL and TOKEN_<LOGIN>
-//	sim get PATH [FILE]                   GET as acme-admin (org owner), body to FILE or stdout
+//	sim start [SEED]                      start it; sets GLASS_API_URL, TOKEN_<LOGIN> and
+//	                                      RULESET_<NAME> (seeded ruleset ids, e.g. RULESET_PAYMENTS_STAGING)
+//	sim get [-omit=K1,K2] PATH [FILE]     GET as acme-admin (org owner), body to FILE or stdout;
+//	                                      -omit drops top-level keys of a JSON object (updated_at,
+//	                                      which GitHub moves on every write, even one that restores)
 //	sim as LOGIN METHOD PATH [BODYFILE]   any request as a seeded user; body to stdout
 //	sim fault SPEC | sim fault reset      inject faults (see ghsim.ParseFaults)
 //	sim requests [METHOD [PATH-REGEXP]]   print how many exchanges matched
@@ -142,12 +146,32 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Setenv("TOKEN_"+strings.ToUpper(strings.ReplaceAll(u, "-", "_")), tok)
 			}
 		}
+		s.srv.Do(func(st *ghsim.State) {
+			for _, rs := range st.Rulesets() {
+				ts.Setenv("RULESET_"+strings.ToUpper(strings.ReplaceAll(rs.Name, "-", "_")), strconv.FormatInt(rs.ID, 10))
+			}
+		})
 	case "get":
+		var omit []string
+		if len(args) > 1 && strings.HasPrefix(args[1], "-omit=") {
+			omit = strings.Split(strings.TrimPrefix(args[1], "-omit="), ",")
+			args = append(args[:1], args[2:]...)
+		}
 		if len(args) < 2 {
-			ts.Fatalf("usage: sim get PATH [FILE]")
+			ts.Fatalf("usage: sim get [-omit=K1,K2] PATH [FILE]")
 		}
 		status, body := simRequest(ts, "acme-admin", "GET", args[1], "")
 		checkStatus(ts, neg, status, body)
+		if len(omit) > 0 && status < 400 {
+			var m map[string]json.RawMessage
+			ts.Check(json.Unmarshal(body, &m))
+			for _, k := range omit {
+				delete(m, k)
+			}
+			var err error
+			body, err = json.Marshal(m)
+			ts.Check(err)
+		}
 		if len(args) > 2 {
 			ts.Check(os.WriteFile(ts.MkAbs(args[2]), body, 0o644))
 		} else {

@@ -68,7 +68,10 @@ func (e *Engine) Close(ctx context.Context, id, reason string) (*CloseResult, er
 	if err != nil {
 		return nil, err
 	}
-	return e.rollback(ctx, o, list, ledger.KindRestored, reason)
+	// A sweep may be at an overdue or half-done override too: then the
+	// records are settled against a racer (see recordEvents).
+	contested := o.State != override.StateActive || o.Overdue(e.clock.Now())
+	return e.rollback(ctx, o, list, ledger.KindRestored, reason, contested)
 }
 
 // rollback restores the setting o relaxed to what the remaining overrides
@@ -79,7 +82,9 @@ func (e *Engine) Close(ctx context.Context, id, reason string) (*CloseResult, er
 // write-ahead "closing" state (parallel); 2 the restore write (its answer is
 // the verification; review lookups for merged pulls run beside it); 3 the
 // record (issue state and comments, parallel). With Close's ListLive: 4.
-func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*override.Override, kind ledger.Kind, reason string) (*CloseResult, error) {
+// With contested (sweep, or a close another process may race), the records
+// are posted, deduplicated and only then is the issue closed.
+func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*override.Override, kind ledger.Kind, reason string, contested bool) (*CloseResult, error) {
 	st := e.steps()
 	lv, err := e.lever(o.Lever)
 	if err != nil {
@@ -262,7 +267,7 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 	} else {
 		close(relist)
 	}
-	err = e.record(ctx, o, evs...)
+	err = e.recordEvents(ctx, o, contested, evs...)
 	<-relist
 	if relistOK {
 		if serr := e.settleClose(ctx, lv, o, orig, desired, remaining, relisted); serr != nil {

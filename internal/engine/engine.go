@@ -37,9 +37,17 @@ import (
 //     alone is four round trips. Plan writes nothing on the target, but it
 //     does set up glass's labels in the audit repository on first use
 //     (ledger.EnsureLabels), so that the audit write does not wait for it.
-//   - Close records in parallel with closing the issue (four round trips);
-//     Config.RecordsFirst trades one round trip for a record that survives
-//     a crash between the two.
+//   - Close posts its records, then closes the issue (five round trips), so
+//     a crash between the two leaves an open issue that status reports and
+//     sweep finishes; Config.ParallelClose saves the round trip and gives
+//     that up (a closed issue is invisible to sweep's one-request list).
+//   - Two processes can roll back the same override at once (two sweeps,
+//     a sweep and a close of an overdue override). GitHub has no
+//     conditional create, so both may post "restored"; the racers then run
+//     ledger.Dedupe before closing the issue (lowest comment id wins), so
+//     one record remains whatever the interleaving. A fresh "closing"
+//     record (issue updated less than the grace ago) that is not overdue
+//     belongs to a closer still at work: sweep leaves it alone.
 //   - Errors: *RefusalError (exit 3, nothing changed), *RestoreIncompleteError
 //     (exit 5, errors.Is ErrRestoreIncomplete), *SweepError (5 or 1), *Error
 //     (exit 1; says what changed, what did not, and what to do next);
@@ -70,12 +78,18 @@ type Config struct {
 	// ReconcileGrace is how long an override may stay in state applying
 	// before sweep treats its opener as dead (default 2m).
 	ReconcileGrace time.Duration
-	// RecordsFirst makes close post its comments (reverted, activity)
-	// before it closes the issue, one round trip later. By default they go
-	// in parallel (close in 4 round trips); then a crash between the two
-	// can leave a closed issue without its "reverted" comment (the setting
-	// is restored either way, and the body says closed).
+	// RecordsFirst is the default and kept for compatibility: close posts
+	// its comments (reverted, activity) and only then closes the issue.
+	// A crash between the two leaves the issue open in state closing, so
+	// `glass status` reports it and the next sweep finishes the record
+	// (its keyed Append finds the comments and adds nothing twice).
 	RecordsFirst bool
+	// ParallelClose posts the comments beside the PATCH that closes the
+	// issue: close in 4 round trips instead of 5, but a crash between the
+	// two can leave a closed issue without its "reverted" comment, which no
+	// later sweep sees (sweep lists open issues only: one request). Off by
+	// default; RecordsFirst wins when both are set.
+	ParallelClose bool
 }
 
 // Engine carries out open, close, extend, status and sweep.
@@ -92,7 +106,7 @@ type Engine struct {
 
 // New builds an Engine. GitHub, Levers and Ledger are required.
 func New(c Config) *Engine {
-	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace, strict: c.RecordsFirst}
+	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace, strict: c.RecordsFirst || !c.ParallelClose}
 	if e.clock == nil {
 		e.clock = clock.Real{}
 	}

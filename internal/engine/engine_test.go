@@ -294,7 +294,7 @@ func TestSweepExpiredIdempotent(t *testing.T) {
 		t.Fatalf("sweep: %+v %v", sr, err)
 	}
 	// The slower sweeper acts on its stale list.
-	if _, err := s1.eng.rollback(bg, list1[0], list1, ledger.KindRestored, "expired"); err != nil {
+	if _, err := s1.eng.rollback(bg, list1[0], list1, ledger.KindRestored, "expired", true); err != nil {
 		t.Fatalf("stale sweeper: %v", err)
 	}
 	sr, err = s1.eng.Sweep(bg, "acme/audit")

@@ -345,7 +345,15 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*overr
 
 // record saves o and appends events, in parallel.
 func (e *Engine) record(ctx context.Context, o *override.Override, evs ...ledger.Event) error {
-	if e.strict && !ledger.IssueOpen(o.State) {
+	return e.recordEvents(ctx, o, false, evs...)
+}
+
+// recordEvents is record; with dedupe (a racer may be recording the same
+// rollback) the events go first, then ledger.Dedupe makes each keyed one
+// single, and only then is the issue saved (closed): a crash anywhere in
+// between leaves an open issue for the next sweep to finish.
+func (e *Engine) recordEvents(ctx context.Context, o *override.Override, dedupe bool, evs ...ledger.Event) error {
+	if (e.strict || dedupe) && !ledger.IssueOpen(o.State) {
 		var g errgroup.Group
 		gctx := ctx
 		for _, ev := range evs {
@@ -353,6 +361,17 @@ func (e *Engine) record(ctx context.Context, o *override.Override, evs ...ledger
 		}
 		if err := g.Wait(); err != nil {
 			return err
+		}
+		if dedupe {
+			var keys []string
+			for _, ev := range evs {
+				if ev.Key != "" {
+					keys = append(keys, ev.Key)
+				}
+			}
+			if err := e.again(ctx, func() error { _, err := e.ledger.Dedupe(ctx, o.ID, keys...); return err }); err != nil {
+				return err
+			}
 		}
 		evs = nil
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -69,7 +70,7 @@ func (e *Engine) Status(ctx context.Context, repos ...string) (*StatusResult, er
 		if !o.Expires.IsZero() {
 			en.Left = o.Expires.Sub(now)
 		}
-		en.Stuck = (o.State == override.StateApplying && now.Sub(o.Requested) > e.grace) || o.State == override.StateClosing
+		en.Stuck = (o.State == override.StateApplying && now.Sub(o.Requested) > e.grace) || (o.State == override.StateClosing && !e.fresh(o, now))
 		res.Entries = append(res.Entries, en)
 	}
 	sort.SliceStable(res.Entries, func(i, j int) bool {
@@ -111,6 +112,13 @@ func (e *SweepError) Unwrap() []error {
 	return out
 }
 
+// fresh reports whether o's issue changed less than the reconcile grace
+// ago (its updated_at as listed; zero, unknown, counts as stale).
+func (e *Engine) fresh(o *override.Override, now time.Time) bool {
+	at := e.ledger.UpdatedAt(o.ID)
+	return !at.IsZero() && now.Sub(at) <= e.grace
+}
+
 // due says what sweep must do with o: "" (nothing), ledger.KindRestored (expired)
 // or ledger.KindReconciled (left half-done by a crash, or failed before).
 func (e *Engine) due(o *override.Override) ledger.Kind {
@@ -125,7 +133,14 @@ func (e *Engine) due(o *override.Override) ledger.Kind {
 		if now.Sub(o.Requested) > e.grace {
 			return ledger.KindReconciled
 		}
-	case override.StateClosing, override.StateFailed:
+	case override.StateClosing:
+		// A closer may still be at it: leave a fresh one alone for the
+		// grace, unless it is overdue (then it must not wait, and the
+		// closer of an overdue override settles duplicates itself).
+		if o.Overdue(now) || !e.fresh(o, now) {
+			return ledger.KindReconciled
+		}
+	case override.StateFailed:
 		return ledger.KindReconciled
 	}
 	return ""
@@ -160,7 +175,7 @@ func (e *Engine) Sweep(ctx context.Context, repos ...string) (*SweepResult, erro
 		if kind == ledger.KindReconciled {
 			reason = fmt.Sprintf("found in state %s by sweep", o.State)
 		}
-		r, err := e.rollback(ctx, o, all, kind, reason)
+		r, err := e.rollback(ctx, o, all, kind, reason, true)
 		if err != nil {
 			res.Failed = append(res.Failed, SweepFailure{ID: o.ID, Err: err})
 			continue

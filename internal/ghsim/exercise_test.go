@@ -88,6 +88,8 @@ func exercise(t *testing.T, s *Server) {
 	c("GET", "/repos/acme/audit/issues/1/comments", a, nil)
 	c("PATCH", fmt.Sprintf("/repos/acme/audit/issues/comments/%v", cid), a, map[string]any{"body": "x"})
 	c("GET", fmt.Sprintf("/repos/acme/audit/issues/comments/%v", cid), a, nil)
+	c("DELETE", fmt.Sprintf("/repos/acme/audit/issues/comments/%v", cid), a, nil)
+	c("DELETE", fmt.Sprintf("/repos/acme/audit/issues/comments/%v", cid), a, nil) // 404 once deleted
 	c("GET", "/repos/acme/audit/labels", a, nil)
 	c("POST", "/repos/acme/audit/labels", a, map[string]any{"name": "glass:open", "color": "ff0000"})
 	c("POST", "/repos/acme/audit/labels", a, map[string]any{"name": "glass:open", "color": "ff0000"})

@@ -21,6 +21,7 @@ func addIssueRoutes(add addFunc) {
 	add("POST", i, hIssueCreate, true, scNone, issW)
 	add("GET", i+"/comments/{comment_id}", hCommentGet, false, scRepo, issR)
 	add("PATCH", i+"/comments/{comment_id}", hCommentPatch, true, scNone, issW)
+	add("DELETE", i+"/comments/{comment_id}", hCommentDelete, true, scNone, issW)
 	add("GET", i+"/{issue_number}", hIssueGet, false, scRepo, issR)
 	add("PATCH", i+"/{issue_number}", hIssuePatch, true, scNone, issW)
 	add("GET", i+"/{issue_number}/comments", hCommentList, false, scRepo, issR)
@@ -487,6 +488,39 @@ func hCommentPatch(c *ctx) {
 	cm.Body = *body.Body
 	cm.UpdatedAt = c.st.now()
 	c.json(200, c.commentJSON(repo, cm))
+}
+
+// hCommentDelete: issues/delete-comment → 204 No Content ("Delete an issue
+// comment", docs.github.com/rest/issues/comments#delete-an-issue-comment).
+// The author may delete their own comment; others need write access
+// (rank 3), as for editing.
+func hCommentDelete(c *ctx) {
+	repo := c.loadRepo(1, "")
+	if repo == nil {
+		return
+	}
+	cm := c.commentByParam(repo)
+	if cm == nil {
+		c.notFound()
+		return
+	}
+	if !strings.EqualFold(cm.User, c.user.Login) && c.st.rank(repo, c.user.Login) < 3 {
+		c.errMsg(403, "Must have write access to delete this comment.", docIssues+"/comments#delete-an-issue-comment") // wording guess
+		return
+	}
+	kept := repo.Comments[:0]
+	for _, x := range repo.Comments {
+		if x != cm {
+			kept = append(kept, x)
+		}
+	}
+	repo.Comments = kept
+	for _, is := range repo.Issues {
+		if is.Number == cm.Issue {
+			is.UpdatedAt = c.st.now()
+		}
+	}
+	c.noContent()
 }
 
 // hIssueAddLabels: issues/add-labels; body {labels:[...]} or a bare array;

@@ -169,6 +169,14 @@ func TestCommentsLabelsLock(t *testing.T) {
 	wantCode(t, call(t, s, "GET", cpath, tok, nil), 200)
 	wantCode(t, call(t, s, "PATCH", cpath, s.Token("bob"), map[string]any{"body": "x"}), 200) // bob has push on audit
 	wantCode(t, call(t, s, "GET", "/repos/acme/audit/issues/comments/1", tok, nil), 404)
+	// delete-comment: 204, then gone (404), and the issue's count drops.
+	last := "/repos/acme/audit/issues/comments/" + strconv.Itoa(ids[3])
+	wantCode(t, call(t, s, "DELETE", last, tok, nil), 204)
+	wantCode(t, call(t, s, "GET", last, tok, nil), 404)
+	wantCode(t, call(t, s, "DELETE", last, tok, nil), 404)
+	if is := call(t, s, "GET", "/repos/acme/audit/issues/1", tok, nil).json(t); is["comments"] != float64(3) {
+		t.Errorf("comments count after a delete = %v", is["comments"])
+	}
 	// labels
 	r = call(t, s, "POST", "/repos/acme/audit/labels", tok, map[string]any{"name": "glass", "color": "B60205", "description": "break-glass"})
 	wantCode(t, r, 201)

@@ -111,6 +111,16 @@ func (st *State) AddRuleset(rs *Ruleset) *Ruleset {
 	return rs
 }
 
+// Rulesets lists every ruleset, by id.
+func (st *State) Rulesets() []*Ruleset {
+	var out []*Ruleset
+	for _, rs := range st.rulesetMap() {
+		out = append(out, rs)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
 // Ruleset returns the ruleset with this id, or nil.
 func (st *State) Ruleset(id int64) *Ruleset { return st.rulesetMap()[id] }
 

@@ -102,6 +102,8 @@ type Store struct {
 	// without listing them again (see knows): Append then needs no GET
 	// before its POST.
 	known map[string]knowledge
+	// updated holds each issue's updated_at as last read (see UpdatedAt).
+	updated map[string]time.Time
 }
 
 // knowledge is what a Store knows of an issue's comments.
@@ -136,7 +138,7 @@ type listPage struct {
 // NewStore returns a Store using gh (its BaseURL decides the host).
 func NewStore(gh *github.Client) *Store {
 	return &Store{gh: gh, labels: map[string]bool{}, lists: map[string]listPage{},
-		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}, known: map[string]knowledge{}}
+		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}, known: map[string]knowledge{}, updated: map[string]time.Time{}}
 }
 
 func splitRepo(repo string) (string, string, error) {
@@ -537,8 +539,66 @@ func (s *Store) fromIssue(id string, is *github.Issue) (*override.Override, erro
 	s.mu.Lock()
 	s.extras[id] = x
 	s.others[id] = otherLabels(is)
+	s.updated[id] = is.GetUpdatedAt().Time
 	s.mu.Unlock()
 	return o, nil
+}
+
+// UpdatedAt is the updated_at of the issue behind id as this Store last
+// read it (zero when it has not): GitHub moves it on every edit, comment
+// and label change, so it bounds from below when the record last changed.
+func (s *Store) UpdatedAt(id string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.updated[id]
+}
+
+// Dedupe makes the events with the given keys single on id's issue. GitHub
+// has no conditional create, so two processes that check for a key at the
+// same moment can both post it (two sweeps, a sweep and a close). Run after
+// posting, Dedupe settles it deterministically: of the comments carrying a
+// key, the one with the lowest comment id is the record and the others are
+// deleted (issues/delete-comment). Every process applies the same rule, so
+// the outcome is one record whatever the interleaving: the later of two
+// posts is made after the earlier one exists, so its poster, listing after
+// its own post, sees both and removes the later one. It returns how many
+// comments it deleted. Cost: one GET per 100 comments, a DELETE per
+// duplicate (404, already deleted by a racer, counts as done).
+func (s *Store) Dedupe(ctx context.Context, id string, keys ...string) (int, error) {
+	repo, n, err := ParseID(id, "")
+	if err != nil {
+		return 0, err
+	}
+	owner, name, _ := splitRepo(repo)
+	id = FormatID(repo, n)
+	cs, err := s.comments(ctx, owner, name, n)
+	if err != nil {
+		return 0, fmt.Errorf("check %s for duplicate records: %w", id, err)
+	}
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[Event{Key: k}.key()] = true
+	}
+	byKey := map[string][]*github.IssueComment{}
+	for _, c := range cs {
+		k, ok := markerKey(c.GetBody())
+		if !ok || !want[k] {
+			continue
+		}
+		s.remember(id, k, "")
+		byKey[k] = append(byKey[k], c)
+	}
+	deleted := 0
+	for k, list := range byKey {
+		sort.Slice(list, func(i, j int) bool { return list[i].GetID() < list[j].GetID() })
+		for _, c := range list[1:] {
+			if _, err := s.gh.Issues.DeleteComment(ctx, owner, name, c.GetID()); err != nil && !is404(err) {
+				return deleted, fmt.Errorf("delete the duplicate %s record %d on %s: %w", k, c.GetID(), id, err)
+			}
+			deleted++
+		}
+	}
+	return deleted, nil
 }
 
 // ListLive lists the live overrides of an audit repository: the open issues

@@ -521,3 +521,111 @@ func TestSaveKeepsOtherLabels(t *testing.T) {
 		t.Errorf("labels %v, state %s", names, is.GetState())
 	}
 }
+
+// TestDedupeRace: 8 processes (separate Stores) record the same rollback at
+// once, each then running Dedupe, as the engine's contested rollback does.
+// Whatever the interleaving, one "restored" comment remains, the one with
+// the lowest comment id, and the unrelated comments are untouched.
+func TestDedupeRace(t *testing.T) {
+	ctx := context.Background()
+	st, sim, c := newStore(t, "alice")
+	o := newOverride()
+	if _, _, _, err := st.Create(ctx, "acme/audit", o, BodyExtras{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Append(ctx, o, Event{Kind: KindApplied, At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 5; round++ {
+		start := make(chan struct{})
+		errs := make(chan error, 8)
+		for i := 0; i < 8; i++ {
+			go func() {
+				<-start
+				s := NewStore(c)
+				if err := s.Append(ctx, o, Event{Kind: KindRestored, Key: "restored", At: t0}); err != nil {
+					errs <- err
+					return
+				}
+				_, err := s.Dedupe(ctx, o.ID, "restored")
+				errs <- err
+			}()
+		}
+		close(start)
+		for i := 0; i < 8; i++ {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		var restored []int64
+		kinds := map[Kind]int{}
+		sim.Do(func(s *ghsim.State) {
+			for _, cm := range s.Repo("acme/audit").Comments {
+				ev, ok := ParseEvent(cm.Body)
+				if !ok {
+					continue
+				}
+				kinds[ev.Kind]++
+				if ev.Kind == KindRestored {
+					restored = append(restored, cm.ID)
+				}
+			}
+		})
+		if len(restored) != 1 || kinds[KindApplied] != 1 {
+			t.Fatalf("round %d: %d restored records (ids %v), %d applied", round, len(restored), restored, kinds[KindApplied])
+		}
+		// Dedupe again (a later sweep): nothing to do.
+		if n, err := NewStore(c).Dedupe(ctx, o.ID, "restored"); err != nil || n != 0 {
+			t.Fatalf("second Dedupe deleted %d (%v)", n, err)
+		}
+		// Start the next round from a clean issue.
+		sim.Do(func(s *ghsim.State) {
+			r := s.Repo("acme/audit")
+			kept := r.Comments[:0]
+			for _, cm := range r.Comments {
+				if cm.ID != restored[0] {
+					kept = append(kept, cm)
+				}
+			}
+			r.Comments = kept
+		})
+	}
+}
+
+// TestDedupeKeepsLowestID: with duplicates already on the issue (left by
+// two processes before Dedupe existed, or by a crash before it ran), any
+// process's Dedupe keeps the earliest comment and deletes the rest.
+func TestDedupeKeepsLowestID(t *testing.T) {
+	ctx := context.Background()
+	st, sim, c := newStore(t, "alice")
+	o := newOverride()
+	if _, _, _, err := st.Create(ctx, "acme/audit", o, BodyExtras{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		body, err := RenderEvent(o, Event{Kind: KindRestored, Key: "restored", Seq: 1, At: t0.Add(time.Duration(i) * time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.Issues.CreateComment(ctx, "acme", "audit", 1, &github.IssueComment{Body: &body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var first int64
+	sim.Do(func(s *ghsim.State) { first = s.Repo("acme/audit").Comments[0].ID })
+	bob := github.NewClient(sim.Client).WithAuthToken(sim.Token("acme-admin"))
+	bob.BaseURL = c.BaseURL
+	n, err := NewStore(bob).Dedupe(ctx, o.ID, "restored")
+	if err != nil || n != 2 {
+		t.Fatalf("Dedupe = %d, %v; want 2 deleted", n, err)
+	}
+	var ids []int64
+	sim.Do(func(s *ghsim.State) {
+		for _, cm := range s.Repo("acme/audit").Comments {
+			ids = append(ids, cm.ID)
+		}
+	})
+	if len(ids) != 1 || ids[0] != first {
+		t.Fatalf("left %v, want only %d", ids, first)
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/lever/access"
 	"github.com/glass-cli/glass/internal/lever/protection"
+	"github.com/glass-cli/glass/internal/lever/ruleset"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -80,6 +81,7 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 		return map[override.Lever]lever.Lever{
 			override.LeverProtection: protection.New(gh),
 			override.LeverAccess:     access.New(gh),
+			override.LeverRuleset:    ruleset.New(gh),
 		}, nil
 	}
 	f.Engine = func() (*engine.Engine, error) { // depends on GitHub, Levers, Clock

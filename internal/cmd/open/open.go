@@ -25,6 +25,7 @@ import (
 	"github.com/glass-cli/glass/internal/iostreams"
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/lever/protection"
+	"github.com/glass-cli/glass/internal/lever/ruleset"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -54,14 +55,20 @@ type OpenOptions struct {
 	Relax      []string
 	User       string
 	Permission string
-	Duration   time.Duration
-	Reason     string
-	Incident   string
-	AuditRepo  string
-	Yes        bool
-	JSON       bool
-	Wait       bool // stay in the foreground until expiry (internal/tui/wait)
-	sigs       chan os.Signal
+	// Ruleset is --ruleset as given (an id or a name); RulesetID is what it
+	// (or --branch) resolved to.
+	Ruleset   string
+	RulesetID int64
+	// Team is --team as ORG/SLUG (a bare slug is in the repository's owner).
+	Team      string
+	Duration  time.Duration
+	Reason    string
+	Incident  string
+	AuditRepo string
+	Yes       bool
+	JSON      bool
+	Wait      bool // stay in the foreground until expiry (internal/tui/wait)
+	sigs      chan os.Signal
 }
 
 // NewCmdOpen returns `glass open`.
@@ -69,10 +76,10 @@ func NewCmdOpen(f *cmdutil.Factory, runF func(*OpenOptions) error) *cobra.Comman
 	opts := &OpenOptions{IO: f.IOStreams, Clock: f.Clock}
 	var leverName, duration, auditRepo string
 	cmd := &cobra.Command{
-		Use:   "open -R OWNER/REPO --lever protection|access [flags]",
+		Use:   "open -R OWNER/REPO --lever protection|ruleset|access|team [flags]",
 		Short: "Open an override: relax a lever for a bounded, audited window",
-		Long: `Open an override: relax branch protection, or grant a repository role, for a
-bounded window. glass writes the audit issue first, then makes the change,
+		Long: `Open an override: relax branch protection or a ruleset, grant a repository
+role, or add someone to a team, for a bounded window. glass writes the audit issue first, then makes the change,
 verifies it, and prints the override ID, what changed and when it expires.
 The change is rolled back by ` + "`glass close ID`" + `, or by ` + "`glass sweep`" + ` once it expires.
 
@@ -82,7 +89,10 @@ glass shows what will change (and queued pull requests that would land)
 and asks before changing anything, unless --yes is given.`,
 		Example: `  glass open -R acme/payments --lever protection --branch main --relax reviews --duration 30m --reason "INC-42: hotfix"
   glass open -R acme/payments --lever protection --branch main --relax all --duration 15m --reason "INC-42" --yes --json
-  glass open -R acme/payments --lever access --user dave --permission push --duration 1h --reason "INC-43: deploy fix"`,
+  glass open -R acme/payments --lever access --user dave --permission push --duration 1h --reason "INC-43: deploy fix"
+  glass open -R acme/payments --lever ruleset --branch staging --ruleset payments-staging --relax disable --duration 30m --reason "INC-44"
+  glass open -R acme/payments --lever ruleset --ruleset payments-staging --relax bypass-team:oncall --duration 30m --reason "INC-44"
+  glass open -R acme/payments --lever team --team release-managers --user bob --duration 1h --reason "INC-45: ship the fix"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			flags := cmd.Flags()
@@ -111,8 +121,19 @@ and asks before changing anything, unless --yes is given.`,
 			default:
 				opts.Lever = override.Lever(strings.ToLower(strings.TrimSpace(leverName)))
 			}
+			notFor := func(lv string, names ...string) error {
+				for _, n := range names {
+					if flags.Changed(n) {
+						return cmdutil.FlagErrorf("--%s is not for --lever %s (%s takes %s)", n, lv, lv, leverFlags[lv])
+					}
+				}
+				return nil
+			}
 			switch opts.Lever {
 			case override.LeverProtection:
+				if err := notFor("protection", "ruleset", "team"); err != nil {
+					return err
+				}
 				if flags.Changed("permission") || flags.Changed("user") {
 					return cmdutil.FlagErrorf("--permission and --user are for --lever access; branch protection takes --branch and --relax")
 				}
@@ -120,7 +141,33 @@ and asks before changing anything, unless --yes is given.`,
 				need("--branch", opts.Branch != "")
 				opts.Relax = override.NormalizeRelax(opts.Relax)
 				need("--relax", len(opts.Relax) > 0)
+			case override.LeverRuleset:
+				if err := notFor("ruleset", "user", "permission", "team"); err != nil {
+					return err
+				}
+				opts.Branch = strings.TrimSpace(opts.Branch)
+				opts.Ruleset = strings.TrimSpace(opts.Ruleset)
+				need("--ruleset or --branch", opts.Branch != "" || opts.Ruleset != "")
+				opts.Relax = override.NormalizeRelax(opts.Relax)
+				need("--relax", len(opts.Relax) > 0)
+			case override.LeverTeam:
+				if err := notFor("team", "branch", "relax", "permission", "ruleset"); err != nil {
+					return err
+				}
+				opts.User = strings.TrimPrefix(strings.TrimSpace(opts.User), "@")
+				if opts.User != "" && !loginRE.MatchString(opts.User) {
+					return cmdutil.FlagErrorf("invalid --user %q: expected a GitHub login", opts.User)
+				}
+				opts.Team = strings.TrimSpace(opts.Team)
+				need("--team", opts.Team != "")
+				if opts.Team != "" && !strings.Contains(opts.Team, "/") && repo != "" {
+					owner, _, _ := strings.Cut(repo, "/")
+					opts.Team = owner + "/" + opts.Team
+				}
 			case override.LeverAccess:
+				if err := notFor("access", "ruleset", "team"); err != nil {
+					return err
+				}
 				if flags.Changed("branch") || flags.Changed("relax") {
 					return cmdutil.FlagErrorf("--branch and --relax are for --lever protection; access takes --user and --permission")
 				}
@@ -134,7 +181,7 @@ and asks before changing anything, unless --yes is given.`,
 				}
 				need("--permission", opts.Permission != "")
 			default:
-				return cmdutil.FlagErrorf("unknown --lever %q (valid: protection, access)", leverName)
+				return cmdutil.FlagErrorf("unknown --lever %q (valid: protection, ruleset, access, team)", leverName)
 			}
 
 			if strings.TrimSpace(duration) == "" {
@@ -183,10 +230,12 @@ and asks before changing anything, unless --yes is given.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&leverName, "lever", "", "Which `lever`: protection (branch protection, the default) or access (a repository role)")
-	fl.StringVar(&opts.Branch, "branch", "", "Protected `branch` to relax (protection)")
-	fl.StringSliceVar(&opts.Relax, "relax", nil, "What to relax (protection), comma-separated `names`: "+relaxHelp())
-	fl.StringVar(&opts.User, "user", "", "The `login` to grant the role to (access; default: you)")
+	fl.StringVar(&leverName, "lever", "", "Which `lever`: protection (branch protection, the default), ruleset, access (a repository role) or team (team membership)")
+	fl.StringVar(&opts.Branch, "branch", "", "Protected `branch` to relax (protection; ruleset: find the ruleset that applies to it)")
+	fl.StringSliceVar(&opts.Relax, "relax", nil, "What to relax, comma-separated `names`; protection: "+relaxHelp()+"; ruleset: "+rulesetRelaxHelp())
+	fl.StringVar(&opts.Ruleset, "ruleset", "", "The ruleset to relax, by `id or name` (ruleset; default: the one ruleset with active rules on --branch)")
+	fl.StringVar(&opts.Team, "team", "", "The team to add --user to, `[ORG/]SLUG` (team; ORG defaults to the repository's owner)")
+	fl.StringVar(&opts.User, "user", "", "The `login` to grant the role to or add to the team (access, team; default: you)")
 	fl.StringVar(&opts.Permission, "permission", "", "The `role` to grant (access): pull, triage, push, maintain or admin")
 	fl.StringVar(&duration, "duration", "", "How long the override lasts, a `duration` such as 15m or 1h30m")
 	fl.StringVar(&opts.Reason, "reason", "", "Why, in plain `text`: recorded in the audit issue")
@@ -203,6 +252,23 @@ and asks before changing anything, unless --yes is given.`,
 func relaxHelp() string {
 	var names []string
 	for _, r := range protection.New(nil).Relaxations() {
+		names = append(names, r.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// leverFlags says which flags each lever takes, for usage errors.
+var leverFlags = map[string]string{
+	"protection": "--branch and --relax",
+	"ruleset":    "--ruleset or --branch, and --relax",
+	"access":     "--user and --permission",
+	"team":       "--team and --user",
+}
+
+// rulesetRelaxHelp lists the ruleset lever's relax names for --help.
+func rulesetRelaxHelp() string {
+	var names []string
+	for _, r := range ruleset.New(nil).Relaxations() {
 		names = append(names, r.Name)
 	}
 	return strings.Join(names, ", ")
@@ -248,6 +314,14 @@ func (o *OpenOptions) request() engine.OpenRequest {
 		req.Target.User = o.User
 		req.Target.Permission = o.Permission
 		req.Relax = []string{o.Permission}
+	case override.LeverRuleset:
+		req.Target.Branch = o.Branch
+		req.Target.RulesetID = o.RulesetID
+		req.Relax = o.Relax
+	case override.LeverTeam:
+		req.Target.User = o.User
+		req.Target.Team = o.Team
+		req.Relax = []string{"member"}
 	}
 	return req
 }
@@ -286,6 +360,28 @@ func (o *OpenOptions) check(lv lever.Lever) error {
 	if err := lv.Validate(req.Target, req.Relax); err != nil {
 		return cmdutil.FlagErrorf("%v; nothing was changed", err)
 	}
+	return nil
+}
+
+// resolveRuleset finds the ruleset (--ruleset, or the one with active rules
+// on --branch) and the ids of bypass teams, before anything changes.
+func (o *OpenOptions) resolveRuleset(ctx context.Context) error {
+	gh, err := o.GitHub()
+	if err != nil {
+		return err
+	}
+	t, relax, err := ruleset.Resolve(ctx, gh, override.Target{Repo: o.Repo, Branch: o.Branch}, o.Ruleset, o.Relax)
+	if err != nil {
+		var lr *lever.RefusalError
+		if errors.As(err, &lr) {
+			if strings.Contains(lr.Reason, "not found") || strings.HasPrefix(lr.Reason, "no ruleset named") || strings.HasPrefix(lr.Reason, "invalid") {
+				return cmdutil.FlagErrorf("%v", lr)
+			}
+			return cmdutil.Refused("%v", lr)
+		}
+		return mapErr(err, o)
+	}
+	o.RulesetID, o.Relax = t.RulesetID, relax
 	return nil
 }
 
@@ -328,12 +424,17 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Lever == override.LeverAccess && opts.User == "" {
+	if (opts.Lever == override.LeverAccess || opts.Lever == override.LeverTeam) && opts.User == "" {
 		login, err := opts.Whoami(ctx)
 		if err != nil {
 			return mapErr(err, opts)
 		}
 		opts.User = login
+	}
+	if opts.Lever == override.LeverRuleset {
+		if err := opts.resolveRuleset(ctx); err != nil {
+			return err
+		}
 	}
 	if err := opts.check(lv); err != nil {
 		return err
@@ -450,6 +551,13 @@ func mapErr(err error, opts *OpenOptions) error {
 	if errors.As(err, &lr) && strings.Contains(lr.Reason, " not found") {
 		return cmdutil.FlagErrorf("%v", lr)
 	}
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &lr) && !errors.As(err, &coded) {
+		// A lever's safety refusal the engine has not wrapped (the
+		// preflight read: an organization ruleset the token cannot edit,
+		// ...): exit 3, like the engine's refusals.
+		return cmdutil.Refused("%v", err)
+	}
 	return cmdutil.WithCode(engine.ExitCode(err), err)
 }
 
@@ -457,6 +565,8 @@ func what(o *override.Override) string {
 	switch o.Lever {
 	case override.LeverAccess:
 		return fmt.Sprintf("%s has %s on %s", o.Target.User, o.Target.Permission, o.Target.Repo)
+	case override.LeverTeam:
+		return fmt.Sprintf("%s is a member of team %s", o.Target.User, o.Target.Team)
 	default:
 		return fmt.Sprintf("%s relaxed (%s)", o.Target, strings.Join(o.Relax, ", "))
 	}
@@ -468,6 +578,8 @@ func printPreview(w io.Writer, cs iostreams.ColorScheme, pv *engine.Preview) {
 	switch r.Lever {
 	case override.LeverAccess:
 		fmt.Fprintf(w, "  %s gets %s on %s for %s\n", r.Target.User, r.Target.Permission, r.Target.Repo, human(r.Duration))
+	case override.LeverTeam:
+		fmt.Fprintf(w, "  %s joins team %s for %s\n", r.Target.User, r.Target.Team, human(r.Duration))
 	default:
 		fmt.Fprintf(w, "  relax %s on %s for %s\n", strings.Join(r.Relax, ", "), r.Target, human(r.Duration))
 	}

@@ -118,7 +118,7 @@ func TestNewCmdOpen(t *testing.T) {
 		{
 			name:    "unknown lever",
 			args:    "-R acme/payments --lever door --duration 1m --reason x --yes",
-			wantErr: `unknown --lever "door" (valid: protection, access)`,
+			wantErr: `unknown --lever "door" (valid: protection, ruleset, access, team)`,
 		},
 		{
 			name:    "bad permission",

@@ -280,6 +280,14 @@ func target(o *override.Override) string {
 		return fmt.Sprintf("%s:%s@%s", o.Target.Repo, o.Target.User, o.Target.Permission)
 	case override.LeverProtection:
 		return fmt.Sprintf("%s@%s:%s", o.Target.Repo, o.Target.Branch, strings.Join(o.Relax, "+"))
+	case override.LeverRuleset:
+		on := o.Target.Repo
+		if o.Target.Branch != "" {
+			on += "@" + o.Target.Branch
+		}
+		return fmt.Sprintf("%s ruleset %d:%s", on, o.Target.RulesetID, strings.Join(o.Relax, "+"))
+	case override.LeverTeam:
+		return fmt.Sprintf("%s:%s", o.Target.Team, o.Target.User)
 	}
 	return o.Target.String()
 }

@@ -1,0 +1,476 @@
+package ruleset_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ghsim/simtest"
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/lever/ruleset"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+var ctx = context.Background()
+
+func start(t *testing.T) *simtest.Sim {
+	t.Helper()
+	return simtest.Start(t, ghsim.WithSeed("acme"))
+}
+
+func client(t *testing.T, sim *simtest.Sim, login string) *github.Client {
+	t.Helper()
+	c := github.NewClient(sim.Client).WithAuthToken(sim.Token(login))
+	u, err := url.Parse(sim.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BaseURL = u
+	return c
+}
+
+func seeded(t *testing.T, sim *simtest.Sim, name string) int64 {
+	t.Helper()
+	var id int64
+	sim.Do(func(st *ghsim.State) {
+		for _, rs := range st.RulesetsFor(st.Repo("acme/payments"), true) {
+			if rs.Name == name {
+				id = rs.ID
+			}
+		}
+	})
+	if id == 0 {
+		t.Fatalf("no seeded ruleset %s", name)
+	}
+	return id
+}
+
+func teamID(sim *simtest.Sim, slug string) int64 {
+	var id int64
+	sim.Do(func(st *ghsim.State) { id = st.Org("acme").Team(slug).ID })
+	return id
+}
+
+// raw GETs path as login and returns the body without updated_at (which
+// GitHub moves on every PUT, even one that restores).
+func raw(t *testing.T, sim *simtest.Sim, login, path string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", sim.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+sim.Token(login))
+	res, err := sim.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s: %s", path, b)
+	}
+	delete(m, "updated_at")
+	out, _ := json.Marshal(m)
+	return string(out)
+}
+
+// directWrite tries the door: a contents write to staging as login.
+func directWrite(t *testing.T, sim *simtest.Sim, login, file string) int {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"message": "hotfix", "branch": "staging", "content": base64.StdEncoding.EncodeToString([]byte("fix\n"))})
+	req, _ := http.NewRequest("PUT", sim.URL+"repos/acme/payments/contents/"+file, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+sim.Token(login))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := sim.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func mustRead(t *testing.T, l lever.Lever, tg override.Target) lever.Snapshot {
+	t.Helper()
+	s, err := l.Read(ctx, tg)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	return s
+}
+
+func viaJSON(t *testing.T, f lever.Fields) lever.Fields {
+	t.Helper()
+	b, _ := json.Marshal(f)
+	var out lever.Fields
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func write(t *testing.T, l lever.Lever, tg override.Target, live, want lever.Fields) lever.Fields {
+	t.Helper()
+	got, err := l.Write(ctx, tg, live, want)
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if got == nil {
+		got = mustRead(t, l, tg).Fields
+	}
+	if mm := lever.Diff(viaJSON(t, want), viaJSON(t, got)); len(mm) > 0 {
+		t.Fatalf("after Write: %+v", mm)
+	}
+	return got
+}
+
+func TestReadKeepsEveryRule(t *testing.T) {
+	sim := start(t)
+	l := ruleset.New(client(t, sim, "alice"))
+	id := seeded(t, sim, ghsim.SeedRulesetPayments)
+	s := mustRead(t, l, override.Target{Repo: "acme/payments", RulesetID: id})
+	f := s.Fields
+	for k, want := range map[string]any{
+		"enforcement": "active", "source_type": "Repository", "bypass_actors.visible": true,
+		fmt.Sprintf("bypass_actors.Team:%d", teamID(sim, "release-managers")): "always",
+		"bypass_actors.RepositoryRole:2":                                      "pull_request",
+		"rules.non_fast_forward":                                              `{"type":"non_fast_forward"}`,
+	} {
+		if !lever.Equal(f[k], want) {
+			t.Errorf("%s = %v, want %v", k, f[k], want)
+		}
+	}
+	// The rule go-github v60 cannot decode, and parameters it drops, are kept.
+	if s, _ := f["rules.merge_queue"].(string); !strings.Contains(s, `"grouping_strategy":"ALLGREEN"`) {
+		t.Errorf("merge_queue = %v", f["rules.merge_queue"])
+	}
+	if s, _ := f["rules.pull_request"].(string); !strings.Contains(s, `"allowed_merge_methods":["squash","rebase"]`) {
+		t.Errorf("pull_request = %v", f["rules.pull_request"])
+	}
+	if s, _ := f["rules.required_status_checks"].(string); !strings.Contains(s, `"do_not_enforce_on_create":true`) {
+		t.Errorf("required_status_checks = %v", f["rules.required_status_checks"])
+	}
+	if !bytes.Contains(s.Raw, []byte(`"merge_queue"`)) {
+		t.Errorf("raw lacks merge_queue: %s", s.Raw)
+	}
+}
+
+// The door test at lever level, for each way of relaxing: before, a direct
+// write to staging is refused; relaxed, it passes; restored, it is refused
+// again and the ruleset is back byte for byte (updated_at aside).
+func TestRelaxRoundTripOpensAndClosesTheDoor(t *testing.T) {
+	cases := []struct {
+		relax  string
+		writer string
+	}{
+		{ruleset.RelaxDisable, "alice"},
+		{"bypass-team:oncall", "bob"},
+		{"bypass-role:admin", "alice"},
+		{"bypass-role:maintain", "frank"}, // raises maintain's pull_request to always
+	}
+	for i, c := range cases {
+		t.Run(c.relax, func(t *testing.T) {
+			sim := start(t)
+			gh := client(t, sim, "alice")
+			l := ruleset.New(gh)
+			id := seeded(t, sim, ghsim.SeedRulesetPayments)
+			path := fmt.Sprintf("repos/acme/payments/rulesets/%d", id)
+			before := raw(t, sim, "acme-admin", path)
+			file := fmt.Sprintf("door-%d.md", i)
+			if code := directWrite(t, sim, c.writer, file); code != 409 {
+				t.Fatalf("door closed before: %d", code)
+			}
+			tg, relax, err := ruleset.Resolve(ctx, gh, override.Target{Repo: "acme/payments", Branch: "staging"}, ghsim.SeedRulesetPayments, []string{c.relax})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Validate(tg, relax); err != nil {
+				t.Fatal(err)
+			}
+			orig := mustRead(t, l, tg).Fields
+			want, err := l.Relax(tg, viaJSON(t, orig), relax)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(lever.Diff(orig, want)) != 1 {
+				t.Fatalf("relax %v changes %+v", relax, lever.Diff(orig, want))
+			}
+			live := write(t, l, tg, orig, want)
+			if code := directWrite(t, sim, c.writer, file); code != 201 {
+				t.Fatalf("door still closed while relaxed: %d", code)
+			}
+			write(t, l, tg, live, orig)
+			if code := directWrite(t, sim, c.writer, file+"2"); code != 409 {
+				t.Fatalf("door open after restore: %d", code)
+			}
+			if after := raw(t, sim, "acme-admin", path); after != before {
+				t.Errorf("ruleset not restored byte for byte:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+func TestRelaxRules(t *testing.T) {
+	l := ruleset.New(nil)
+	tg := override.Target{Repo: "acme/payments", RulesetID: 7}
+	base := lever.Fields{"enforcement": "active", "bypass_actors.visible": true, "bypass_actors.Team:1": "pull_request", "bypass_actors.Team:2": "always"}
+	cases := []struct {
+		name  string
+		orig  lever.Fields
+		relax []string
+		want  map[string]any
+		err   string
+	}{
+		{"disable", base, []string{"disable"}, map[string]any{"enforcement": "disabled"}, ""},
+		{"evaluate", base, []string{"evaluate"}, map[string]any{"enforcement": "evaluate"}, ""},
+		{"disable wins", base, []string{"disable", "evaluate"}, map[string]any{"enforcement": "disabled"}, ""},
+		{"evaluate keeps disabled", lever.Fields{"enforcement": "disabled"}, []string{"evaluate"}, map[string]any{"enforcement": "disabled"}, ""},
+		{"new team", base, []string{"bypass-team:x:3"}, map[string]any{"bypass_actors.Team:3": "always"}, ""},
+		{"new team pr", base, []string{"bypass-team:x:3:pull_request"}, map[string]any{"bypass_actors.Team:3": "pull_request"}, ""},
+		{"raise", base, []string{"bypass-team:x:1"}, map[string]any{"bypass_actors.Team:1": "always"}, ""},
+		{"never lower", base, []string{"bypass-team:x:2:pull_request"}, map[string]any{"bypass_actors.Team:2": "always"}, ""},
+		{"overlap", base, []string{"bypass-team:x:3:pull_request", "bypass-team:x:3"}, map[string]any{"bypass_actors.Team:3": "always"}, ""},
+		{"role", base, []string{"bypass-role:write"}, map[string]any{"bypass_actors.RepositoryRole:4": "always"}, ""},
+		{"invisible", lever.Fields{"enforcement": "active"}, []string{"bypass-role:write"}, nil, "did not show the bypass actors"},
+		{"exempt", base, []string{"bypass-role:write:exempt"}, nil, "never adds an exempt"},
+		{"unknown", base, []string{"off"}, nil, "unknown --relax"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := l.Relax(tg, c.orig, c.relax)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range c.want {
+				if !lever.Equal(got[k], v) {
+					t.Errorf("%s = %v, want %v", k, got[k], v)
+				}
+			}
+			if len(lever.Diff(c.orig, got)) > len(c.want) {
+				t.Errorf("other fields changed: %+v", lever.Diff(c.orig, got))
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	l := ruleset.New(nil)
+	ok := override.Target{Repo: "acme/payments", RulesetID: 3}
+	cases := []struct {
+		t     override.Target
+		relax []string
+		err   string
+	}{
+		{ok, []string{"disable"}, ""},
+		{ok, []string{"bypass-team:oncall:12", "bypass-role:maintain:pull_request"}, ""},
+		{override.Target{Repo: "acme/payments"}, []string{"disable"}, "needs a ruleset"},
+		{override.Target{Repo: "nope", RulesetID: 3}, []string{"disable"}, "OWNER/REPO"},
+		{ok, nil, "name what to relax"},
+		{ok, []string{"bypass-team:oncall"}, "names no team id"},
+		{ok, []string{"bypass-role:owner"}, "expected bypass-role:"},
+		{ok, []string{"bypass-team:oncall:12:sometimes"}, "invalid bypass mode"},
+		{ok, []string{"bypass-team:oncall:12:exempt"}, "never adds an exempt"},
+		{ok, []string{"reviews"}, "unknown --relax"},
+	}
+	for _, c := range cases {
+		err := l.Validate(c.t, c.relax)
+		if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("Validate(%+v, %v) = %v, want %q", c.t, c.relax, err, c.err)
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	sim := start(t)
+	gh := client(t, sim, "alice")
+	pay := seeded(t, sim, ghsim.SeedRulesetPayments)
+	org := seeded(t, sim, ghsim.SeedRulesetOrg)
+	cases := []struct {
+		name    string
+		t       override.Target
+		ruleset string
+		relax   []string
+		wantID  int64
+		wantRel []string
+		err     string
+	}{
+		{"by id", override.Target{Repo: "acme/payments"}, fmt.Sprint(pay), []string{"disable"}, pay, []string{"disable"}, ""},
+		{"by name", override.Target{Repo: "acme/payments"}, "PAYMENTS-staging", []string{"bypass-team:oncall:always"}, pay, []string{fmt.Sprintf("bypass-team:oncall:%d", teamID(sim, "oncall"))}, ""},
+		{"org by name", override.Target{Repo: "acme/payments"}, ghsim.SeedRulesetOrg, []string{"disable"}, org, []string{"disable"}, ""},
+		{"unknown name", override.Target{Repo: "acme/payments"}, "nope", nil, 0, nil, "rulesets that apply: "},
+		{"branch with two", override.Target{Repo: "acme/payments", Branch: "staging"}, "", nil, 0, nil, "2 rulesets apply to acme/payments@staging"},
+		{"branch with none", override.Target{Repo: "acme/payments", Branch: "main"}, "", nil, 0, nil, "no active ruleset applies to branch main"},
+		{"nothing named", override.Target{Repo: "acme/payments"}, "", nil, 0, nil, "no ruleset named"},
+		{"unknown team", override.Target{Repo: "acme/payments"}, fmt.Sprint(pay), []string{"bypass-team:ghosts"}, 0, nil, "team acme/ghosts not found"},
+		{"personal repo team", override.Target{Repo: "alice/dotfiles"}, "5", []string{"bypass-team:oncall"}, 0, nil, "not found"},
+		{"exempt", override.Target{Repo: "acme/payments"}, fmt.Sprint(pay), []string{"bypass-role:admin:exempt"}, 0, nil, "never adds an exempt"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tg, rel, err := ruleset.Resolve(ctx, gh, c.t, c.ruleset, c.relax)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) || !lever.IsRefusal(err) {
+					t.Fatalf("err = %v, want a refusal with %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tg.RulesetID != c.wantID || strings.Join(rel, ",") != strings.Join(c.wantRel, ",") {
+				t.Errorf("got %d %v, want %d %v", tg.RulesetID, rel, c.wantID, c.wantRel)
+			}
+		})
+	}
+}
+
+// Organization rulesets: refused before any change for a repository admin
+// who is not an organization owner; handled through /orgs for an owner.
+func TestOrganizationRuleset(t *testing.T) {
+	sim := start(t)
+	org := seeded(t, sim, ghsim.SeedRulesetOrg)
+	tg := override.Target{Repo: "acme/payments", Branch: "staging", RulesetID: org}
+
+	_, err := ruleset.New(client(t, sim, "alice")).Read(ctx, tg)
+	var r *lever.RefusalError
+	if !errors.As(err, &r) || !strings.Contains(r.Reason, "organization ruleset of acme") || !strings.Contains(r.Hint, "nothing was changed") {
+		t.Fatalf("alice: %v", err)
+	}
+
+	l := ruleset.New(client(t, sim, "acme-admin"))
+	orig := mustRead(t, l, tg).Fields
+	if orig["source_type"] != "Organization" || orig["bypass_actors.OrganizationAdmin:1"] != "always" {
+		t.Fatalf("org fields = %v", orig)
+	}
+	want, _ := l.Relax(tg, orig, []string{"disable"})
+	sim.ResetLog()
+	live := write(t, l, tg, orig, want)
+	puts := 0
+	for _, e := range sim.Log() {
+		if e.Method == "PUT" {
+			puts++
+			if e.Path != fmt.Sprintf("/orgs/acme/rulesets/%d", org) || strings.TrimSpace(string(e.ReqBody)) != `{"enforcement":"disabled"}` {
+				t.Errorf("PUT %s %s", e.Path, e.ReqBody)
+			}
+		}
+	}
+	if puts != 1 {
+		t.Errorf("%d PUTs", puts)
+	}
+	notes, err := l.(lever.Previewer).Preview(ctx, tg, orig, want)
+	if err != nil || len(notes) == 0 || notes[0].Kind != "organization-ruleset" {
+		t.Errorf("preview = %+v %v", notes, err)
+	}
+	write(t, l, tg, live, orig)
+}
+
+// Someone adds a team as bypass actor and changes a rule while glass has
+// the ruleset disabled: the three-way merge keeps both (drift) and puts the
+// enforcement back, and the restore PUT carries exactly that.
+func TestDriftIsKept(t *testing.T) {
+	sim := start(t)
+	gh := client(t, sim, "alice")
+	l := ruleset.New(gh)
+	id := seeded(t, sim, ghsim.SeedRulesetPayments)
+	tg := override.Target{Repo: "acme/payments", RulesetID: id}
+	orig := mustRead(t, l, tg).Fields
+	want, _ := l.Relax(tg, orig, []string{"disable", "bypass-team:oncall:" + fmt.Sprint(teamID(sim, "oncall"))})
+	expected := write(t, l, tg, orig, want)
+
+	sec := teamID(sim, "security")
+	// acme-admin adds team security, drops non_fast_forward and adds deletion.
+	other := ruleset.New(client(t, sim, "acme-admin"))
+	edited := viaJSON(t, mustRead(t, other, tg).Fields)
+	edited[fmt.Sprintf("bypass_actors.Team:%d", sec)] = "always"
+	delete(edited, "rules.non_fast_forward")
+	edited["rules.deletion"] = `{"type":"deletion"}`
+	write(t, other, tg, mustRead(t, other, tg).Fields, edited)
+
+	live := mustRead(t, l, tg).Fields
+	plan := lever.Merge(viaJSON(t, orig), viaJSON(t, expected), viaJSON(t, live), viaJSON(t, orig))
+	if len(plan.Drift) != 3 || len(plan.Conflicts) != 0 {
+		t.Fatalf("drift %+v conflicts %+v", plan.Drift, plan.Conflicts)
+	}
+	sim.ResetLog()
+	write(t, l, tg, live, plan.Want)
+	for _, e := range sim.Log() {
+		if e.Method == "PUT" && (bytes.Contains(e.ReqBody, []byte(`"rules"`)) || !bytes.Contains(e.ReqBody, []byte(`"enforcement":"active"`))) {
+			t.Errorf("restore PUT %s", e.ReqBody)
+		}
+	}
+	final := mustRead(t, l, tg).Fields
+	if final[fmt.Sprintf("bypass_actors.Team:%d", sec)] != "always" || final[fmt.Sprintf("bypass_actors.Team:%d", teamID(sim, "oncall"))] != nil || final["rules.deletion"] == nil {
+		t.Errorf("final = %v", final)
+	}
+}
+
+func TestRefusalsAndFailures(t *testing.T) {
+	sim := start(t)
+	id := seeded(t, sim, ghsim.SeedRulesetPayments)
+	tg := override.Target{Repo: "acme/payments", RulesetID: id}
+
+	// dave (push) sees the ruleset without its bypass actors: no bypass relax.
+	dl := ruleset.New(client(t, sim, "dave"))
+	f := mustRead(t, dl, tg).Fields
+	if f["bypass_actors.visible"] != false {
+		t.Fatalf("dave sees bypass actors: %v", f)
+	}
+	if _, err := dl.Relax(tg, f, []string{"bypass-role:write"}); !lever.IsRefusal(err) {
+		t.Errorf("relax without visible actors: %v", err)
+	}
+	// and cannot write: 403, with what glass needs.
+	want, _ := dl.Relax(tg, f, []string{"disable"})
+	if _, err := dl.Write(ctx, tg, f, want); err == nil || !strings.Contains(err.Error(), "needs admin") {
+		t.Errorf("dave write: %v", err)
+	}
+	// unknown ruleset
+	if _, err := dl.Read(ctx, override.Target{Repo: "acme/payments", RulesetID: 99999}); !lever.IsRefusal(err) {
+		t.Errorf("unknown ruleset: %v", err)
+	}
+
+	l := ruleset.New(client(t, sim, "alice"))
+	orig := mustRead(t, l, tg).Fields
+	want, _ = l.Relax(tg, orig, []string{"disable"})
+	// The PUT (second request of Write) fails: the error says it may or may not have landed.
+	sim.SetFaults(ghsim.Faults{FailNth: 2, FailNthKind: ghsim.Fault502})
+	if _, err := l.Write(ctx, tg, orig, want); err == nil || !strings.Contains(err.Error(), "may or may not") {
+		t.Errorf("PUT failure: %v", err)
+	}
+	// The GET before it fails: nothing was changed.
+	sim.SetFaults(ghsim.Faults{FailNth: 1, FailNthKind: ghsim.Fault500})
+	if _, err := l.Write(ctx, tg, orig, want); err == nil || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Errorf("GET failure: %v", err)
+	}
+	// Read fails.
+	sim.SetFaults(ghsim.Faults{FailNth: 1, FailNthKind: ghsim.Fault503})
+	if _, err := l.Read(ctx, tg); err == nil || lever.IsRefusal(err) || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Errorf("read failure: %v", err)
+	}
+	sim.SetFaults(ghsim.Faults{})
+	if f := mustRead(t, l, tg).Fields; f["enforcement"] != "active" {
+		t.Errorf("enforcement = %v", f["enforcement"])
+	}
+	// Nothing to write: no request at all.
+	sim.ResetLog()
+	if _, err := l.Write(ctx, tg, orig, orig); err != nil || len(sim.Log()) != 0 {
+		t.Errorf("no-op write: %v, %d requests", err, len(sim.Log()))
+	}
+	notes, _ := l.(lever.Previewer).Preview(ctx, tg, orig, orig)
+	if len(notes) != 1 || notes[0].Kind != "no-op" {
+		t.Errorf("no-op preview = %+v", notes)
+	}
+}
