@@ -22,6 +22,9 @@ package ghsim
 //	  PR #1 feature/refund-limits → main by dave, auto-merge (squash), approved by alice;
 //	  PR #2 docs/runbook-update → main by dave, no auto-merge.
 //	acme/audit: private (audit issues); acme/.github: public, empty; alice/dotfiles: public, personal.
+//	The names GitHub's documentation examples use, added last (ids of everything above unchanged):
+//	  octocat (acme member, 2FA on) in team justice-league (no repository access); apps super-ci and
+//	  octoapp installed on acme. The docs' "Update branch protection" PUT body is accepted verbatim.
 //
 // "empty": the user octocat only.
 //

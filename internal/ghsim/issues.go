@@ -164,11 +164,15 @@ func hIssueCreate(c *ctx) {
 		return
 	}
 	var raw struct {
-		Title  json.RawMessage   `json:"title"`
-		Body   *string           `json:"body"`
-		Labels []json.RawMessage `json:"labels"`
+		Title     json.RawMessage   `json:"title"`
+		Body      *string           `json:"body"`
+		Labels    []json.RawMessage `json:"labels"`
+		Milestone json.RawMessage   `json:"milestone"`
 	}
 	if !c.decode(&raw) {
+		return
+	}
+	if c.badMilestone(repo, raw.Milestone, docIssues+"#create-an-issue") {
 		return
 	}
 	var title string
@@ -234,8 +238,12 @@ func hIssuePatch(c *ctx) {
 		State       *string            `json:"state"`
 		StateReason *string            `json:"state_reason"`
 		Labels      *[]json.RawMessage `json:"labels"`
+		Milestone   json.RawMessage    `json:"milestone"`
 	}
 	if !c.decode(&body) {
+		return
+	}
+	if c.badMilestone(repo, body.Milestone, docIssues+"#update-an-issue") {
 		return
 	}
 	now := c.st.now()
@@ -272,6 +280,22 @@ func hIssuePatch(c *ctx) {
 	}
 	is.UpdatedAt = now
 	c.json(200, c.issueJSON(repo, is))
+}
+
+// badMilestone refuses a milestone from someone with push access: the
+// simulator has no milestones, so every number is unknown, and GitHub
+// answers 422 {"resource":"Issue","field":"milestone","code":"invalid"} for
+// an unknown one (golang/go#25024, gavinr/github-csv-tools#57). Without push
+// access the milestone "is silently dropped" (issues/create and
+// issues/update descriptions), and so is null.
+func (c *ctx) badMilestone(repo *Repo, m json.RawMessage, doc string) bool {
+	if len(m) == 0 || string(m) == "null" || c.st.rank(repo, c.user.Login) < 3 {
+		return false
+	}
+	var v any
+	_ = json.Unmarshal(m, &v)
+	c.validation(doc, obj{"value": v, "resource": "Issue", "field": "milestone", "code": "invalid"})
+	return true
 }
 
 // hIssueList: issues/list-for-repo. Includes PRs (with a pull_request key),

@@ -35,6 +35,20 @@ func TestIssueCRUD(t *testing.T) {
 	if len(r.json(t)["labels"].([]any)) != 0 {
 		t.Error("reader set labels")
 	}
+	// A milestone: the simulator has none, so from a pusher it is GitHub's
+	// 422 for an unknown milestone and nothing is created; from a reader it
+	// is silently dropped; null is no milestone.
+	r = call(t, s, "POST", "/repos/acme/audit/issues", tok, map[string]any{"title": "m", "milestone": 1})
+	wantCode(t, r, 422)
+	if e := r.json(t)["errors"].([]any)[0].(map[string]any); e["field"] != "milestone" || e["code"] != "invalid" || e["value"] != float64(1) {
+		t.Errorf("milestone error = %s", r.Body)
+	}
+	wantCode(t, call(t, s, "POST", "/repos/acme/payments/issues", s.Token("mallory"), map[string]any{"title": "m", "milestone": 1}), 201)
+	wantCode(t, call(t, s, "POST", "/repos/acme/audit/issues", tok, map[string]any{"title": "m", "milestone": nil}), 201)
+	wantCode(t, call(t, s, "PATCH", "/repos/acme/audit/issues/1", tok, map[string]any{"milestone": 2}), 422)
+	if n := len(call(t, s, "GET", "/repos/acme/audit/issues?state=all", tok, nil).list(t)); n != 2 {
+		t.Errorf("audit issues = %d, want 2 (the refused create left nothing)", n)
+	}
 	clk.add(time.Minute)
 	r = call(t, s, "PATCH", "/repos/acme/audit/issues/1", tok, map[string]any{"state": "closed", "state_reason": "not_planned", "body": "edited"})
 	wantCode(t, r, 200)

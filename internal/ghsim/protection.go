@@ -445,30 +445,7 @@ func (c *ctx) parseProtectionPUT(repo *Repo, branch string) *Protection {
 	}
 	org := c.st.Org(repo.Owner)
 	var errs []any
-	checkActors := func(a *Actors) {
-		if a.empty() {
-			return
-		}
-		if org == nil {
-			errs = append(errs, "Only organization repositories can have users and team restrictions")
-			return
-		}
-		for _, l := range a.Users {
-			if c.st.User(l) == nil {
-				errs = append(errs, fmt.Sprintf("Could not resolve to a User with the login of '%s'.", l))
-			}
-		}
-		for _, s := range a.Teams {
-			if org.Team(s) == nil {
-				errs = append(errs, fmt.Sprintf("Could not resolve to a Team with the slug of '%s'.", s))
-			}
-		}
-		for _, s := range a.Apps {
-			if c.st.App(s) == nil {
-				errs = append(errs, fmt.Sprintf("Could not resolve to an App with the slug of '%s'.", s))
-			}
-		}
-	}
+	checkActors := func(a *Actors) { errs = append(errs, c.actorErrors(repo, a)...) }
 	if rv := body.RequiredPullRequestReviews; rv != nil {
 		r := &Reviews{DismissStaleReviews: b(rv.DismissStaleReviews), RequireCodeOwnerReviews: b(rv.RequireCodeOwnerReviews),
 			RequireLastPushApproval: b(rv.RequireLastPushApproval), RequiredApprovingReviewCount: 1}
@@ -531,6 +508,36 @@ func (c *ctx) parseProtectionPUT(repo *Repo, branch string) *Protection {
 	}
 	p.normalize()
 	return p
+}
+
+// actorErrors lists GitHub's 422 errors for users, teams or apps named in a
+// restriction, dismissal or bypass list: they must resolve, and only
+// organization repositories may have any.
+func (c *ctx) actorErrors(repo *Repo, a *Actors) []any {
+	if a.empty() {
+		return nil
+	}
+	org := c.st.Org(repo.Owner)
+	if org == nil {
+		return []any{"Only organization repositories can have users and team restrictions"}
+	}
+	var errs []any
+	for _, l := range a.Users {
+		if c.st.User(l) == nil {
+			errs = append(errs, fmt.Sprintf("Could not resolve to a User with the login of '%s'.", l))
+		}
+	}
+	for _, s := range a.Teams {
+		if org.Team(s) == nil {
+			errs = append(errs, fmt.Sprintf("Could not resolve to a Team with the slug of '%s'.", s))
+		}
+	}
+	for _, s := range a.Apps {
+		if c.st.App(s) == nil {
+			errs = append(errs, fmt.Sprintf("Could not resolve to an App with the slug of '%s'.", s))
+		}
+	}
+	return errs
 }
 
 func dedupe(in []any) []any {

@@ -443,3 +443,53 @@ func TestGoGitHubProtection(t *testing.T) {
 	var buf bytes.Buffer
 	_ = json.NewEncoder(&buf).Encode(b)
 }
+
+// TestBranchWithSlash: go-github path-escapes the branch (url.PathEscape:
+// release/1.x → release%2F1.x), GitHub routes the encoded form as one
+// {branch} parameter, and the request log keeps the path as sent.
+func TestBranchWithSlash(t *testing.T) {
+	s, _ := newAcme(t)
+	srv := startHTTP(t, s)
+	ctx := context.Background()
+	gh := ghClient(t, srv, s.Token("alice"))
+	req := &github.ProtectionRequest{
+		RequiredPullRequestReviews: &github.PullRequestReviewsEnforcementRequest{RequiredApprovingReviewCount: 1},
+		Restrictions:               nil,
+	}
+	if _, _, err := gh.Repositories.UpdateBranchProtection(ctx, "acme", "payments", "release/1.x", req); err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := gh.Repositories.GetBranchProtection(ctx, "acme", "payments", "release/1.x")
+	if err != nil || p.RequiredPullRequestReviews.RequiredApprovingReviewCount != 1 {
+		t.Fatalf("GET release/1.x protection: %+v %v", p, err)
+	}
+	const raw = "/repos/acme/payments/branches/release%2F1.x/protection"
+	var n int
+	for _, e := range s.Log() {
+		if e.Path != raw {
+			t.Errorf("logged path %q, want the escaped form %q", e.Path, raw)
+			continue
+		}
+		if e.Route != "/repos/{owner}/{repo}/branches/{branch}/protection" || e.Status != 200 {
+			t.Errorf("%s %s → %d via %q", e.Method, e.Path, e.Status, e.Route)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Errorf("logged %d exchanges for %s, want 2 (PUT, GET)", n, raw)
+	}
+	s.Do(func(st *State) {
+		if r := st.Repo("acme/payments").ExactRule("release/1.x"); r == nil {
+			t.Error("no exact rule for release/1.x after the PUT")
+		}
+	})
+	// Unencoded, the slash splits the path into more segments, which is no
+	// route: GitHub's docs ("Troubleshooting the REST API") say a path
+	// parameter containing / must be sent as %2F; the 404 is a guess.
+	s.ResetLog()
+	r := call(t, s, "GET", "/repos/acme/payments/branches/release/1.x/protection", s.Token("alice"), nil)
+	wantCode(t, r, 404)
+	if l := s.Log(); len(l) != 1 || l[0].Path != "/repos/acme/payments/branches/release/1.x/protection" || l[0].Route != "" {
+		t.Errorf("log = %+v", l)
+	}
+}

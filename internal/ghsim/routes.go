@@ -465,18 +465,30 @@ func hReviewsPatch(c *ctx) {
 	if !c.decode(&body) {
 		return
 	}
+	// Names in the lists must resolve, as for the PUT (checked before
+	// anything changes; message format as the PUT's 422, guess for PATCH).
+	var errs []any
+	if dr := body.DismissalRestrictions; dr != nil {
+		errs = append(errs, c.actorErrors(repo, dr.actors())...)
+	}
+	if bp := body.BypassPullRequestAllowances; bp != nil {
+		errs = append(errs, c.actorErrors(repo, bp.actors())...)
+	}
+	if len(errs) > 0 {
+		c.json(422, obj{"message": "Validation Failed", "errors": dedupe(errs), "documentation_url": docReviews})
+		return
+	}
+	if n := body.RequiredApprovingReviewCount; n != nil && (*n < 0 || *n > 6) {
+		c.validation(docReviews, obj{"resource": "ProtectedBranch", "field": "required_approving_review_count", "code": "invalid"})
+		return
+	}
 	if p.Reviews == nil {
 		// guess: PATCH on a rule without reviews enables them with defaults.
 		p.Reviews = &Reviews{RequiredApprovingReviewCount: 1}
 	}
 	rv := p.Reviews
 	if body.RequiredApprovingReviewCount != nil {
-		n := *body.RequiredApprovingReviewCount
-		if n < 0 || n > 6 {
-			c.validation(docReviews, obj{"resource": "ProtectedBranch", "field": "required_approving_review_count", "code": "invalid"})
-			return
-		}
-		rv.RequiredApprovingReviewCount = n
+		rv.RequiredApprovingReviewCount = *body.RequiredApprovingReviewCount
 	}
 	if body.DismissStaleReviews != nil {
 		rv.DismissStaleReviews = *body.DismissStaleReviews

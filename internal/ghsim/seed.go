@@ -11,6 +11,18 @@ const (
 	AppGitHubActionsSlug = "github-actions"
 	AppAcmeCIID          = 90210 // a CI app installed on acme (guess id)
 	AppAcmeCISlug        = "acme-ci"
+	// The names GitHub's documentation examples use (the request-body
+	// examples of repos/update-branch-protection and
+	// repos/update-pull-request-review-protection in @octokit/openapi
+	// 23.0.2): user octocat, team justice-league, apps super-ci and octoapp.
+	// They exist in the acme seed so those bodies, copied verbatim, are
+	// accepted as GitHub accepts them on its own example repository.
+	AppSuperCIID   = 90211 // guess id
+	AppSuperCISlug = "super-ci"
+	AppOctoappID   = 90212 // guess id
+	AppOctoappSlug = "octoapp"
+	TeamDocsSlug   = "justice-league"
+	TeamDocsID     = 234
 )
 
 // CreateBranch creates branch at sha and records a branch_creation event by actor.
@@ -110,6 +122,7 @@ func seedEmpty(st *State) {
 //	teams oncall (admin on payments, push on audit), security (maintain on payments, push on audit),
 //	      developers (push on payments), release-managers (push on payments)
 //	repos acme/payments (private), acme/audit (private), acme/.github (public), alice/dotfiles (public, personal)
+//	docs-example names: octocat (member, team justice-league without repo access), apps super-ci, octoapp
 func seedAcme(st *State) {
 	st.AddUser("github", "GitHub", false).Type = "Organization"
 	st.AddUser("web-flow", "GitHub Web Flow", false)
@@ -202,4 +215,26 @@ func seedAcme(st *State) {
 	dot := st.AddRepo("alice", "dotfiles", false, "main")
 	dot.Description = "alice's dotfiles"
 	seedAcmeRulesets(st)
+
+	seedDocsExamples(st)
+}
+
+// seedDocsExamples adds the accounts GitHub's documentation examples name
+// (octocat, team justice-league with id 234, apps super-ci and octoapp), last, so every
+// id assigned before stays as it was. octocat is an acme member in team
+// justice-league; the team has no repository access, so collaborator lists,
+// roles and who may push are unchanged. GitHub's documented checks on
+// restriction and bypass lists are that the names resolve (422 otherwise);
+// whether it also wants push access there is not documented, and the
+// simulator does not check it (guess).
+func seedDocsExamples(st *State) {
+	st.AddUser("octocat", "The Octocat", true)
+	st.Org("acme").Members["octocat"] = "member"
+	// The ruleset examples (repos/create-repo-ruleset and friends) name
+	// their bypass team by id 234; the simulator's ids start above 1000,
+	// so 234 collides with nothing.
+	st.AddTeam("acme", TeamDocsSlug, "Justice League").ID = TeamDocsID
+	st.AddTeamMember("acme", TeamDocsSlug, "octocat", "member")
+	st.AddApp(AppSuperCIID, AppSuperCISlug, "Super CI", "acme")
+	st.AddApp(AppOctoappID, AppOctoappSlug, "Octoapp", "acme")
 }

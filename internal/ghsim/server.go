@@ -175,8 +175,12 @@ func (s *Server) Do(fn func(st *State)) {
 // Exchange is one request/response pair seen by the simulator.
 // Status 0 means the connection was dropped without a response.
 type Exchange struct {
-	Seq        int
-	Method     string
+	Seq    int
+	Method string
+	// Path is the path as sent (escaped, with any prefix): a branch
+	// release/1.x in a {branch} parameter reads release%2F1.x, as
+	// go-github sends it (url.PathEscape) and GitHub routes it; an
+	// unescaped release/1.x there would be two path segments.
 	Path       string
 	Query      string
 	Status     int
@@ -397,7 +401,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqBody, _ := io.ReadAll(io.LimitReader(r.Body, 32<<20))
 	_ = r.Body.Close()
 	at := s.now()
-	ex := Exchange{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, ReqBody: reqBody, ReqHeader: redact(r.Header), At: at}
+	ex := Exchange{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, ReqBody: reqBody, ReqHeader: redact(r.Header), At: at}
 
 	// Faults are decided before the request is processed.
 	dec := s.decideFault(r.URL.Path)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -51,6 +53,36 @@ func count(opID string) {
 	defer stats.Unlock()
 	stats.ops[opID]++
 	stats.exchanges++
+	statsLog(opID)
+}
+
+// StatsDirEnv names a directory: when set, every validated exchange is also
+// appended as one line (its operationId) to <dir>/<test binary>.<pid>.ops, so the count
+// for a whole `go test ./...` (one process per package) can be summed:
+//
+//	GLASS_CONTRACT_STATS=/tmp/c go test ./... && cat /tmp/c/*.ops | wc -l
+const StatsDirEnv = "GLASS_CONTRACT_STATS"
+
+var statsFile struct {
+	once sync.Once
+	f    *os.File
+}
+
+// statsLog runs under stats' lock.
+func statsLog(opID string) {
+	statsFile.once.Do(func() {
+		dir := os.Getenv(StatsDirEnv)
+		if dir == "" {
+			return
+		}
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("%s.%d.ops", filepath.Base(os.Args[0]), os.Getpid())), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err == nil {
+			statsFile.f = f
+		}
+	})
+	if statsFile.f != nil {
+		_, _ = fmt.Fprintln(statsFile.f, opID)
+	}
 }
 
 // Stats returns how often each operationId was validated, and how many

@@ -1,7 +1,9 @@
 // Command subset cuts GitHub's published OpenAPI description down to the
 // operations glass needs (testdata/openapi/operations.txt) and, transitively,
 // every components entry they reference. Examples are dropped to keep the
-// committed file small. It is run by testdata/openapi/update.sh; the test
+// committed file small, except the request-body examples (GitHub's
+// documentation examples, e.g. the "Update branch protection" PUT body),
+// which contract tests replay against the simulator. It is run by testdata/openapi/update.sh; the test
 // suite never needs the network.
 //
 //	go run ./internal/ghsim/contract/cmd/subset -in api.github.com.json \
@@ -105,8 +107,9 @@ func run(in, opsFile, out string) error {
 		return fmt.Errorf("operations not in %s: %s", in, strings.Join(missing, ", "))
 	}
 
-	// Drop examples, then collect referenced components transitively.
-	stripExamples(newPaths, "")
+	// Drop examples (keeping request-body ones), then collect referenced
+	// components transitively.
+	keepRequestExamples(newPaths, func() { stripExamples(newPaths, "") })
 	keep := map[string]bool{} // "#/components/schemas/x"
 	var queue []string
 	collect := func(v any) {
@@ -181,6 +184,35 @@ func walkRefs(v any, f func(string)) {
 		for _, c := range x {
 			walkRefs(c, f)
 		}
+	}
+}
+
+// keepRequestExamples runs strip and puts the requestBody media types'
+// "examples" maps back.
+func keepRequestExamples(paths map[string]any, strip func()) {
+	type saved struct {
+		mt       map[string]any
+		examples any
+	}
+	var keep []saved
+	for _, item := range paths {
+		for k, ov := range item.(map[string]any) {
+			if !methods[k] {
+				continue
+			}
+			op, _ := ov.(map[string]any)
+			rb, _ := op["requestBody"].(map[string]any)
+			content, _ := rb["content"].(map[string]any)
+			for _, mv := range content {
+				if mt, ok := mv.(map[string]any); ok && mt["examples"] != nil {
+					keep = append(keep, saved{mt, mt["examples"]})
+				}
+			}
+		}
+	}
+	strip()
+	for _, s := range keep {
+		s.mt["examples"] = s.examples
 	}
 }
 
