@@ -358,7 +358,7 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 			}
 			if id != 0 {
 				if err := l.do(ctx, "DELETE", fmt.Sprintf("repos/%s/%s/invitations/%d", owner, repo, id), nil, nil); err != nil {
-					return nil, lever.DescribeError(fmt.Sprintf("cancelling the invitation of %s to %s", user, t.Repo), err, "the invitation may still be pending")
+					return nil, lever.DescribeWriteError(fmt.Sprintf("cancelling the invitation of %s to %s", user, t.Repo), err, "the invitation may still be pending")
 				}
 			}
 			return nil, nil
@@ -368,7 +368,7 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 		// not a collaborator before, so this DELETE never removes a
 		// previous collaborator.
 		if err := l.do(ctx, "DELETE", collab, nil, nil); err != nil {
-			return nil, lever.DescribeError(fmt.Sprintf("removing %s's direct access to %s (DELETE collaborator)", user, t.Repo), err, fmt.Sprintf("%s may still have %s", user, lr))
+			return nil, lever.DescribeWriteError(fmt.Sprintf("removing %s's direct access to %s (DELETE collaborator)", user, t.Repo), err, fmt.Sprintf("%s may still have %s", user, lr))
 		}
 		return nil, nil
 
@@ -383,7 +383,7 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 		var got invitation
 		p := strings.TrimPrefix(wr, invitedPrefix)
 		if err := l.do(ctx, "PATCH", fmt.Sprintf("repos/%s/%s/invitations/%d", owner, repo, id), map[string]string{"permissions": p}, &got); err != nil {
-			return nil, lever.DescribeError(fmt.Sprintf("changing the invitation of %s to %s back to %s", user, t.Repo, p), err, "the invitation keeps "+strings.TrimPrefix(lr, invitedPrefix))
+			return nil, lever.DescribeWriteError(fmt.Sprintf("changing the invitation of %s to %s back to %s", user, t.Repo, p), err, "the invitation keeps "+strings.TrimPrefix(lr, invitedPrefix))
 		}
 		out[kRole] = invitedPrefix + got.Permissions
 		return out, nil
@@ -395,7 +395,7 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 		// accepted) but had only an invitation before: remove the role,
 		// then invite again with the old permission.
 		if err := l.do(ctx, "DELETE", collab, nil, nil); err != nil {
-			return nil, lever.DescribeError(fmt.Sprintf("removing %s's direct access to %s", user, t.Repo), err, fmt.Sprintf("%s may still have %s", user, lr))
+			return nil, lever.DescribeWriteError(fmt.Sprintf("removing %s's direct access to %s", user, t.Repo), err, fmt.Sprintf("%s may still have %s", user, lr))
 		}
 	}
 	p := putPermission(strings.TrimPrefix(wr, invitedPrefix))
@@ -406,7 +406,7 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 	}
 	resp, err := l.c.Do(ctx, req, &inv)
 	if err != nil {
-		return nil, lever.DescribeError(fmt.Sprintf("giving %s %s on %s (PUT collaborator)", user, p, t.Repo), err, fmt.Sprintf("%s keeps %s", user, orNone(lr)))
+		return nil, lever.DescribeWriteError(fmt.Sprintf("giving %s %s on %s (PUT collaborator)", user, p, t.Repo), err, fmt.Sprintf("%s keeps %s", user, orNone(lr)))
 	}
 	// v60 returns a zero invitation on 204; the status code tells them apart.
 	if resp.StatusCode == http.StatusCreated {

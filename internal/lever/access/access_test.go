@@ -413,7 +413,10 @@ func TestWriteFailures(t *testing.T) {
 		want             string
 	}{
 		{"put-500", "mallory", "push", ghsim.Fault500, "mallory keeps read"},
-		{"put-drop", "erin", "push", ghsim.FaultDrop, "erin keeps no direct access"},
+		{"put-503", "erin", "push", ghsim.Fault503, "erin keeps no direct access"},
+		// The PUT may have landed: no claim about what erin keeps.
+		{"put-drop", "erin", "push", ghsim.FaultDrop, "does not know whether GitHub applied this change: the request was sent but the connection dropped"},
+		{"put-502", "mallory", "push", ghsim.Fault502, "run `glass status`"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sim := start(t)
@@ -436,6 +439,8 @@ func TestWriteFailures(t *testing.T) {
 		{"delete-collaborator", "dave", "maintain", 1, "dave may still have maintain"},
 		{"list-invitations", "erin", "push", 1, "listing invitations"},
 		{"delete-invitation", "erin", "push", 2, "may still be pending"},
+		// A gateway error on a write: whether it applied is unknown.
+		{"delete-collaborator-502", "dave", "maintain", 1, "does not know whether GitHub applied this change: GitHub's gateway answered 502"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sim := start(t)
@@ -445,7 +450,11 @@ func TestWriteFailures(t *testing.T) {
 			want, _ := l.Relax(tg, orig, []string{c.perm})
 			write(t, l, tg, orig, want)
 			live := read(t, l, tg)
-			sim.SetFaults(ghsim.Faults{FailNth: c.nth, FailNthKind: ghsim.Fault502})
+			kind := ghsim.Fault500
+			if strings.HasSuffix(c.name, "-502") {
+				kind = ghsim.Fault502
+			}
+			sim.SetFaults(ghsim.Faults{FailNth: c.nth, FailNthKind: kind})
 			if _, err := l.Write(ctx, tg, live, orig); err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v", err)
 			}

@@ -267,7 +267,7 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 			return lever.Fields{kProtected: live[kProtected], kOwnerType: ot}, nil
 		}
 		if err := l.do(ctx, "DELETE", path, nil, nil); err != nil {
-			return nil, lever.DescribeError("removing the protection of "+t.String()+" (DELETE …/protection)", err, "the protection may or may not have been removed: read it again before retrying")
+			return nil, lever.DescribeWriteError("removing the protection of "+t.String()+" (DELETE …/protection)", err, "the protection may or may not have been removed: read it again before retrying")
 		}
 		// 204: the exact-name rule is gone. A wildcard rule that also
 		// matches the branch (invisible to REST) would now govern it; close
@@ -336,17 +336,19 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 	}
 	if putErr != nil {
 		unchanged := "the protection rule was not replaced"
+		what := "replacing the protection of " + t.String() + " (PUT …/protection)"
 		if sigRan && sigErr == nil {
 			unchanged += fmt.Sprintf("; but required_signatures was set to %v", wantSig)
+			what += fmt.Sprintf(" (required_signatures was set to %v)", wantSig)
 		}
-		return nil, lever.DescribeError("replacing the protection of "+t.String()+" (PUT …/protection)", putErr, unchanged)
+		return nil, lever.DescribeWriteError(what, putErr, unchanged)
 	}
 	if sigErr != nil {
 		changed := "nothing else was changed"
 		if needPut {
 			changed = "the rest of the rule was written (PUT succeeded)"
 		}
-		return nil, lever.DescribeError("setting required_signatures on "+t.String(), sigErr, changed)
+		return nil, lever.DescribeWriteError("setting required_signatures on "+t.String(), sigErr, changed)
 	}
 	var got lever.Fields
 	if needPut {

@@ -510,8 +510,12 @@ func TestWriteFailures(t *testing.T) {
 		want  string
 	}{
 		{"put-500", []string{"reviews"}, nil, ghsim.Fault500, "was not replaced"},
-		{"put-drop", []string{"reviews"}, nil, ghsim.FaultDrop, "was not replaced"},
-		{"delete-502", []string{"all"}, nil, ghsim.Fault502, "may or may not have been removed"},
+		// A dropped connection or a gateway error leaves the outcome open:
+		// the message must not claim "not replaced" and must say what reconciles.
+		{"put-drop", []string{"reviews"}, nil, ghsim.FaultDrop, "does not know whether GitHub applied this change: the request was sent but the connection dropped"},
+		{"put-502", []string{"reviews"}, nil, ghsim.Fault502, "`glass sweep`"},
+		{"delete-502", []string{"all"}, nil, ghsim.Fault502, "does not know whether GitHub applied this change: GitHub's gateway answered 502"},
+		{"delete-500", []string{"all"}, nil, ghsim.Fault500, "may or may not have been removed"},
 		{"sig-only-503", []string{"signatures"}, everythingOn, ghsim.Fault503, "required_signatures"},
 		{"put+sig-500", []string{"signatures", "reviews"}, everythingOn, ghsim.Fault500, "acme/payments@main"},
 	} {
@@ -530,6 +534,33 @@ func TestWriteFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWriteDroppedAfterApply: GitHub carried out the PUT, then the
+// connection died before the answer (blackout after request 1). The error
+// must say glass does not know, and point to status and sweep; claiming
+// "not replaced" would be false, as the read-back shows.
+func TestWriteDroppedAfterApply(t *testing.T) {
+	sim := start(t)
+	l := protection.New(client(t, sim, "alice"))
+	snap := read(t, l, mainT)
+	want, _ := l.Relax(mainT, snap.Fields, []string{"reviews"})
+	sim.SetFaults(ghsim.Faults{BlackoutAfter: 1})
+	_, err := l.Write(ctx, mainT, snap.Fields, want)
+	sim.SetFaults(ghsim.Faults{})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, s := range []string{"does not know whether GitHub applied", "`glass status`", "`glass sweep`"} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("error lacks %q: %s", s, msg)
+		}
+	}
+	if strings.Contains(msg, "not replaced") {
+		t.Errorf("error claims the rule was not replaced: %s", msg)
+	}
+	noDiff(t, "applied despite the drop", want, read(t, l, mainT).Fields)
 }
 
 func TestWriteForbidden(t *testing.T) {
