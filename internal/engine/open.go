@@ -13,6 +13,7 @@ import (
 
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/notify"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -248,11 +249,16 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*overr
 	} else if p, err = e.round1(ctx, req, lv, st); err != nil {
 		return nil, err
 	}
-	approval, err := e.checkGate(ctx, req, p.actor)
+	adm, err := e.admission(ctx, &req, p)
 	if err != nil {
 		st.emit("policy", "", err)
 		return nil, err
 	}
+	if adm.approval == nil { // a second person must approve first (approval.go)
+		st.emit("policy", ApprovalRequired, nil)
+		return e.openWithApproval(ctx, req, p, adm, st)
+	}
+	approval := adm.approval
 	st.emit("policy", approval.Mode, nil)
 
 	now := e.clock.Now()
@@ -273,11 +279,8 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*overr
 	} else {
 		g.Go(func() error { notices = e.notices(gctx, p); return nil })
 	}
-	x := ledger.BodyExtras{Notices: p.invalidNotices}
-	if approval.Rule != "" {
-		x.PolicyDecision = approval.Mode + ": " + approval.Rule
-	}
-	g.Go(func() error { return e.create(gctx, p.audit, o, x) })
+	x := adm.bodyExtras(p.invalidNotices, approval)
+	g.Go(func() error { return e.writeAhead(gctx, p.audit, o, x, req, adm) })
 	if err := g.Wait(); err != nil {
 		st.emit("audit", "", err)
 		return nil, &Error{Op: "open", Step: "audit", Err: err,
@@ -327,7 +330,7 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*overr
 		defer close(relist)
 		again, _, _, _ = e.listLive(ctx, p.audit)
 	}()
-	err = e.record(ctx, o, ev)
+	err = e.record(ctx, o, adm.withPolicyEvent(o, ev)...)
 	<-relist
 	if err == nil {
 		err = e.settleRace(ctx, p, o, again)
@@ -340,6 +343,7 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*overr
 			Unchanged: "nothing else"}
 	}
 	st.emit("record", o.ID, nil)
+	e.announce(ctx, adm.pol, o, notify.KindGranted, p.actor, approvalText(approval))
 	return o, nil
 }
 
