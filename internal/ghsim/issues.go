@@ -496,7 +496,10 @@ func hCommentPatch(c *ctx) {
 		return
 	}
 	if !strings.EqualFold(cm.User, c.user.Login) && c.st.rank(repo, c.user.Login) < 3 {
-		c.errMsg(403, "Must have write access to edit this comment.", docIssues+"/comments#update-an-issue-comment") // wording guess
+		// issues/update-comment declares only 200 and 422: someone else's
+		// comment without write access is refused as loadRepo refuses a
+		// role that is too low (classic: 404, guess; fine-grained: 403).
+		c.refuseRole("")
 		return
 	}
 	var body struct {

@@ -146,8 +146,14 @@ func TestRoleRefusalByTokenKind(t *testing.T) {
 			}
 		})
 	}
-	// Issues on a public repository: anyone signed in may open one.
+	// Issues on a public repository: anyone signed in may open one, and
+	// comment; editing someone else's comment needs write access.
 	wantCode(t, call(t, s, "POST", "/repos/acme/.github/issues", s.Token("erin"), map[string]any{"title": "hello"}), 201)
+	r := call(t, s, "POST", "/repos/acme/.github/issues/1/comments", s.Token("erin"), map[string]any{"body": "mine"})
+	wantCode(t, r, 201)
+	cm := "/repos/acme/.github/issues/comments/" + strconv.Itoa(int(r.json(t)["id"].(float64)))
+	wantCode(t, call(t, s, "PATCH", cm, s.Token("mallory"), map[string]any{"body": "not mine"}), 404)
+	wantCode(t, call(t, s, "PATCH", cm, s.Token("erin"), map[string]any{"body": "still mine"}), 200)
 }
 
 func TestRateLimitExhaustion(t *testing.T) {
