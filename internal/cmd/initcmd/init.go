@@ -38,6 +38,7 @@ type InitOptions struct {
 	Secret    string // repository secret holding the token
 	Version   string // glass version the workflow installs
 	Force     bool
+	NoPolicy  bool // do not write the starter policy (policy.go)
 }
 
 // NewCmdInit returns `glass init`.
@@ -60,7 +61,12 @@ workflow's own GITHUB_TOKEN cannot change branch protection. Add it with:
 
 Without --audit-repo the workflow sweeps the repository it runs in.
 GitHub may delay scheduled runs when it is busy; 5 minutes is the shortest
-schedule it allows. Makes no network request.`,
+schedule it allows.
+
+It also writes ` + PolicyPath + `, a commented starter policy (who may break
+which glass, for how long, with whose approval, who hears about it), unless
+the repository has one already or --no-policy is given. Makes no network
+request.`,
 		Example: `  glass init
   glass init --audit-repo acme/audit --secret GLASS_SWEEP_TOKEN`,
 		Args: noArgs,
@@ -92,6 +98,7 @@ schedule it allows. Makes no network request.`,
 	cmd.Flags().StringVar(&opts.Secret, "secret", "GLASS_TOKEN", "The `name` of the repository secret that holds the sweep's token")
 	cmd.Flags().StringVar(&opts.Version, "version", "latest", "glass `version` the workflow installs (pin a release tag for reproducible runs)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "Overwrite an existing workflow file")
+	cmd.Flags().BoolVar(&opts.NoPolicy, "no-policy", false, "Do not write the commented starter policy "+PolicyPath+" (an existing policy is never overwritten)")
 	return cmd
 }
 
@@ -155,6 +162,9 @@ func initRun(opts *InitOptions) error {
 	}
 	cs := opts.IO.ColorScheme()
 	fmt.Fprintf(opts.IO.ErrOut, "%s Wrote %s\n", cs.SuccessIcon(), path)
+	if err := writePolicy(opts); err != nil {
+		return err
+	}
 	fmt.Fprintf(opts.IO.ErrOut, "Next: add the token as a repository secret (gh secret set %s), then commit and push the workflow.\n", opts.Secret)
 	return nil
 }
