@@ -17,9 +17,9 @@ const PolicyPath = policy.DefaultFile
 // writePolicy writes the commented starter policy (policy.StarterPolicy)
 // unless the repository already has a policy: a policy is edited by hand
 // and reviewed like code, so glass never overwrites one, not even with
-// --force.
+// --force. `glass init --drill` writes only the drill workflow.
 func writePolicy(opts *InitOptions) error {
-	if opts.NoPolicy {
+	if opts.NoPolicy || opts.Drill {
 		return nil
 	}
 	path := filepath.Join(opts.Dir, filepath.FromSlash(PolicyPath))
