@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -67,6 +69,7 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 			return stepErr("identity", fmt.Errorf("reading who the token belongs to (GET /user): %w", err))
 		}
 		p.actor = u.GetLogin()
+		st.emit("identity", p.actor, nil)
 		return nil
 	})
 	g.Go(func() error {
@@ -84,9 +87,11 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		}
 		return nil
 	})
-	// Label setup (once per process and audit repository) off the
-	// critical path: otherwise the audit write would wait for it.
-	g.Go(func() error { _ = e.ledger.EnsureLabels(ctx, req.AuditRepo); return nil }) // POSTs: not cancelled by a failed read
+	// Which of glass's labels the audit repository lacks: a read, so that
+	// nothing is written before the input is known to be good; the
+	// missing ones (first use of a repository only) are made after this
+	// round, off the critical path in Plan, before the audit issue in Open.
+	g.Go(func() error { _ = e.ledger.CheckLabels(gctx, req.AuditRepo); return nil })
 	g.Go(func() error {
 		var s lever.Snapshot
 		err := e.again(gctx, func() (err error) { s, err = lv.Read(gctx, req.Target); return err })
@@ -96,18 +101,26 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		p.snap = s
 		return nil
 	})
+	// The head's error is reported only when the lever's read succeeded:
+	// for a mistyped branch the lever says so in words, the ref a 404.
+	var headErr error
 	if req.Target.Branch != "" && req.Lever == override.LeverProtection {
 		g.Go(func() error {
 			var h string
 			err := e.again(gctx, func() (err error) { h, err = e.headSHA(gctx, req.Target.Repo, req.Target.Branch); return err })
 			if err != nil {
-				return stepErr("snapshot", fmt.Errorf("reading the head of %s: %w", req.Target, err))
+				headErr = stepErr("snapshot", fmt.Errorf("reading the head of %s: %w", req.Target, err))
+				return nil
 			}
 			p.head = h
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err := g.Wait()
+	if err == nil {
+		err = headErr
+	}
+	if err != nil {
 		var se *stepError
 		step := "snapshot"
 		if errors.As(err, &se) {
@@ -139,7 +152,6 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 			p.raw = p.others[0].Raw
 		}
 	}
-	var err error
 	p.want, err = relax(lv, req.Target, p.orig, union(relaxOf(p.others, nil), req.Relax))
 	if err != nil {
 		return nil, &RefusalError{Reason: err.Error(), Err: err}
@@ -199,7 +211,15 @@ func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
 		return nil, err
 	}
 	pv := p.preview()
-	pv.Notices = append(pv.Notices, e.notices(ctx, p)...)
+	// Beside the side-effect preview: the labels the audit issue will
+	// carry, if the repository lacks them (Plan's only writes, made once
+	// the reads have shown the input is good).
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = e.ledger.EnsureLabels(ctx, p.audit) }()
+	notices := e.notices(ctx, p)
+	wg.Wait()
+	pv.Notices = append(pv.Notices, notices...)
 	pv.plan, pv.at = p, e.clock.Now()
 	return pv, nil
 }
@@ -212,6 +232,16 @@ func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
 // record), 3 the change (its answer is the verification), 4 the record
 // (issue state and applied comment, parallel).
 func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override, error) {
+	o, _, err := e.open(ctx, req, nil)
+	return o, err
+}
+
+// OpenWithPreview is Open that also returns what Plan would have shown
+// (the original and live setting, the field changes, overlaps and the side
+// effects, read beside the audit write), for callers that need no
+// confirmation: `glass open --yes` in four round trips instead of Plan's
+// two plus OpenPreview's three. The preview is nil when the reads failed.
+func (e *Engine) OpenWithPreview(ctx context.Context, req OpenRequest) (*override.Override, *Preview, error) {
 	return e.open(ctx, req, nil)
 }
 
@@ -229,25 +259,39 @@ func (e *Engine) OpenPreview(ctx context.Context, pv *Preview) (*override.Overri
 	if pv == nil {
 		return nil, &RefusalError{Reason: "no preview to open"}
 	}
+	var o *override.Override
+	var err error
 	if pv.plan == nil || e.clock.Now().Sub(pv.at) > PlanFresh || e.clock.Now().Before(pv.at) {
-		return e.open(ctx, pv.Request, nil)
+		o, _, err = e.open(ctx, pv.Request, nil)
+	} else {
+		o, _, err = e.open(ctx, pv.Request, pv)
 	}
-	return e.open(ctx, pv.Request, pv)
+	return o, err
 }
 
-func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*override.Override, error) {
+// open carries out Open; shown is the preview of what it did (pv itself
+// when given), nil when the reads failed.
+func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (o *override.Override, shown *Preview, err error) {
 	lv, err := e.check(&req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	st := e.steps()
 	e.startGate(ctx, req)
 	var p *planned
 	if pv != nil {
 		p = pv.plan
+		shown = pv
 	} else if p, err = e.round1(ctx, req, lv, st); err != nil {
-		return nil, err
+		return nil, nil, err
+	} else {
+		shown = p.preview()
 	}
+	o, err = e.openPlanned(ctx, req, lv, p, pv, shown, st)
+	return o, shown, err
+}
+
+func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Lever, p *planned, pv, shown *Preview, st *stepper) (*override.Override, error) {
 	approval, err := e.checkGate(ctx, req, p.actor)
 	if err != nil {
 		st.emit("policy", "", err)
@@ -271,20 +315,25 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*overr
 	if pv != nil {
 		notices = pv.Notices
 	} else {
-		g.Go(func() error { notices = e.notices(gctx, p); return nil })
+		g.Go(func() error {
+			notices = e.notices(gctx, p)
+			shown.Notices = append(shown.Notices, notices...)
+			return nil
+		})
 	}
 	x := ledger.BodyExtras{Notices: p.invalidNotices}
 	if approval.Rule != "" {
 		x.PolicyDecision = approval.Mode + ": " + approval.Rule
 	}
-	g.Go(func() error { return e.create(gctx, p.audit, o, x) })
+	var issueURL string
+	g.Go(func() (err error) { issueURL, err = e.create(gctx, p.audit, o, x); return err })
 	if err := g.Wait(); err != nil {
 		st.emit("audit", "", err)
 		return nil, &Error{Op: "open", Step: "audit", Err: err,
 			Unchanged: fmt.Sprintf("%s; glass made no change because it could not write the audit record first", req.Target),
 			Next:      fmt.Sprintf("check that you can create issues in %s, then run the same command again; if an audit issue did appear, `glass sweep -R %s` closes it", p.audit, p.audit)}
 	}
-	st.emit("audit", o.ID, nil)
+	st.emit("audit", strings.TrimSpace(o.ID+" "+issueURL), nil)
 
 	// Round 3: the change. Someone may have changed fields since the
 	// overlapping overrides were applied: keep their changes.
@@ -476,28 +525,29 @@ func (e *Engine) undoOpen(ctx context.Context, p *planned, o *override.Override,
 // failure the engine looks for the issue it may have made (same actor,
 // key and request time: unique per attempt) before trying again; a lost
 // answer never yields a second audit issue.
-func (e *Engine) create(ctx context.Context, repo string, o *override.Override, x ledger.BodyExtras) error {
-	_, _, _, err := e.ledger.Create(ctx, repo, o, x)
+// It returns the issue's web address when GitHub gave it.
+func (e *Engine) create(ctx context.Context, repo string, o *override.Override, x ledger.BodyExtras) (string, error) {
+	_, _, htmlURL, err := e.ledger.Create(ctx, repo, o, x)
 	for attempt := 1; err != nil && attempt < 4; attempt++ {
 		if !transient(err) {
-			return err
+			return "", err
 		}
 		if werr := e.waitFor(ctx, err, attempt); werr != nil {
-			return err
+			return "", err
 		}
 		list, _, _, lerr := e.listLive(ctx, repo)
 		if lerr != nil {
-			return fmt.Errorf("%w (then listing %s to see whether the issue was made: %v)", err, repo, lerr)
+			return "", fmt.Errorf("%w (then listing %s to see whether the issue was made: %v)", err, repo, lerr)
 		}
 		for _, x := range list {
 			if sameAttempt(x, o) {
 				o.ID = x.ID
-				return nil
+				return "", nil
 			}
 		}
-		_, _, _, err = e.ledger.Create(ctx, repo, o, x)
+		_, _, htmlURL, err = e.ledger.Create(ctx, repo, o, x)
 	}
-	return err
+	return htmlURL, err
 }
 
 func sameAttempt(x, o *override.Override) bool {
