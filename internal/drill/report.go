@@ -17,26 +17,36 @@ import (
 const ReportVersion = 1
 
 // Report is the outcome of one drill run (one or more scenarios).
+// The field names are a public contract (docs/drill-report.md and
+// docs/drill-report.schema.json): add fields, never rename or remove them.
 type Report struct {
-	Version   int         `json:"version"`
-	Repo      string      `json:"repo"`
-	Branch    string      `json:"branch"`
-	Sandbox   bool        `json:"sandbox"`
-	StartedAt time.Time   `json:"started_at"`
-	Elapsed   Millis      `json:"elapsed_ms"`
-	Passed    bool        `json:"passed"`
-	Scenarios []*Scenario `json:"scenarios"`
+	Version   int               `json:"version"`
+	Repo      string            `json:"repo"`
+	Branch    string            `json:"branch"`
+	Lever     string            `json:"lever"`
+	Relax     []string          `json:"relax"`
+	Sandbox   bool              `json:"sandbox"`
+	StartedAt time.Time         `json:"started_at"`
+	Duration  Millis            `json:"duration_ms"` // how long each door was to stay open
+	Elapsed   Millis            `json:"elapsed_ms"`
+	SLOs      map[string]Millis `json:"slos_ms"`
+	Passed    bool              `json:"passed"`
+	Scenarios []*Scenario       `json:"scenarios"`
+	Skipped   []string          `json:"skipped,omitempty"` // scenarios not run (sandbox only)
 }
 
 // Scenario is one drill scenario's checks and timings.
 type Scenario struct {
-	Name     string            `json:"name"`
-	Override string            `json:"override,omitempty"` // audit issue id
-	URL      string            `json:"url,omitempty"`
-	Passed   bool              `json:"passed"`
-	Checks   []Check           `json:"checks"`
-	Metrics  map[string]Millis `json:"metrics_ms"`
-	Notes    []string          `json:"notes,omitempty"`
+	Name      string            `json:"name"`
+	StartedAt time.Time         `json:"started_at"`
+	Override  string            `json:"override,omitempty"` // audit issue id
+	Others    []string          `json:"other_overrides,omitempty"`
+	Passed    bool              `json:"passed"`
+	Checks    []Check           `json:"checks"`
+	Metrics   map[string]Millis `json:"metrics_ms"`
+	Drift     []string          `json:"drift,omitempty"`           // changes by someone else the restore kept
+	Faults    map[string]int    `json:"faults_injected,omitempty"` // injected faults by kind (faults scenario)
+	Notes     []string          `json:"notes,omitempty"`
 }
 
 // Check is one pass/fail assertion of a drill.
@@ -91,7 +101,7 @@ func (r *Report) Failures() []string {
 }
 
 // metricOrder is the order metrics appear in tables.
-var metricOrder = []string{MetricGrant, MetricAlert, MetricHold, MetricRestore, MetricOpenFor}
+var metricOrder = []string{MetricGrant, MetricAlert, MetricAudit, MetricWebhook, MetricHold, MetricRestore, MetricOpenFor}
 
 func sortedMetrics(m map[string]Millis) []string {
 	rank := map[string]int{}
@@ -126,6 +136,9 @@ func (r *Report) WriteText(w io.Writer) {
 		where += " (sandbox)"
 	}
 	fmt.Fprintf(w, "Drill on %s, %d scenario(s), %s\n\n", where, len(r.Scenarios), r.Elapsed)
+	if len(r.Scenarios) > 1 {
+		r.writeSummary(w)
+	}
 	for _, s := range r.Scenarios {
 		status := "PASS"
 		if !s.Passed {
@@ -152,10 +165,23 @@ func (r *Report) WriteText(w io.Writer) {
 			}
 			fmt.Fprintf(w, "  timings: %s\n", strings.Join(parts, ", "))
 		}
+		for _, dr := range s.Drift {
+			fmt.Fprintf(w, "  drift kept: %s\n", dr)
+		}
+		if len(s.Faults) > 0 {
+			var parts []string
+			for _, k := range sortedKeys(s.Faults) {
+				parts = append(parts, fmt.Sprintf("%s ×%d", k, s.Faults[k]))
+			}
+			fmt.Fprintf(w, "  injected faults: %s\n", strings.Join(parts, ", "))
+		}
 		for _, n := range s.Notes {
 			fmt.Fprintf(w, "  note: %s\n", n)
 		}
 		fmt.Fprintln(w)
+	}
+	for _, sk := range r.Skipped {
+		fmt.Fprintf(w, "SKIP  scenario %s (sandbox only)\n\n", sk)
 	}
 	if r.Passed {
 		fmt.Fprintln(w, "Result: PASS, every check passed and every SLO was met.")
@@ -165,6 +191,60 @@ func (r *Report) WriteText(w io.Writer) {
 	for _, f := range r.Failures() {
 		fmt.Fprintf(w, "  - %s\n", f)
 	}
+}
+
+// summaryMetrics are the columns of the combined table.
+var summaryMetrics = []string{MetricGrant, MetricAlert, MetricHold, MetricRestore}
+
+// writeSummary renders one row per scenario: result, checks passed and the
+// headline timings.
+func (r *Report) writeSummary(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprint(tw, "SCENARIO\tRESULT\tCHECKS")
+	for _, m := range summaryMetrics {
+		fmt.Fprintf(tw, "\t%s", column(m))
+	}
+	fmt.Fprintln(tw)
+	for _, s := range r.Scenarios {
+		res := "PASS"
+		if !s.Passed {
+			res = "FAIL"
+		}
+		ok := 0
+		for _, c := range s.Checks {
+			if c.Passed {
+				ok++
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d", s.Name, res, ok, len(s.Checks))
+		for _, m := range summaryMetrics {
+			v, has := s.Metrics[m]
+			if has {
+				fmt.Fprintf(tw, "\t%s", v)
+			} else {
+				fmt.Fprint(tw, "\t-")
+			}
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
+// column is a metric's short table heading: GRANT, ALERT, HOLD, RESTORE.
+func column(m string) string {
+	m = strings.TrimPrefix(m, "time_to_")
+	m = strings.TrimSuffix(m, "_accuracy")
+	return strings.ToUpper(m)
+}
+
+func sortedKeys(m map[string]int) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Markdown renders the report as the comment glass posts on the drill's

@@ -1,46 +1,111 @@
 package drill
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/go-github/v60/github"
 
-	"github.com/glass-cli/glass/internal/engine"
+	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/ledger"
-	"github.com/glass-cli/glass/internal/override"
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/lever/protection"
 )
-
-// Env is what a drill needs: the same engine a real incident uses, a client
-// for the door test and the raw protection reads, and the ledger to check
-// the audit record.
-type Env struct {
-	GitHub *github.Client
-	Engine *engine.Engine
-	Ledger *ledger.Store
-	Now    func() time.Time
-	Sleep  func(context.Context, time.Duration) error
-}
 
 // Options choose the drill target and how long the door stays open.
 type Options struct {
-	Repo      string
-	Branch    string
-	Relax     []string // default: admins (the smallest relaxation that lets an admin write directly)
-	Duration  time.Duration
+	Repo   string
+	Branch string
+	Lever  string   // protection (the only lever drills exercise today)
+	Relax  []string // default: admins (the smallest relaxation that lets an admin write directly)
+	// Duration is how long the door stays open (default 3s).
+	Duration time.Duration
+	// Grace is the drill sweep's reconcile grace: how long an override may
+	// stay half-done before the sweep treats its opener as dead (crash
+	// scenario). Default: Duration. The scheduled `glass sweep` uses 2m.
+	Grace     time.Duration
 	AuditRepo string
 	SLOs      SLOs
-	Scenarios []string // happy (default)
+	Scenarios []string // names from Scenarios(), or "all"; default happy
 	Sandbox   bool
+	// Faults is the fault schedule of the faults scenario (ghsim.ParseFaults
+	// syntax); default DefaultFaults. With the prefix "restore:" the faults
+	// start only when the sweep begins the rollback.
+	Faults string
 }
 
-// Scenarios lists the scenarios this build can run.
-func Scenarios() []string { return []string{"happy"} }
+// DefaultFaults is the faults scenario's schedule: every fifth request
+// fails, in turn with a 500, a secondary rate limit, a 502, a 429, a
+// dropped connection and a 503. Retry-After is one second so the drill
+// stays short. A retry never meets the next fault at once, so a glass that
+// retries what it should survives every one; one that does not, fails.
+const DefaultFaults = "fail-every=5:500/secondary/502/429/drop/503,retry-after=1"
+
+// CheckFaults validates a faults scenario schedule (see Options.Faults).
+func CheckFaults(spec string) error {
+	_, err := ghsim.ParseFaults(strings.TrimPrefix(spec, "restore:"))
+	return err
+}
+
+// Scenarios lists the scenarios this build can run, in the order
+// `--scenario all` runs them.
+func Scenarios() []string { return []string{"happy", "crash", "drift", "overlap", "faults"} }
+
+// SandboxOnly reports whether a scenario needs the embedded simulator.
+func SandboxOnly(name string) bool { return name == "faults" }
+
+// Expand resolves scenario names: "all" is every scenario (without the
+// sandbox-only ones against real GitHub, which are returned as skipped).
+// An unknown name, or a sandbox-only one named against real GitHub, is an
+// error.
+func Expand(names []string, sandbox bool) (run, skipped []string, err error) {
+	if len(names) == 0 {
+		names = []string{"happy"}
+	}
+	for _, n := range names {
+		n = strings.TrimSpace(strings.ToLower(n))
+		switch {
+		case n == "all":
+			for _, s := range Scenarios() {
+				if SandboxOnly(s) && !sandbox {
+					skipped = append(skipped, s)
+					continue
+				}
+				run = append(run, s)
+			}
+		case !slices.Contains(Scenarios(), n):
+			return nil, nil, fmt.Errorf("unknown scenario %q (valid: %s, all)", n, strings.Join(Scenarios(), ", "))
+		case SandboxOnly(n) && !sandbox:
+			return nil, nil, fmt.Errorf("scenario %q injects faults into the embedded simulator: run it with --sandbox", n)
+		default:
+			run = append(run, n)
+		}
+	}
+	var out []string
+	for _, n := range run {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, skipped, nil
+}
+
+// driver runs the scenarios of one drill.
+type driver struct {
+	env    Env
+	o      Options
+	owner  string
+	repo   string
+	lv     lever.Lever
+	ledger *ledger.Store
+	// beforeSweep, when set, runs once before the next sweep (the faults
+	// scenario's "restore:" schedule).
+	beforeSweep func()
+}
 
 // Run runs the drill and returns its report. An error means the drill could
 // not run at all; a drill that ran and failed a check returns a report with
@@ -49,166 +114,137 @@ func Run(ctx context.Context, env Env, o Options) (*Report, error) {
 	if len(o.Relax) == 0 {
 		o.Relax = []string{"admins"}
 	}
+	if o.Lever == "" {
+		o.Lever = "protection"
+	}
+	if o.Lever != "protection" {
+		return nil, fmt.Errorf("drills exercise --lever protection only (got %q)", o.Lever)
+	}
 	if o.Duration <= 0 {
 		o.Duration = 3 * time.Second
+	}
+	if o.Grace <= 0 {
+		o.Grace = o.Duration
 	}
 	if o.SLOs == nil {
 		o.SLOs = DefaultSLOs()
 	}
-	if len(o.Scenarios) == 0 {
-		o.Scenarios = []string{"happy"}
+	if o.Faults == "" {
+		o.Faults = DefaultFaults
 	}
-	r := &Report{Version: ReportVersion, Repo: o.Repo, Branch: o.Branch, Sandbox: o.Sandbox, StartedAt: env.Now()}
-	for _, name := range o.Scenarios {
-		if name != "happy" {
-			return nil, fmt.Errorf("unknown scenario %q (valid: %s)", name, strings.Join(Scenarios(), ", "))
+	if o.AuditRepo == "" {
+		o.AuditRepo = o.Repo
+	}
+	names, skipped, err := Expand(o.Scenarios, o.Sandbox)
+	if err != nil {
+		return nil, err
+	}
+	owner, repo, ok := strings.Cut(o.Repo, "/")
+	if !ok {
+		return nil, fmt.Errorf("%q is not OWNER/REPO", o.Repo)
+	}
+	d := &driver{env: env, o: o, owner: owner, repo: repo, lv: protection.New(env.GitHub), ledger: ledger.NewStore(env.GitHub)}
+	r := &Report{Version: ReportVersion, Repo: o.Repo, Branch: o.Branch, Lever: o.Lever, Relax: o.Relax, Sandbox: o.Sandbox,
+		StartedAt: env.Now().UTC(), Duration: Ms(o.Duration), SLOs: o.SLOs.millis(), Skipped: skipped}
+	for _, name := range names {
+		sc := &Scenario{Name: name, StartedAt: env.Now().UTC()}
+		switch name {
+		case "happy":
+			d.happy(ctx, sc)
+		case "crash":
+			d.crash(ctx, sc)
+		case "drift":
+			d.drift(ctx, sc)
+		case "overlap":
+			d.overlap(ctx, sc)
+		case "faults":
+			d.faults(ctx, sc)
 		}
-		sc := happy(ctx, env, o)
 		o.SLOs.apply(sc)
 		sc.finish()
 		r.Scenarios = append(r.Scenarios, sc)
-		postReport(ctx, env, r, sc)
+		d.postReport(ctx, r, sc)
 	}
 	r.Elapsed = Ms(env.Now().Sub(r.StartedAt))
-	r.Passed = len(r.Failures()) == 0
+	r.Passed = len(r.Failures()) == 0 && len(r.Scenarios) > 0
 	return r, nil
 }
 
-// happy opens the door, walks through it, and watches it shut on time.
-func happy(ctx context.Context, env Env, o Options) *Scenario {
-	sc := &Scenario{Name: "happy"}
-	owner, repo, _ := strings.Cut(o.Repo, "/")
-	before, err := rawProtection(ctx, env.GitHub, owner, repo, o.Branch)
-	if !sc.check("snapshot", err == nil, "read the protection before opening: %v", errText(err)) {
-		return sc
-	}
-	path := fmt.Sprintf(".glass-drill/%d.txt", env.Now().UnixNano())
-	_, werr := writeFile(ctx, env.GitHub, owner, repo, o.Branch, path)
-	sc.check("door shut before", werr != nil, "direct write to %s refused: %s", o.Branch, errText(werr))
-
-	start := env.Now()
-	ov, err := env.Engine.Open(ctx, engine.OpenRequest{
-		Lever: override.LeverProtection, Target: override.Target{Repo: o.Repo, Branch: o.Branch},
-		Relax: o.Relax, Duration: o.Duration, Drill: true, AuditRepo: o.AuditRepo,
-		Reason: "Fire drill: prove the emergency door opens, alerts and shuts again",
-	})
-	if !sc.check("open", err == nil, "override opened through the engine: %s", errText(err)) {
-		return sc
-	}
-	granted := env.Now()
-	sc.Override = ov.ID
-	sc.metric(MetricGrant, granted.Sub(start))
-	// The audit issue is written before the change, so it exists no later
-	// than the grant; the alert is the issue itself (no webhook configured).
-	sc.metric(MetricAlert, granted.Sub(start))
-
-	sha, werr := writeFile(ctx, env.GitHub, owner, repo, o.Branch, path)
-	sc.check("door open during", werr == nil, "direct write to %s went through: %s", o.Branch, errText(werr))
-	if werr == nil {
-		_, _, derr := env.GitHub.Repositories.DeleteFile(ctx, owner, repo, path, &github.RepositoryContentFileOptions{
-			Message: github.String("glass drill: remove throw-away file"), SHA: github.String(sha), Branch: github.String(o.Branch)})
-		sc.check("drill file cleaned up", derr == nil, "throw-away file removed: %s", errText(derr))
-	}
-
-	// Wait for the expiry, then run the same sweep the scheduled workflow runs.
-	if wait := ov.Expires.Sub(env.Now()); wait > 0 {
-		if err := env.Sleep(ctx, wait); err != nil {
-			sc.check("wait for expiry", false, "%v", err)
-			return sc
-		}
-	}
-	swept := env.Now()
-	res, err := env.Engine.Sweep(ctx, auditRepo(o))
-	restored := env.Now()
-	ok := err == nil && res != nil && len(res.Restored)+len(res.Reconciled) >= 1
-	sc.check("sweep rolled back", ok, "sweep restored the expired override: %s", errText(err))
-	sc.metric(MetricHold, swept.Sub(ov.Expires))
-	sc.metric(MetricRestore, restored.Sub(ov.Expires))
-	sc.metric(MetricOpenFor, restored.Sub(granted))
-
-	after, err := rawProtection(ctx, env.GitHub, owner, repo, o.Branch)
-	sc.check("restore verified", err == nil && bytes.Equal(before, after), "protection after equals before, byte for byte")
-	_, werr = writeFile(ctx, env.GitHub, owner, repo, o.Branch, path)
-	sc.check("door shut after", werr != nil, "direct write refused again: %s", errText(werr))
-
-	_, events, err := env.Ledger.Load(ctx, ov.ID)
-	seen := map[ledger.Kind]bool{}
-	listsCommit := false
-	for _, ev := range events {
-		seen[ev.Kind] = true
-		if ev.Activity != nil {
-			for _, c := range ev.Activity.Commits {
-				if sha != "" && strings.Contains(c.Message, "glass drill") {
-					listsCommit = true
-				}
-			}
-		}
-	}
-	var missing []string
-	for _, k := range []ledger.Kind{ledger.KindApplied, ledger.KindRestored, ledger.KindActivity} {
-		if !seen[k] {
-			missing = append(missing, string(k))
-		}
-	}
-	sc.check("audit record complete", err == nil && len(missing) == 0, "state block digest valid, events present (missing: %s)", strings.Join(missing, ", "))
-	sc.check("activity lists the drill commit", listsCommit, "the audit issue's activity section names the drill's own commit")
-	return sc
-}
-
-func auditRepo(o Options) string {
-	if o.AuditRepo != "" {
-		return o.AuditRepo
-	}
-	return o.Repo
-}
-
 // postReport adds the scenario's report as a comment on its audit issue,
-// so the evidence stays with the record.
-func postReport(ctx context.Context, env Env, r *Report, sc *Scenario) {
+// so the evidence stays with the record (and `glass drill history` can
+// read it back).
+func (d *driver) postReport(ctx context.Context, r *Report, sc *Scenario) {
 	if sc.Override == "" {
 		return
 	}
-	js, _ := json.Marshal(sc)
+	js, err := json.Marshal(sc)
+	if err != nil {
+		return
+	}
 	repo, n, err := ledger.ParseID(sc.Override, "")
 	if err != nil {
 		return
 	}
 	owner, name, _ := strings.Cut(repo, "/")
 	body := sc.Markdown(r, js)
-	if _, _, err := env.GitHub.Issues.CreateComment(ctx, owner, name, n, &github.IssueComment{Body: &body}); err != nil {
-		sc.Notes = append(sc.Notes, "could not post the report on the audit issue: "+err.Error())
-	}
-}
-
-func rawProtection(ctx context.Context, c *github.Client, owner, repo, branch string) ([]byte, error) {
-	req, err := c.NewRequest(http.MethodGet, fmt.Sprintf("repos/%s/%s/branches/%s/protection", owner, repo, branch), nil)
+	err = try(ctx, func() error {
+		_, _, err := d.env.GitHub.Issues.CreateComment(ctx, owner, name, n, &github.IssueComment{Body: &body})
+		return err
+	})
 	if err != nil {
-		return nil, err
+		sc.Notes = append(sc.Notes, "could not post the report on the audit issue: "+describe(err))
 	}
-	var raw json.RawMessage
-	if _, err := c.Do(ctx, req, &raw); err != nil {
-		return nil, err
-	}
-	return raw, nil
 }
 
-// writeFile is the door test: a direct commit to the branch.
-func writeFile(ctx context.Context, c *github.Client, owner, repo, branch, path string) (string, error) {
-	res, _, err := c.Repositories.CreateFile(ctx, owner, repo, path, &github.RepositoryContentFileOptions{
-		Message: github.String("glass drill: door test"), Content: []byte("glass drill\n"), Branch: github.String(branch)})
+// ---- the sandbox's fault log ----
+
+// faultCounts counts the injected faults the simulator answered after
+// request sequence number since, by what the client saw.
+func faultCounts(sim *ghsim.Server, since int) map[string]int {
+	out := map[string]int{}
+	for _, e := range sim.Log() {
+		if e.Seq <= since {
+			continue
+		}
+		switch {
+		case e.Status == 0:
+			out["dropped connection"]++
+		case !strings.HasPrefix(e.RespHeader.Get("X-GitHub-Request-Id"), "SIMFAULT:"):
+		case e.Status == 403:
+			out["secondary rate limit"]++
+		case e.Status == 429:
+			out["429 too many requests"]++
+		default:
+			out[fmt.Sprintf("%d server error", e.Status)]++
+		}
+	}
+	return out
+}
+
+func lastSeq(sim *ghsim.Server) int {
+	log := sim.Log()
+	if len(log) == 0 {
+		return 0
+	}
+	return log[len(log)-1].Seq
+}
+
+// fieldsEqual reports the fields that differ, as "field: want → got".
+func fieldsDiff(want, got lever.Fields) []string {
+	var out []string
+	for _, m := range lever.Diff(want, got) {
+		out = append(out, fmt.Sprintf("%s: %s → %s", m.Field, jsonish(m.Want), jsonish(m.Got)))
+	}
+	return out
+}
+
+func jsonish(v any) string {
+	if v == nil {
+		return "absent"
+	}
+	b, err := json.Marshal(v)
 	if err != nil {
-		return "", err
+		return fmt.Sprint(v)
 	}
-	return res.Content.GetSHA(), nil
-}
-
-func errText(err error) string {
-	if err == nil {
-		return "ok"
-	}
-	s := err.Error()
-	if len(s) > 120 {
-		s = s[:120] + "…"
-	}
-	return s
+	return string(b)
 }

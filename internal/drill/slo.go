@@ -9,11 +9,13 @@ import (
 
 // Metric names, in the report and in --slo.
 const (
-	MetricGrant   = "time_to_grant"   // start → change applied and verified
-	MetricAlert   = "time_to_alert"   // start → audit issue created (and notifications delivered)
-	MetricHold    = "hold_accuracy"   // |actual rollback − scheduled expiry|
-	MetricRestore = "time_to_restore" // expiry → restore verified
-	MetricOpenFor = "door_open_for"   // change applied → restore verified (informational)
+	MetricGrant   = "time_to_grant"       // start → change applied and verified
+	MetricAlert   = "time_to_alert"       // start → audit issue created (and notifications delivered)
+	MetricHold    = "hold_accuracy"       // |actual rollback − scheduled expiry|
+	MetricRestore = "time_to_restore"     // expiry → restore verified
+	MetricOpenFor = "door_open_for"       // change applied → restore verified (informational)
+	MetricAudit   = "time_to_audit_issue" // start → audit issue created (part of time_to_alert)
+	MetricWebhook = "time_to_webhook"     // start → webhook delivered (part of time_to_alert)
 )
 
 // SLOs are upper bounds per metric. A drill that misses one fails.
@@ -58,6 +60,14 @@ func (s SLOs) names() []string {
 	}
 	sort.Strings(n)
 	return n
+}
+
+func (s SLOs) millis() map[string]Millis {
+	out := map[string]Millis{}
+	for k, v := range s {
+		out[k] = Ms(v)
+	}
+	return out
 }
 
 // apply adds one check per measured metric that has an SLO.

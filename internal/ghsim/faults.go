@@ -34,7 +34,13 @@ type Faults struct {
 	RetryAfter    int           // Retry-After seconds for secondary/429 (default 60)
 	FailNth       int           // fail exactly the Nth request (0 = off)
 	FailNthKind   FaultKind     // how the Nth request fails (default 500)
-	BlackoutAfter int           // process request N, then drop it and every later request (0 = off)
+	// FailEvery fails every Nth request (N, 2N, 3N, ...), cycling through
+	// FailEveryKinds ("/"-separated kinds, default 500). Unlike the rates it
+	// is deterministic, and with N > 1 a retry never meets the next fault
+	// straight away: `glass drill`'s faults scenario relies on both.
+	FailEvery      int
+	FailEveryKinds string
+	BlackoutAfter  int // process request N, then drop it and every later request (0 = off)
 	// FailPath, a regular expression, fails every request whose path
 	// matches it (retries too), the way FailPathKind says (default 500):
 	// a test can break one read of many made in parallel, whatever the
@@ -119,6 +125,15 @@ func (s *Server) decideFault(path string) faultDecision {
 		s.applyKind(&d, k)
 		return d
 	}
+	if f.FailEvery > 0 && n%f.FailEvery == 0 {
+		kinds := strings.Split(f.FailEveryKinds, "/")
+		k := FaultKind(kinds[(n/f.FailEvery-1)%len(kinds)])
+		if k == "" {
+			k = Fault500
+		}
+		s.applyKind(&d, k)
+		return d
+	}
 	// Draw every random number in a fixed order so a seed gives the same sequence.
 	rDrop, rErr, rSec, r429, rPick := s.rng.Float64(), s.rng.Float64(), s.rng.Float64(), s.rng.Float64(), s.rng.Intn(3)
 	switch {
@@ -184,8 +199,9 @@ func (s *Server) writeFault(c *ctx, d faultDecision, at time.Time) {
 
 // ParseFaults parses a comma-separated spec, e.g.
 // "latency=50ms,jitter=20ms,error-rate=0.1,error-status=503,fail-nth=3:503,fail-path=/orgs/acme$:drop,
-// drop-rate=0.05,secondary-rate=0.02,429-rate=0.01,retry-after=30,blackout-after=7,seed=1".
-// fail-nth and fail-path kinds: 500, 502, 503, secondary, 429, drop. A
+// drop-rate=0.05,secondary-rate=0.02,429-rate=0.01,retry-after=30,blackout-after=7,seed=1,
+// fail-every=5:503/secondary/drop".
+// fail-nth, fail-every and fail-path kinds: 500, 502, 503, secondary, 429, drop. A
 // fail-path expression cannot contain a comma.
 func ParseFaults(spec string) (Faults, error) {
 	var f Faults
@@ -263,6 +279,22 @@ func ParseFaults(spec string) (Faults, error) {
 					return Faults{}, fmt.Errorf("faults: fail-nth=%q: unknown kind %q (want 500, 502, 503, secondary, 429 or drop)", v, kind)
 				}
 			}
+		case "fail-every":
+			n, kinds, hasKinds := strings.Cut(v, ":")
+			f.FailEvery, err = posInt(k, n)
+			if err != nil {
+				return Faults{}, err
+			}
+			if hasKinds {
+				for _, kind := range strings.Split(kinds, "/") {
+					switch FaultKind(strings.ToLower(kind)) {
+					case Fault500, Fault502, Fault503, FaultSecondary, Fault429, FaultDrop:
+					default:
+						return Faults{}, fmt.Errorf("faults: fail-every=%q: unknown kind %q (want 500, 502, 503, secondary, 429 or drop, separated by /)", v, kind)
+					}
+				}
+				f.FailEveryKinds = strings.ToLower(kinds)
+			}
 		case "fail-path":
 			re, kind := v, ""
 			if i := strings.LastIndex(v, ":"); i >= 0 {
@@ -284,7 +316,7 @@ func ParseFaults(spec string) (Faults, error) {
 			}
 			f.HasSeed = true
 		default:
-			return Faults{}, fmt.Errorf("faults: unknown key %q (known: latency, jitter, error-rate, error-status, drop-rate, secondary-rate, 429-rate, retry-after, fail-nth, fail-path, blackout-after, seed)", k)
+			return Faults{}, fmt.Errorf("faults: unknown key %q (known: latency, jitter, error-rate, error-status, drop-rate, secondary-rate, 429-rate, retry-after, fail-nth, fail-every, fail-path, blackout-after, seed)", k)
 		}
 		if err != nil {
 			return Faults{}, err
@@ -328,6 +360,13 @@ func (f Faults) String() string {
 			k = Fault500
 		}
 		add("fail-nth", strconv.Itoa(f.FailNth)+":"+string(k))
+	}
+	if f.FailEvery > 0 {
+		v := strconv.Itoa(f.FailEvery)
+		if f.FailEveryKinds != "" {
+			v += ":" + f.FailEveryKinds
+		}
+		add("fail-every", v)
 	}
 	if f.FailPath != "" {
 		v := f.FailPath

@@ -66,6 +66,28 @@ func TestFaultKinds(t *testing.T) {
 	}
 }
 
+// fail-every fails requests N, 2N, ... cycling through its kinds; the
+// requests in between are served.
+func TestFailEvery(t *testing.T) {
+	s, _ := newAcme(t)
+	srv := startHTTP(t, s)
+	tok := s.Token("alice")
+	s.SetFaults(Faults{FailEvery: 2, FailEveryKinds: "503/drop/429", RetryAfter: 1})
+	c := plainClient()
+	u := srv.URL + "/repos/acme/payments"
+	want := []int{200, 503, 200, 0, 200, 429, 200, 503}
+	for i, w := range want {
+		r, err := get(t, c, u, tok)
+		got := 0
+		if err == nil {
+			got = r.StatusCode
+		}
+		if got != w {
+			t.Fatalf("request %d: status %d (err %v), want %d", i+1, got, err, w)
+		}
+	}
+}
+
 func TestSecondaryRateLimitWithGoGitHub(t *testing.T) {
 	s, _ := newAcme(t)
 	srv := startHTTP(t, s)
@@ -186,7 +208,11 @@ func TestParseFaults(t *testing.T) {
 	if f, err := ParseFaults(""); err != nil || f != (Faults{}) {
 		t.Error("empty spec")
 	}
-	for _, bad := range []string{"latency=fast", "error-rate=2", "fail-nth=0", "fail-nth=3:teapot", "nope=1", "latency", "seed=x", "error-status=404", "blackout-after=-1"} {
+	f, err = ParseFaults("fail-every=5:503/Secondary/drop")
+	if err != nil || f.FailEvery != 5 || f.FailEveryKinds != "503/secondary/drop" {
+		t.Errorf("fail-every: got %+v, %v", f, err)
+	}
+	for _, bad := range []string{"fail-every=0", "fail-every=3:teapot", "fail-every=3:503/", "latency=fast", "error-rate=2", "fail-nth=0", "fail-nth=3:teapot", "nope=1", "latency", "seed=x", "error-status=404", "blackout-after=-1"} {
 		if _, err := ParseFaults(bad); err == nil || !strings.HasPrefix(err.Error(), "faults: ") {
 			t.Errorf("ParseFaults(%q) err = %v", bad, err)
 		}
@@ -194,7 +220,7 @@ func TestParseFaults(t *testing.T) {
 }
 
 func TestFaultsStringRoundTrip(t *testing.T) {
-	for _, spec := range []string{"latency=50ms,error-rate=0.1,fail-nth=3:503,drop-rate=0.05,secondary-rate=0.02,seed=1", "blackout-after=4", "jitter=1s,429-rate=0.25,retry-after=9,error-status=502", "fail-path=^/orgs/acme$", "fail-path=/issues/0/lock:drop", ""} {
+	for _, spec := range []string{"latency=50ms,error-rate=0.1,fail-nth=3:503,drop-rate=0.05,secondary-rate=0.02,seed=1", "blackout-after=4", "jitter=1s,429-rate=0.25,retry-after=9,error-status=502", "fail-path=^/orgs/acme$", "fail-path=/issues/0/lock:drop", "fail-every=4:500/drop", "fail-every=3", ""} {
 		f, err := ParseFaults(spec)
 		if err != nil {
 			t.Fatal(err)

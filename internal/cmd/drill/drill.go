@@ -3,57 +3,77 @@ package drill
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
+	"strings"
 	"time"
 
+	"github.com/google/go-github/v60/github"
 	"github.com/spf13/cobra"
 
-	"github.com/glass-cli/glass/internal/clock"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/drill"
-	"github.com/glass-cli/glass/internal/engine"
-	"github.com/glass-cli/glass/internal/ghapi"
-	"github.com/glass-cli/glass/internal/ghsim"
-	"github.com/glass-cli/glass/internal/ledger"
+	"github.com/glass-cli/glass/internal/iostreams"
 	"github.com/glass-cli/glass/internal/lever"
-	"github.com/glass-cli/glass/internal/lever/access"
-	"github.com/glass-cli/glass/internal/lever/protection"
+	"github.com/glass-cli/glass/internal/notify"
 	"github.com/glass-cli/glass/internal/override"
 )
 
 // Options are the inputs of `glass drill`.
 type Options struct {
-	Sandbox   bool
-	Branch    string
-	Relax     []string
-	Duration  time.Duration
-	Scenario  string
-	AuditRepo string
-	SLO       []string
-	JSON      bool
+	IO         *iostreams.IOStreams
+	Sandbox    bool
+	Repo       string // -R; empty with --sandbox
+	Branch     string
+	Lever      string
+	Relax      []string
+	Duration   time.Duration
+	Grace      time.Duration
+	Scenarios  []string
+	AuditRepo  string
+	SLOs       drill.SLOs
+	WebhookEnv string
+	Faults     string
+	JSON       bool
 }
 
 // NewCmdDrill returns `glass drill`.
 func NewCmdDrill(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{}
-	var dur string
+	opts := &Options{IO: f.IOStreams}
+	var dur, grace string
+	var slo []string
 	cmd := &cobra.Command{
 		Use:   "drill",
 		Short: "Run a fire drill: open the door, walk through, watch it shut",
-		Long: `Run a complete override on a drill target (labelled break-glass:drill) through
+		Long: `Run complete overrides on a drill target (labelled break-glass:drill) through
 the same engine a real incident uses, and check with numbers that the door was
 shut before, open during and shut again after the window, that the restore is
-byte-identical and that the audit record is complete.
+byte-identical, that the alert went out and that the audit record is complete.
+
+Scenarios (--scenario, repeatable; all runs every one in this order):
+  happy    open, walk through, the sweep restores at expiry
+  crash    the opening process dies right after applying; the sweep must find
+           the half-done override and roll it back
+  drift    someone else edits the protection mid-window; the restore keeps
+           their change and reports it (the drill then undoes it)
+  overlap  two responders on one branch; the state follows the union and only
+           the last close restores
+  faults   (sandbox only) the simulator fails every fifth request with a 5xx,
+           a rate limit or a dropped connection; glass must get through
+
+time_to_alert is measured to the audit issue and, with --webhook-env (always
+in the sandbox, to a local receiver), to the delivery of the drill's
+"granted" webhook. The report is also posted on each drill's audit issue;
+glass drill history lists past drills.
 
 With --sandbox the drill runs against glass's embedded GitHub simulator (seed
-acme, acme/payments@main) and needs no credentials and no network.
+acme, acme/payments@main; every scenario by default) and needs no credentials
+and no network.
 
-A drill that fails a check or misses an SLO exits 6.`,
+A drill that fails a check or misses an SLO exits 6. SLO defaults and the
+report's JSON schema: docs/drill-report.md.`,
 		Example: `  glass drill --sandbox
-  glass drill -R acme/drill-target --branch main --duration 30s --slo time_to_grant=5s`,
+  glass drill -R acme/drill-target --branch main --duration 30s --slo time_to_grant=5s
+  glass drill -R acme/drill-target --scenario all --webhook-env DRILL_WEBHOOK_URL --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := cmdutil.ParseDuration("--duration", dur)
@@ -61,11 +81,42 @@ A drill that fails a check or misses an SLO exits 6.`,
 				return err
 			}
 			opts.Duration = d
-			if err := drill.DefaultSLOs().ParseSLO(opts.SLO); err != nil {
+			if grace != "" {
+				if opts.Grace, err = cmdutil.ParseDuration("--grace", grace); err != nil {
+					return err
+				}
+			}
+			opts.SLOs = drill.DefaultSLOs()
+			if err := opts.SLOs.ParseSLO(slo); err != nil {
 				return cmdutil.FlagErrorWrap(err)
 			}
-			if opts.Scenario != "happy" {
-				return cmdutil.FlagErrorf("unknown --scenario %q (this build runs: happy)", opts.Scenario)
+			if len(opts.Scenarios) == 0 {
+				opts.Scenarios = []string{"happy"}
+				if opts.Sandbox {
+					opts.Scenarios = []string{"all"}
+				}
+			}
+			if _, _, err := drill.Expand(opts.Scenarios, opts.Sandbox); err != nil {
+				return cmdutil.FlagErrorWrap(err)
+			}
+			if opts.Lever != "protection" {
+				return cmdutil.FlagErrorf("invalid --lever %q: drills exercise the protection lever", opts.Lever)
+			}
+			if opts.Faults != "" && !opts.Sandbox {
+				return cmdutil.FlagErrorf("--faults needs --sandbox: glass injects faults only into its embedded simulator")
+			}
+			if err := drill.CheckFaults(opts.Faults); err != nil {
+				return cmdutil.FlagErrorf("invalid --faults %q: %v", opts.Faults, err)
+			}
+			if opts.WebhookEnv != "" && opts.Sandbox {
+				return cmdutil.FlagErrorf("--webhook-env is for real drills: the sandbox delivers to its own local receiver")
+			}
+			if !opts.Sandbox {
+				r, err := f.BaseRepo()
+				if err != nil {
+					return err
+				}
+				opts.Repo = r
 			}
 			if runF != nil {
 				return runF(opts)
@@ -75,12 +126,17 @@ A drill that fails a check or misses an SLO exits 6.`,
 	}
 	cmd.Flags().BoolVar(&opts.Sandbox, "sandbox", false, "Run against the embedded GitHub simulator (no credentials, no network)")
 	cmd.Flags().StringVar(&opts.Branch, "branch", "main", "Drill target `branch`")
+	cmd.Flags().StringVar(&opts.Lever, "lever", "protection", "Lever to drill: protection")
 	cmd.Flags().StringSliceVar(&opts.Relax, "relax", []string{"admins"}, "What to relax during the drill")
 	cmd.Flags().StringVar(&dur, "duration", "3s", "How long the door stays open")
-	cmd.Flags().StringVar(&opts.Scenario, "scenario", "happy", "Scenario to run: happy")
-	cmd.Flags().StringVar(&opts.AuditRepo, "audit-repo", "", "Repository for the drill's audit issue (default: the target)")
-	cmd.Flags().StringSliceVar(&opts.SLO, "slo", nil, "Override an SLO, e.g. time_to_grant=5s")
+	cmd.Flags().StringVar(&grace, "grace", "", "How long the drill's sweep waits before it treats a half-done override as abandoned (default: --duration; glass sweep uses 2m)")
+	cmd.Flags().StringSliceVar(&opts.Scenarios, "scenario", nil, "Scenario to run: happy, crash, drift, overlap, faults or all (default: happy; all with --sandbox)")
+	cmd.Flags().StringVar(&opts.AuditRepo, "audit-repo", "", "Repository for the drill's audit issues (default: the target)")
+	cmd.Flags().StringSliceVar(&slo, "slo", nil, "Override an SLO, e.g. time_to_grant=5s")
+	cmd.Flags().StringVar(&opts.WebhookEnv, "webhook-env", "", "Environment `variable` holding a webhook URL: time_to_alert includes delivering the drill's notification to it")
+	cmd.Flags().StringVar(&opts.Faults, "faults", "", "Fault schedule of the faults scenario, in the simulator's syntax (default "+drill.DefaultFaults+")")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "Print the report as JSON")
+	cmd.AddCommand(NewCmdHistory(f, nil))
 	return cmd
 }
 
@@ -89,73 +145,72 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 		ctx = context.Background()
 	}
 	var env drill.Env
-	repo := ""
+	repo := opts.Repo
 	if opts.Sandbox {
-		sim := ghsim.New(ghsim.WithSeed("acme"))
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return fmt.Errorf("cannot start the sandbox: %w", err)
+		so := drill.SandboxOptions{}
+		if f.Debug {
+			so.Debug = opts.IO.ErrOut
 		}
-		srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-		go srv.Serve(ln)
-		defer srv.Close()
-		ep, err := ghapi.Resolve("http://"+ln.Addr().String()+"/", "")
+		sb, err := drill.StartSandbox(so)
 		if err != nil {
 			return err
 		}
-		gh := ghapi.NewClient(ghapi.Options{Endpoint: ep, Token: sim.Token("alice")})
-		levers := map[override.Lever]lever.Lever{
-			override.LeverProtection: protection.New(gh),
-			override.LeverAccess:     access.New(gh),
+		defer sb.Close()
+		env = sb.Env
+		repo = drill.SandboxRepo
+		if opts.Branch == "" {
+			opts.Branch = drill.SandboxBranch
 		}
-		store := ledger.NewStore(gh)
-		env = drill.Env{GitHub: gh, Ledger: store,
-			Engine: engine.New(engine.Config{GitHub: gh, Levers: levers, Ledger: store, Clock: clock.Real{}})}
-		repo = "acme/payments"
 	} else {
-		r, err := f.BaseRepo()
-		if err != nil {
-			return err
-		}
-		repo = r
 		gh, err := f.GitHub()
 		if err != nil {
 			return err
 		}
-		eng, err := f.Engine()
+		levers, err := f.Levers()
 		if err != nil {
 			return err
 		}
-		env = drill.Env{GitHub: gh, Engine: eng, Ledger: ledger.NewStore(gh)}
-	}
-	env.Now = f.Clock.Now
-	env.Sleep = func(ctx context.Context, d time.Duration) error {
-		select {
-		case <-time.After(d):
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
+		env = drill.Env{
+			GitHub:    gh,
+			NewEngine: drill.EngineMaker(func(*github.Client) map[override.Lever]lever.Lever { return levers }, f.Clock),
+			Now:       f.Clock.Now,
+			Sleep:     sleep,
+		}
+		if opts.WebhookEnv != "" {
+			env.Notifier = notify.New([]notify.Target{{Name: opts.WebhookEnv, Kind: "generic", URLEnv: opts.WebhookEnv}}, notify.Options{Getenv: f.Getenv})
 		}
 	}
-	slos := drill.DefaultSLOs()
-	if err := slos.ParseSLO(opts.SLO); err != nil {
-		return cmdutil.FlagErrorWrap(err)
-	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "Running drill on %s@%s (door open for %s)…\n", repo, opts.Branch, opts.Duration)
-	rep, err := drill.Run(ctx, env, drill.Options{Repo: repo, Branch: opts.Branch, Relax: opts.Relax,
-		Duration: opts.Duration, AuditRepo: opts.AuditRepo, SLOs: slos, Sandbox: opts.Sandbox, Scenarios: []string{opts.Scenario}})
+	fmt.Fprintf(opts.IO.ErrOut, "Running drill %s on %s@%s (door open for %s)…\n", strings.Join(opts.Scenarios, ","), repo, opts.Branch, opts.Duration)
+	rep, err := drill.Run(ctx, env, drill.Options{Repo: repo, Branch: opts.Branch, Lever: opts.Lever, Relax: opts.Relax,
+		Duration: opts.Duration, Grace: opts.Grace, AuditRepo: opts.AuditRepo, SLOs: opts.SLOs, Sandbox: opts.Sandbox,
+		Scenarios: opts.Scenarios, Faults: opts.Faults})
 	if err != nil {
 		return err
 	}
 	if opts.JSON {
-		if err := cmdutil.WriteJSON(f.IOStreams.Out, rep); err != nil {
+		if err := cmdutil.WriteJSON(opts.IO.Out, rep); err != nil {
 			return err
 		}
 	} else {
-		rep.WriteText(f.IOStreams.Out)
+		rep.WriteText(opts.IO.Out)
 	}
 	if !rep.Passed {
-		return cmdutil.WithCode(cmdutil.ExitDrill, errors.New("drill failed: see the report above (nothing is left open: the sweep rolled back)"))
+		var names []string
+		for _, f := range rep.Failures() {
+			names = append(names, strings.SplitN(f, " (", 2)[0])
+		}
+		return cmdutil.WithCode(cmdutil.ExitDrill, fmt.Errorf("drill failed: %s; every drill override was rolled back by its sweep unless a check above says otherwise (run `glass status` to be sure)", strings.Join(names, ", ")))
 	}
 	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/glass-cli/glass/internal/lever/access"
 	"github.com/glass-cli/glass/internal/lever/protection"
 	"github.com/glass-cli/glass/internal/lever/ruleset"
+	"github.com/glass-cli/glass/internal/lever/team"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -82,6 +83,7 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 			override.LeverProtection: protection.New(gh),
 			override.LeverAccess:     access.New(gh),
 			override.LeverRuleset:    ruleset.New(gh),
+			override.LeverTeam:       team.New(gh),
 		}, nil
 	}
 	f.Engine = func() (*engine.Engine, error) { // depends on GitHub, Levers, Clock

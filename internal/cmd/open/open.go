@@ -543,7 +543,7 @@ func what(o *override.Override) string {
 	case override.LeverAccess:
 		return fmt.Sprintf("%s has %s on %s", o.Target.User, o.Target.Permission, o.Target.Repo)
 	case override.LeverTeam:
-		return fmt.Sprintf("%s is a member of team %s", o.Target.User, o.Target.Team)
+		return fmt.Sprintf("%s added to team %s", o.Target.User, o.Target.Team)
 	default:
 		return fmt.Sprintf("%s relaxed (%s)", o.Target, strings.Join(o.Relax, ", "))
 	}

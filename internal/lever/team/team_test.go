@@ -1,0 +1,226 @@
+package team_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ghsim/simtest"
+	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/lever/team"
+	"github.com/glass-cli/glass/internal/override"
+)
+
+var ctx = context.Background()
+
+func setup(t *testing.T, login string) (*simtest.Sim, lever.Lever) {
+	t.Helper()
+	sim := simtest.Start(t, ghsim.WithSeed("acme"))
+	c := github.NewClient(sim.Client).WithAuthToken(sim.Token(login))
+	u, err := url.Parse(sim.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BaseURL = u
+	return sim, team.New(c)
+}
+
+func viaJSON(t *testing.T, f lever.Fields) lever.Fields {
+	t.Helper()
+	b, _ := json.Marshal(f)
+	var out lever.Fields
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func read(t *testing.T, l lever.Lever, tg override.Target) lever.Fields {
+	t.Helper()
+	s, err := l.Read(ctx, tg)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	return s.Fields
+}
+
+func write(t *testing.T, l lever.Lever, tg override.Target, live, want lever.Fields) lever.Fields {
+	t.Helper()
+	got, err := l.Write(ctx, tg, live, want)
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if got == nil {
+		got = read(t, l, tg)
+	}
+	if mm := lever.Diff(viaJSON(t, want), viaJSON(t, got)); len(mm) > 0 {
+		t.Fatalf("after Write: %+v", mm)
+	}
+	return got
+}
+
+func role(sim *simtest.Sim, login string) string {
+	var r string
+	sim.Do(func(st *ghsim.State) { r = st.EffectiveRole(st.Repo("acme/payments"), login) })
+	return r
+}
+
+// Round trips as the org owner (who may manage every team): the membership
+// before, while open and after close, and the effect on repository access.
+func TestRoundTrips(t *testing.T) {
+	cases := []struct {
+		name       string
+		team, user string
+		before     lever.Fields
+		open       string // membership while open
+		roleBefore string
+		roleOpen   string
+	}{
+		{"member joins oncall", "acme/oncall", "dave", lever.Fields{"membership": "", "org_role": "member"}, "member", "write", "admin"},
+		{"outsider is pending", "acme/oncall", "erin", lever.Fields{"membership": "", "org_role": ""}, "pending:member", "", ""},
+		{"already member", "acme/oncall", "alice", lever.Fields{"membership": "member", "org_role": "member"}, "member", "admin", "admin"},
+		{"maintainer is not downgraded", "acme/security", "carol", lever.Fields{"membership": "maintainer", "org_role": "member"}, "maintainer", "maintain", "maintain"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sim, l := setup(t, "acme-admin")
+			tg := override.Target{Repo: "acme/payments", Team: c.team, User: c.user}
+			if err := l.Validate(tg, []string{"member"}); err != nil {
+				t.Fatal(err)
+			}
+			orig := read(t, l, tg)
+			if mm := lever.Diff(c.before, orig); len(mm) > 0 {
+				t.Fatalf("before: %+v", mm)
+			}
+			want, err := l.Relax(tg, viaJSON(t, orig), []string{"member"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want["membership"] != c.open {
+				t.Fatalf("relaxed membership = %v, want %s", want["membership"], c.open)
+			}
+			if got := role(sim, c.user); got != c.roleBefore {
+				t.Errorf("role before = %q", got)
+			}
+			live := write(t, l, tg, orig, want)
+			if got := role(sim, c.user); got != c.roleOpen {
+				t.Errorf("role while open = %q, want %q", got, c.roleOpen)
+			}
+			write(t, l, tg, live, orig)
+			if got := role(sim, c.user); got != c.roleBefore {
+				t.Errorf("role after = %q", got)
+			}
+			if mm := lever.Diff(viaJSON(t, orig), viaJSON(t, read(t, l, tg))); len(mm) > 0 {
+				t.Errorf("after restore: %+v", mm)
+			}
+		})
+	}
+}
+
+// Someone promotes the member glass added to maintainer during the window:
+// glass had a stake in the field (it added the membership), so Merge
+// reports a conflict and restores "none", as it was before glass opened.
+func TestConflictAndDrift(t *testing.T) {
+	sim, l := setup(t, "acme-admin")
+	tg := override.Target{Repo: "acme/payments", Team: "acme/oncall", User: "dave"}
+	orig := read(t, l, tg)
+	want, _ := l.Relax(tg, orig, []string{"member"})
+	expected := write(t, l, tg, orig, want)
+	// Someone promotes dave to maintainer while the door is open.
+	sim.Do(func(st *ghsim.State) { st.AddTeamMember("acme", "oncall", "dave", "maintainer") })
+	live := read(t, l, tg)
+	p := lever.Merge(viaJSON(t, orig), viaJSON(t, expected), viaJSON(t, live), viaJSON(t, orig))
+	if len(p.Conflicts) != 1 || p.Conflicts[0].Field != "membership" || p.Conflicts[0].Live != "maintainer" {
+		t.Fatalf("plan = %+v", p)
+	}
+	write(t, l, tg, live, p.Want)
+	if got := role(sim, "dave"); got != "write" {
+		t.Errorf("dave after = %q", got)
+	}
+}
+
+func TestRefusalsAndErrors(t *testing.T) {
+	sim, l := setup(t, "acme-admin")
+	// an org owner
+	tg := override.Target{Repo: "acme/payments", Team: "acme/oncall", User: "acme-admin"}
+	orig := read(t, l, tg)
+	if _, err := l.Relax(tg, orig, []string{"member"}); !lever.IsRefusal(err) || !strings.Contains(err.Error(), "is an owner of acme") {
+		t.Errorf("owner: %v", err)
+	}
+	for _, c := range []struct {
+		tg  override.Target
+		err string
+	}{
+		{override.Target{Team: "acme/ghosts", User: "dave"}, "team acme/ghosts not found"},
+		{override.Target{Team: "acme/oncall", User: "nobody-here"}, "user nobody-here not found"},
+	} {
+		if _, err := l.Read(ctx, c.tg); !lever.IsRefusal(err) || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("Read(%+v) = %v", c.tg, err)
+		}
+	}
+	for _, c := range []struct {
+		tg    override.Target
+		relax []string
+		err   string
+	}{
+		{override.Target{Team: "oncall", User: "dave"}, []string{"member"}, "ORG/SLUG"},
+		{override.Target{Team: "acme/oncall"}, []string{"member"}, "--user"},
+		{override.Target{Team: "acme/oncall", User: "dave"}, []string{"maintainer"}, "unknown --relax"},
+	} {
+		if err := l.Validate(c.tg, c.relax); err == nil || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("Validate(%+v) = %v", c.tg, err)
+		}
+	}
+
+	// A team member without rights (dave) cannot add anyone: 403 explained.
+	_, dl := setupSame(t, sim, "dave")
+	tg = override.Target{Team: "acme/oncall", User: "dave"}
+	orig = read(t, dl, tg)
+	want, _ := dl.Relax(tg, orig, []string{"member"})
+	if _, err := dl.Write(ctx, tg, orig, want); err == nil || !strings.Contains(err.Error(), "organization owner or a maintainer of the team") {
+		t.Errorf("dave: %v", err)
+	}
+	// The PUT fails on the way: nothing verified, the error says what stays.
+	sim.SetFaults(ghsim.Faults{FailNth: 1, FailNthKind: ghsim.Fault502})
+	if _, err := l.Write(ctx, tg, orig, want); err == nil || !strings.Contains(err.Error(), "dave stays not in the team") {
+		t.Errorf("PUT failure: %v", err)
+	}
+	// A read fails.
+	sim.SetFaults(ghsim.Faults{FailPath: "memberships", FailPathKind: ghsim.Fault503})
+	if _, err := l.Read(ctx, tg); err == nil || lever.IsRefusal(err) || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Errorf("read failure: %v", err)
+	}
+	sim.SetFaults(ghsim.Faults{})
+	live := write(t, l, tg, orig, want)
+	sim.SetFaults(ghsim.Faults{FailNth: 1, FailNthKind: ghsim.Fault500})
+	if _, err := l.Write(ctx, tg, live, orig); err == nil || !strings.Contains(err.Error(), "dave may still be member") {
+		t.Errorf("DELETE failure: %v", err)
+	}
+	sim.SetFaults(ghsim.Faults{})
+	write(t, l, tg, live, orig)
+
+	notes, _ := l.(lever.Previewer).Preview(ctx, tg, orig, want)
+	if len(notes) != 1 || notes[0].Kind != "removal" {
+		t.Errorf("preview = %+v", notes)
+	}
+	erin := override.Target{Team: "acme/oncall", User: "erin"}
+	eo := read(t, l, erin)
+	ew, _ := l.Relax(erin, eo, []string{"member"})
+	notes, _ = l.(lever.Previewer).Preview(ctx, erin, eo, ew)
+	if len(notes) != 2 || notes[0].Kind != "invitation" {
+		t.Errorf("erin preview = %+v", notes)
+	}
+}
+
+func setupSame(t *testing.T, sim *simtest.Sim, login string) (*simtest.Sim, lever.Lever) {
+	t.Helper()
+	c := github.NewClient(sim.Client).WithAuthToken(sim.Token(login))
+	u, _ := url.Parse(sim.URL)
+	c.BaseURL = u
+	return sim, team.New(c)
+}
