@@ -26,6 +26,7 @@ import (
 	"github.com/glass-cli/glass/internal/auth/keyring"
 	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/ghsim/contract"
+	"github.com/glass-cli/glass/internal/notify/notifytest"
 )
 
 var update = flag.Bool("update", false, "rewrite testscript expectations in place")
@@ -249,6 +250,8 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 		current(ts).srv.ResetLog()
 	case "device", "token", "keyring":
 		cmdSimAuth(ts, neg, args) // auth: see the delimited block below
+	case "commit", "webhook", "deliveries", "waitfor":
+		cmdSimPolicy(ts, neg, args) // policy: see the delimited block below
 	default:
 		ts.Fatalf("unknown sim command %q", args[0])
 	}
@@ -405,3 +408,82 @@ func cmdSimAuth(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // ---- end auth ----------------------------------------------------------------
+
+// ---- policy (internal/engine policy, approvals, webhooks): sim subcommands ----
+//
+//	sim commit REPO PATH FILE          commit FILE's content at PATH on REPO's default
+//	                                   branch (as acme-admin, past any protection)
+//	sim webhook VAR [fail-first=N]     start a webhook receiver, its URL in $VAR; the
+//	                                   first N deliveries are answered 500
+//	sim deliveries VAR                 print the deliveries VAR's receiver got, one line
+//	                                   each: STATUS BODY (compact JSON)
+//	sim waitfor METHOD PATH-REGEXP     wait (up to 20 s) until the simulator has answered
+//	                                   a matching request, e.g. an open's audit issue POST
+
+var (
+	receiversMu sync.Mutex
+	receivers   = map[string]*notifytest.Receiver{} // by WORK + VAR
+)
+
+func cmdSimPolicy(ts *testscript.TestScript, neg bool, args []string) {
+	s := current(ts)
+	switch {
+	case args[0] == "commit" && len(args) == 4:
+		content := ts.ReadFile(args[3])
+		var err error
+		s.srv.Do(func(st *ghsim.State) {
+			r := st.Repo(args[1])
+			if r == nil {
+				err = fmt.Errorf("no repository %s", args[1])
+				return
+			}
+			st.Commit(r, r.DefaultBranch, "acme-admin", "Add "+args[2], map[string]string{args[2]: content})
+		})
+		ts.Check(err)
+	case args[0] == "webhook" && (len(args) == 2 || len(args) == 3):
+		r := notifytest.Start()
+		ts.Defer(r.Close)
+		if len(args) == 3 {
+			k, v, _ := strings.Cut(args[2], "=")
+			n, err := strconv.Atoi(v)
+			if k != "fail-first" || err != nil {
+				ts.Fatalf("sim webhook: unknown option %q", args[2])
+			}
+			r.FailFirst(n)
+		}
+		receiversMu.Lock()
+		receivers[ts.Getenv("WORK")+"/"+args[1]] = r
+		receiversMu.Unlock()
+		ts.Setenv(args[1], r.URL+"/hooks/"+strings.ToLower(args[1]))
+	case args[0] == "deliveries" && len(args) == 2:
+		receiversMu.Lock()
+		r := receivers[ts.Getenv("WORK")+"/"+args[1]]
+		receiversMu.Unlock()
+		if r == nil {
+			ts.Fatalf("sim deliveries: no receiver %s (sim webhook %s first)", args[1], args[1])
+		}
+		for _, d := range r.Deliveries() {
+			fmt.Fprintf(ts.Stdout(), "%d %s\n", d.Status, strings.TrimSpace(string(d.Body)))
+		}
+	case args[0] == "waitfor" && len(args) == 3:
+		re := regexp.MustCompile(args[2])
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			found := false
+			for _, e := range s.srv.Log() {
+				if e.Method == args[1] && re.MatchString(e.Path) && e.Status < 400 {
+					found = true
+				}
+			}
+			if found != neg {
+				return
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("sim waitfor: no %s %s answered within 20s", args[1], args[2])
+			}
+		}
+	default:
+		ts.Fatalf("usage: sim commit REPO PATH FILE | sim webhook VAR [fail-first=N] | sim deliveries VAR | sim waitfor METHOD PATH-REGEXP")
+	}
+}
+
+// ---- end policy ------------------------------------------------------------------

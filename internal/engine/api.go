@@ -23,6 +23,13 @@ type OpenRequest struct {
 	Incident  string
 	AuditRepo string // OWNER/REPO; empty means Target.Repo
 	Drill     bool
+	// When the policy requires approval: NoWait records the request and
+	// returns a *PendingError (exit 8) at once; Wait bounds the wait below
+	// the policy's timeout (0: the policy's timeout).
+	NoWait bool
+	Wait   time.Duration
+
+	approved *approvedRequest // set by the approval flow (approval.go)
 }
 
 // Preview is what `glass open` shows before it changes anything.

@@ -330,6 +330,9 @@ func (e *Engine) Extend(ctx context.Context, id string, by time.Duration, reason
 	if uerr != nil {
 		return nil, &Error{Op: "extend", Step: "identity", Err: uerr, Unchanged: "the expiry of " + id, Next: "run the same command again"}
 	}
+	if err := e.checkExtension(ctx, o, by); err != nil {
+		return nil, err
+	}
 	now := e.clock.Now()
 	ext := override.Extension{By: override.Duration(by), At: now, Actor: login, Reason: reason}
 	o.Extensions = append(o.Extensions, ext)

@@ -90,6 +90,9 @@ type Config struct {
 	// later sweep sees (sweep lists open issues only: one request). Off by
 	// default; RecordsFirst wins when both are set.
 	ParallelClose bool
+	// Policy turns on .github/glass.yml enforcement, approvals and
+	// notifications (policy.go, approval.go, notify.go). nil: off.
+	Policy *PolicyConfig
 }
 
 // Engine carries out open, close, extend, status and sweep.
@@ -102,11 +105,14 @@ type Engine struct {
 	progress func(Step)
 	grace    time.Duration
 	strict   bool
+	policy   *PolicyConfig
+	ps       *policyState // shared by copies (WithProgress)
 }
 
 // New builds an Engine. GitHub, Levers and Ledger are required.
 func New(c Config) *Engine {
-	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace, strict: c.RecordsFirst || !c.ParallelClose}
+	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace, strict: c.RecordsFirst || !c.ParallelClose, policy: c.Policy}
+	e.ps = &policyState{dir: teamDirectory{gh: c.GitHub}}
 	if e.clock == nil {
 		e.clock = clock.Real{}
 	}

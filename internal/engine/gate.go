@@ -64,7 +64,10 @@ func joinReasons(rs []string) string {
 	return s
 }
 
+// startGate starts the gate's reads and the policy's (policy.go), so they
+// run beside open's first round.
 func (e *Engine) startGate(ctx context.Context, req OpenRequest) {
+	e.startPolicy(ctx, req.Target.Repo)
 	if s, ok := e.gate.(GateStarter); ok && e.gate != nil {
 		s.Start(ctx, req)
 	}

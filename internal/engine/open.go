@@ -15,6 +15,7 @@ import (
 
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/notify"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -232,8 +233,7 @@ func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
 // record), 3 the change (its answer is the verification), 4 the record
 // (issue state and applied comment, parallel).
 func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override, error) {
-	o, _, err := e.open(ctx, req, nil)
-	return o, err
+	return e.open(ctx, req, nil)
 }
 
 // OpenWithPreview is Open that also returns what Plan would have shown
@@ -242,7 +242,7 @@ func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override,
 // confirmation: `glass open --yes` in four round trips instead of Plan's
 // two plus OpenPreview's three. The preview is nil when the reads failed.
 func (e *Engine) OpenWithPreview(ctx context.Context, req OpenRequest) (*override.Override, *Preview, error) {
-	return e.open(ctx, req, nil)
+	return e.openShown(ctx, req, nil)
 }
 
 // PlanFresh is how long OpenPreview trusts a Preview's reads. Older (a
@@ -259,19 +259,20 @@ func (e *Engine) OpenPreview(ctx context.Context, pv *Preview) (*override.Overri
 	if pv == nil {
 		return nil, &RefusalError{Reason: "no preview to open"}
 	}
-	var o *override.Override
-	var err error
 	if pv.plan == nil || e.clock.Now().Sub(pv.at) > PlanFresh || e.clock.Now().Before(pv.at) {
-		o, _, err = e.open(ctx, pv.Request, nil)
-	} else {
-		o, _, err = e.open(ctx, pv.Request, pv)
+		return e.open(ctx, pv.Request, nil)
 	}
+	return e.open(ctx, pv.Request, pv)
+}
+
+func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*override.Override, error) {
+	o, _, err := e.openShown(ctx, req, pv)
 	return o, err
 }
 
-// open carries out Open; shown is the preview of what it did (pv itself
-// when given), nil when the reads failed.
-func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (o *override.Override, shown *Preview, err error) {
+// openShown carries out Open; shown is the preview of what it did (pv
+// itself when given), nil when the reads failed.
+func (e *Engine) openShown(ctx context.Context, req OpenRequest, pv *Preview) (o *override.Override, shown *Preview, err error) {
 	lv, err := e.check(&req)
 	if err != nil {
 		return nil, nil, err
@@ -292,11 +293,16 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (o *ove
 }
 
 func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Lever, p *planned, pv, shown *Preview, st *stepper) (*override.Override, error) {
-	approval, err := e.checkGate(ctx, req, p.actor)
+	adm, err := e.admission(ctx, &req, p)
 	if err != nil {
 		st.emit("policy", "", err)
 		return nil, err
 	}
+	if adm.approval == nil { // a second person must approve first (approval.go)
+		st.emit("policy", ApprovalRequired, nil)
+		return e.openWithApproval(ctx, req, p, adm, st)
+	}
+	approval := adm.approval
 	st.emit("policy", approval.Mode, nil)
 
 	now := e.clock.Now()
@@ -321,19 +327,15 @@ func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Leve
 			return nil
 		})
 	}
-	x := ledger.BodyExtras{Notices: p.invalidNotices}
-	if approval.Rule != "" {
-		x.PolicyDecision = approval.Mode + ": " + approval.Rule
-	}
-	var issueURL string
-	g.Go(func() (err error) { issueURL, err = e.create(gctx, p.audit, o, x); return err })
+	x := adm.bodyExtras(p.invalidNotices, approval)
+	g.Go(func() error { return e.writeAhead(gctx, p.audit, o, x, req, adm) })
 	if err := g.Wait(); err != nil {
 		st.emit("audit", "", err)
 		return nil, &Error{Op: "open", Step: "audit", Err: err,
 			Unchanged: fmt.Sprintf("%s; glass made no change because it could not write the audit record first", req.Target),
 			Next:      fmt.Sprintf("check that you can create issues in %s, then run the same command again; if an audit issue did appear, `glass sweep -R %s` closes it", p.audit, p.audit)}
 	}
-	st.emit("audit", strings.TrimSpace(o.ID+" "+issueURL), nil)
+	st.emit("audit", strings.TrimSpace(o.ID+" "+e.ledger.IssueURL(o.ID)), nil)
 
 	// Round 3: the change. Someone may have changed fields since the
 	// overlapping overrides were applied: keep their changes.
@@ -376,7 +378,7 @@ func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Leve
 		defer close(relist)
 		again, _, _, _ = e.listLive(ctx, p.audit)
 	}()
-	err = e.record(ctx, o, ev)
+	err = e.record(ctx, o, adm.withPolicyEvent(o, ev)...)
 	<-relist
 	if err == nil {
 		err = e.settleRace(ctx, p, o, again)
@@ -389,6 +391,7 @@ func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Leve
 			Unchanged: "nothing else"}
 	}
 	st.emit("record", o.ID, nil)
+	e.announce(ctx, adm.pol, o, notify.KindGranted, p.actor, approvalText(approval))
 	return o, nil
 }
 
@@ -525,29 +528,28 @@ func (e *Engine) undoOpen(ctx context.Context, p *planned, o *override.Override,
 // failure the engine looks for the issue it may have made (same actor,
 // key and request time: unique per attempt) before trying again; a lost
 // answer never yields a second audit issue.
-// It returns the issue's web address when GitHub gave it.
-func (e *Engine) create(ctx context.Context, repo string, o *override.Override, x ledger.BodyExtras) (string, error) {
-	_, _, htmlURL, err := e.ledger.Create(ctx, repo, o, x)
+func (e *Engine) create(ctx context.Context, repo string, o *override.Override, x ledger.BodyExtras) error {
+	_, _, _, err := e.ledger.Create(ctx, repo, o, x)
 	for attempt := 1; err != nil && attempt < 4; attempt++ {
 		if !transient(err) {
-			return "", err
+			return err
 		}
 		if werr := e.waitFor(ctx, err, attempt); werr != nil {
-			return "", err
+			return err
 		}
 		list, _, _, lerr := e.listLive(ctx, repo)
 		if lerr != nil {
-			return "", fmt.Errorf("%w (then listing %s to see whether the issue was made: %v)", err, repo, lerr)
+			return fmt.Errorf("%w (then listing %s to see whether the issue was made: %v)", err, repo, lerr)
 		}
 		for _, x := range list {
 			if sameAttempt(x, o) {
 				o.ID = x.ID
-				return "", nil
+				return nil
 			}
 		}
-		_, _, htmlURL, err = e.ledger.Create(ctx, repo, o, x)
+		_, _, _, err = e.ledger.Create(ctx, repo, o, x)
 	}
-	return htmlURL, err
+	return err
 }
 
 func sameAttempt(x, o *override.Override) bool {

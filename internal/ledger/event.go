@@ -31,6 +31,7 @@ const (
 	KindApproved          Kind = "approved"
 	KindDenied            Kind = "denied"
 	KindNotifyFailed      Kind = "notify-failed" // a mention or webhook could not be delivered
+	KindNotified          Kind = "notified"      // every webhook received the event
 	KindReconciled        Kind = "reconciled"    // a half-done open or close finished by sweep
 	KindDrillReport       Kind = "drill-report"  // metrics and findings of a fire drill
 	KindReviewed          Kind = "reviewed"      // post-incident review signed off
@@ -40,7 +41,7 @@ const (
 // Kinds lists every kind glass writes, in life-cycle order.
 func Kinds() []Kind {
 	return []Kind{KindPolicy, KindApprovalRequested, KindApproved, KindDenied, KindApplied, KindOpenFailed,
-		KindExtended, KindDetached, KindActivity, KindRestored, KindRestoreFailed, KindReconciled, KindNotifyFailed,
+		KindExtended, KindDetached, KindActivity, KindRestored, KindRestoreFailed, KindReconciled, KindNotified, KindNotifyFailed,
 		KindClosed, KindDrillReport, KindReviewed}
 }
 
@@ -226,6 +227,8 @@ func icon(ev Event) string {
 		return "❌"
 	case KindNotifyFailed:
 		return "⚠️"
+	case KindNotified:
+		return "📣"
 	case KindDenied:
 		return "⛔"
 	case KindExtended, KindDetached:
@@ -274,6 +277,8 @@ func heading(ev Event) string {
 		return "Denied"
 	case KindNotifyFailed:
 		return "Notification failed"
+	case KindNotified:
+		return "Notifications delivered"
 	case KindReconciled:
 		return "Reconciled by sweep"
 	case KindDrillReport:

@@ -106,6 +106,7 @@ type Store struct {
 	updated map[string]time.Time
 	// missing holds, per audit repo, glass's labels CheckLabels did not find.
 	missing map[string][]labelSpec
+	urls    map[string]string // override ID → the issue's web address
 }
 
 // knowledge is what a Store knows of an issue's comments.
@@ -140,7 +141,7 @@ type listPage struct {
 // NewStore returns a Store using gh (its BaseURL decides the host).
 func NewStore(gh *github.Client) *Store {
 	return &Store{gh: gh, labels: map[string]bool{}, lists: map[string]listPage{},
-		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}, known: map[string]knowledge{}, updated: map[string]time.Time{}, missing: map[string][]labelSpec{}}
+		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}, known: map[string]knowledge{}, updated: map[string]time.Time{}, missing: map[string][]labelSpec{}, urls: map[string]string{}}
 }
 
 func splitRepo(repo string) (string, string, error) {
@@ -311,6 +312,7 @@ func (s *Store) Create(ctx context.Context, auditRepo string, o *override.Overri
 	s.mu.Lock()
 	s.known[id] = knowledge{created: true} // a new issue has no comments
 	s.extras[id] = x
+	s.urls[id] = htmlURL
 	s.mu.Unlock()
 	// "Only users with push access can set labels for new issues. Labels
 	// are silently dropped otherwise." (issues/create): an unlabelled record
@@ -595,8 +597,17 @@ func (s *Store) fromIssue(id string, is *github.Issue) (*override.Override, erro
 	s.extras[id] = x
 	s.others[id] = otherLabels(is)
 	s.updated[id] = is.GetUpdatedAt().Time
+	s.urls[id] = is.GetHTMLURL()
 	s.mu.Unlock()
 	return o, nil
+}
+
+// IssueURL is the web address of id's issue, when this Store has created
+// or read it ("" otherwise).
+func (s *Store) IssueURL(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.urls[id]
 }
 
 // UpdatedAt is the updated_at of the issue behind id as this Store last

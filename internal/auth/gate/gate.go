@@ -7,10 +7,12 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/glass-cli/glass/internal/auth"
 	"github.com/glass-cli/glass/internal/engine"
 	"github.com/glass-cli/glass/internal/override"
+	"github.com/glass-cli/glass/internal/policy"
 )
 
 // Gate adapts the strict checks to engine.Gate and engine.GateStarter: the
@@ -19,6 +21,19 @@ import (
 // engine.Config.Gate.
 type Gate struct {
 	Checker *auth.Checker
+
+	mu  sync.Mutex
+	req *auth.Requirements // from the policy (UseIdentity); nil: Checker.Req
+}
+
+// UseIdentity implements engine.PolicyIdentityGate: the policy's two-factor
+// and fresh-login requirements replace the checker's own for Check. (The
+// reads Start fired do not depend on them.)
+func (g *Gate) UseIdentity(id policy.Identity) {
+	r := auth.Requirements{TwoFactor: string(id.Require2FA), FreshLogin: id.FreshLoginWithin}
+	g.mu.Lock()
+	g.req = &r
+	g.mu.Unlock()
 }
 
 // TargetOf maps an open request onto what the checks need.
@@ -37,7 +52,21 @@ func (g *Gate) Start(ctx context.Context, req engine.OpenRequest) {
 // error (GitHub unreachable) is returned as it is, and the engine reports
 // it as a failure (exit 1), never as a refusal.
 func (g *Gate) Check(ctx context.Context, req engine.OpenRequest, actor string) (*override.Approval, error) {
-	res, err := g.Checker.Check(ctx, TargetOf(req), actor)
+	t := TargetOf(req)
+	g.mu.Lock()
+	r := g.req
+	g.mu.Unlock()
+	var res *auth.Result
+	var err error
+	if r == nil {
+		res, err = g.Checker.Check(ctx, t, actor)
+	} else {
+		var f *auth.Facts
+		if f, err = g.Checker.Gather(ctx, t); err == nil {
+			c := &auth.Checker{GitHub: g.Checker.GitHub, Token: g.Checker.Token, Clock: g.Checker.Clock, Req: *r}
+			res, err = c.Decide(f, t, actor)
+		}
+	}
 	if err != nil {
 		var r *auth.RefusalError
 		if errors.As(err, &r) {
@@ -49,6 +78,7 @@ func (g *Gate) Check(ctx context.Context, req engine.OpenRequest, actor string) 
 }
 
 var (
-	_ engine.Gate        = (*Gate)(nil)
-	_ engine.GateStarter = (*Gate)(nil)
+	_ engine.Gate               = (*Gate)(nil)
+	_ engine.GateStarter        = (*Gate)(nil)
+	_ engine.PolicyIdentityGate = (*Gate)(nil)
 )

@@ -16,7 +16,7 @@ const (
 	ExitAuth      = 4   // no usable credentials
 	ExitRestore   = 5   // a rollback could not be verified: a human must look
 	ExitDrill     = 6   // a drill check or SLO failed
-	ExitPending   = 8   // waiting for approval timed out or the request is still pending
+	ExitPending   = 8   // the request waits for approval (open --no-wait); a denial or timeout is ExitRefused
 	ExitCancelled = 130 // cancelled by the user before anything changed
 )
 

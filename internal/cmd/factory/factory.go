@@ -5,6 +5,7 @@ package factory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +28,7 @@ import (
 	"github.com/glass-cli/glass/internal/lever/protection"
 	"github.com/glass-cli/glass/internal/lever/ruleset"
 	"github.com/glass-cli/glass/internal/lever/team"
+	"github.com/glass-cli/glass/internal/notify"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -100,7 +102,7 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 			return nil, err
 		}
 		return engine.New(engine.Config{GitHub: gh, Levers: levers, Ledger: ledger.NewStore(gh), Clock: f.Clock,
-			Gate: newGate(gh, tok, f.Clock)}), nil
+			Gate: newGate(gh, tok, f.Clock), Policy: policyConfig(f.Getenv), Progress: approvalProgress(f.IOStreams)}), nil
 	}
 	return f
 }
@@ -113,6 +115,40 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 func newGate(gh *github.Client, tok cmdutil.Token, clk clock.Clock) engine.Gate {
 	return &gate.Gate{Checker: &auth.Checker{GitHub: gh, Clock: clk,
 		Token: auth.Token{Value: tok.Value, Source: tok.Source, Login: tok.Login, StoredAt: tok.StoredAt}}}
+}
+
+// approvalProgress says on stderr that open waits for an approver, and who
+// answered: the wait can last minutes.
+func approvalProgress(ios *iostreams.IOStreams) func(engine.Step) {
+	return func(s engine.Step) {
+		if s.Name != "approval" || s.Err != nil {
+			return
+		}
+		if strings.HasPrefix(s.Detail, "waiting") {
+			fmt.Fprintf(ios.ErrOut, "Approval required: %s (an approver runs `glass approve ID` or comments /approve on the audit issue)\n", s.Detail)
+			return
+		}
+		fmt.Fprintf(ios.ErrOut, "Approved by %s\n", s.Detail)
+	}
+}
+
+// policyConfig turns on .github/glass.yml: decisions, approvals and
+// webhooks (URLs from the variables the policy names).
+// GLASS_TEST_APPROVAL_POLL makes a waiting open poll faster than every 5s;
+// it is named for tests so nobody mistakes it for a setting.
+func policyConfig(getenv func(string) string) *engine.PolicyConfig {
+	pc := &engine.PolicyConfig{Getenv: getenv, Notify: notify.Options{Budget: 30 * time.Second}}
+	if v := getenv("GLASS_TEST_APPROVAL_POLL"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			pc.PollInterval = d
+		}
+	}
+	if v := getenv("GLASS_TEST_WEBHOOK_DELAY"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			pc.Notify.BaseDelay = d
+		}
+	}
+	return pc
 }
 
 // resolveToken applies the full token precedence of internal/auth

@@ -68,6 +68,10 @@ type OpenOptions struct {
 	JSON      bool
 	Wait      bool // stay in the foreground until expiry (internal/tui/wait)
 	sigs      chan os.Signal
+	// NoWait and ApprovalTimeout: when the policy requires approval (see
+	// engine.OpenRequest).
+	NoWait          bool
+	ApprovalTimeout time.Duration
 }
 
 // NewCmdOpen returns `glass open`.
@@ -231,6 +235,8 @@ and asks before changing anything, unless --yes is given.`,
 	fl.StringVar(&opts.Reason, "reason", "", "Why, in plain `text`: recorded in the audit issue")
 	fl.StringVar(&opts.Incident, "incident", "", "Incident `reference`, e.g. INC-42")
 	fl.StringVar(&auditRepo, "audit-repo", "", "Repository for the audit issue, `OWNER/REPO` (default: the target repository)")
+	fl.BoolVar(&opts.NoWait, "no-wait", false, "When the policy requires approval, record the request and exit 8 instead of waiting for an approver")
+	fl.DurationVar(&opts.ApprovalTimeout, "approval-timeout", 0, "When the policy requires approval, wait at most this `duration` for an approver (never longer than the policy allows)")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation")
 	fl.BoolVar(&opts.JSON, "json", false, "Print the override as JSON")
 	fl.BoolVar(&opts.Wait, "wait", false, "Stay in the foreground with a countdown and roll back at expiry (signals close the override)")
@@ -295,7 +301,7 @@ func contains(list []string, s string) bool {
 // request builds the engine request from the options.
 func (o *OpenOptions) request() engine.OpenRequest {
 	req := engine.OpenRequest{Lever: o.Lever, Target: override.Target{Repo: o.Repo}, Duration: o.Duration,
-		Reason: o.Reason, Incident: o.Incident, AuditRepo: o.AuditRepo}
+		Reason: o.Reason, Incident: o.Incident, AuditRepo: o.AuditRepo, NoWait: o.NoWait, Wait: o.ApprovalTimeout}
 	switch o.Lever {
 	case override.LeverProtection:
 		req.Target.Branch = o.Branch
@@ -441,8 +447,9 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 		}
 		o, err = eng.OpenPreview(ctx, pv)
 	}
+	defer waitNotifications(ctx, eng, opts.IO)
 	if err != nil {
-		if o != nil && o.ID != "" {
+		if o != nil && o.ID != "" && (o.State == override.StateActive || o.State == override.StateApplying) {
 			fmt.Fprintf(errOut, "%s %s exists and is in force: `glass close '%s'` rolls it back\n", cs.WarningIcon(), o.ID, o.ID)
 		}
 		// The engine's message says what it changed; a 404 here is not a
@@ -464,6 +471,20 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 	fmt.Fprintf(errOut, "%s Opened %s: %s, verified\n", cs.SuccessIcon(), o.ID, what(o))
 	printResult(opts.IO.Out, o, pv, opts.now())
 	return opts.wait(ctx, o)
+}
+
+// notifyGrace bounds how long open waits, after reporting its result, for
+// webhook deliveries to finish and be recorded in the audit issue.
+const notifyGrace = 30 * time.Second
+
+// waitNotifications lets the policy's webhooks finish (bounded) and warns
+// about any that failed; access was granted (or refused) either way.
+func waitNotifications(ctx context.Context, eng *engine.Engine, ios *iostreams.IOStreams) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyGrace)
+	defer cancel()
+	for _, w := range eng.WaitNotifications(wctx) {
+		fmt.Fprintf(ios.ErrOut, "%s notification: %s\n", ios.ColorScheme().WarningIcon(), w)
+	}
 }
 
 func (o *OpenOptions) now() time.Time {

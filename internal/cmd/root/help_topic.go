@@ -34,7 +34,13 @@ GLASS_TEST_KEYRING
                  that is never available ("unavailable"). For tests only.
 GLASS_TEST_DEVICE_INTERVAL, GLASS_TEST_DEVICE_EXPIRES_IN
                  Override the device flow's polling interval and code lifetime
-                 (seconds). For tests only.`},
+                 (seconds). For tests only.
+GLASS_TEST_APPROVAL_POLL
+                 How often an open waiting for approval looks at its audit issue
+                 (a Go duration; default 5s). For tests only.
+GLASS_TEST_WEBHOOK_DELAY
+                 The first retry delay of a failed webhook delivery (a Go
+                 duration; default 1s, doubling). For tests only.`},
 	{"exit-codes", "What glass's exit codes mean", `0    success
 1    failure; the message says what glass did and did NOT change
 2    usage error (bad flag, argument or input); nothing was changed
@@ -43,7 +49,8 @@ GLASS_TEST_DEVICE_INTERVAL, GLASS_TEST_DEVICE_EXPIRES_IN
 5    a rollback could not be verified; the audit issue is labelled
      break-glass:failed and a human must look
 6    a drill check or SLO failed
-8    approval pending or timed out; nothing was changed
+8    the request waits for approval (open --no-wait); nothing was changed yet
+     (a denied or timed-out request is a refusal: 3)
 130  cancelled by the user before anything changed`},
 }
 

@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/glass-cli/glass/internal/build"
+	approveCmd "github.com/glass-cli/glass/internal/cmd/approve"
 	authCmd "github.com/glass-cli/glass/internal/cmd/auth"
 	closeCmd "github.com/glass-cli/glass/internal/cmd/closecmd"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
@@ -13,6 +14,7 @@ import (
 	extendCmd "github.com/glass-cli/glass/internal/cmd/extend"
 	initCmd "github.com/glass-cli/glass/internal/cmd/initcmd"
 	openCmd "github.com/glass-cli/glass/internal/cmd/open"
+	policyCmd "github.com/glass-cli/glass/internal/cmd/policycmd"
 	sandboxCmd "github.com/glass-cli/glass/internal/cmd/sandbox"
 	statusCmd "github.com/glass-cli/glass/internal/cmd/status"
 	sweepCmd "github.com/glass-cli/glass/internal/cmd/sweep"
@@ -58,6 +60,10 @@ verified, when the window expires.`,
 	cmd.AddCommand(statusCmd.NewCmdStatus(f, nil))
 	cmd.AddCommand(sweepCmd.NewCmdSweep(f, nil))
 	cmd.AddCommand(initCmd.NewCmdInit(f, nil))
+	cmd.AddCommand(policyCmd.NewCmdPolicy(f))
+	cmd.AddCommand(approveCmd.NewCmdApprove(f, nil))
+	cmd.AddCommand(approveCmd.NewCmdDeny(f, nil))
+	cmd.AddCommand(approveCmd.NewCmdReview(f, nil))
 	cmd.AddCommand(drillCmd.NewCmdDrill(f, nil))
 	cmd.AddCommand(sandboxCmd.NewCmdSandbox(f))
 	cmd.AddCommand(completionCmd.NewCmdCompletion(f))

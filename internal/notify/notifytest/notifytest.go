@@ -87,3 +87,15 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Unlock()
 	w.WriteHeader(status)
 }
+
+// Start starts a receiver outside a Go test (the testscript harness, a
+// demo); Close stops it.
+func Start() *Receiver {
+	r := &Receiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
+	r.URL = r.srv.URL
+	return r
+}
+
+// Close stops a receiver made by Start.
+func (r *Receiver) Close() { r.srv.Close() }

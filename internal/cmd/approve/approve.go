@@ -1,0 +1,190 @@
+// Package approve implements `glass approve`, `glass deny` and `glass
+// review`: decide on a break-glass request that waits for a second person,
+// and list the requests you may decide on.
+package approve
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/glass-cli/glass/internal/cmd/closecmd"
+	"github.com/glass-cli/glass/internal/cmd/cmdutil"
+	"github.com/glass-cli/glass/internal/engine"
+	"github.com/glass-cli/glass/internal/iostreams"
+)
+
+// DecideOptions are the inputs of `glass approve` and `glass deny`.
+type DecideOptions struct {
+	IO      *iostreams.IOStreams
+	Engine  func() (*engine.Engine, error)
+	ID      string
+	Approve bool
+	Reason  string
+}
+
+// NewCmdApprove returns `glass approve`.
+func NewCmdApprove(f *cmdutil.Factory, runF func(*DecideOptions) error) *cobra.Command {
+	return newCmdDecide(f, runF, true)
+}
+
+// NewCmdDeny returns `glass deny`.
+func NewCmdDeny(f *cmdutil.Factory, runF func(*DecideOptions) error) *cobra.Command {
+	return newCmdDecide(f, runF, false)
+}
+
+func newCmdDecide(f *cmdutil.Factory, runF func(*DecideOptions) error, approve bool) *cobra.Command {
+	opts := &DecideOptions{IO: f.IOStreams, Approve: approve}
+	var auditRepo string
+	verb, short, long, example := "approve", "Approve a break-glass request that waits for a second person",
+		`Approve the request ID (its audit issue). glass checks that you are an
+approver under the rule that allowed the request (users and teams, checked
+through the API) and that you are not the requester (unless the policy
+allows self-approval), then posts "/approve REASON" on the audit issue. The
+waiting `+"`glass open`"+` records the approval and applies the change; an
+eligible approver can equally comment /approve on the issue.
+
+ID is the audit issue: OWNER/REPO#N, or #N / N with --audit-repo or -R.`, `  glass approve acme/audit#12 --reason "checked with the incident commander"`
+	if !approve {
+		verb, short, long, example = "deny", "Deny a break-glass request that waits for a second person",
+			`Deny the request ID (its audit issue), with a reason. glass checks that you
+are an approver under the rule that allowed the request, then posts
+"/deny REASON" on the audit issue; the waiting `+"`glass open`"+` closes the
+request as denied and changes nothing. The requester may deny (withdraw)
+their own request.
+
+ID is the audit issue: OWNER/REPO#N, or #N / N with --audit-repo or -R.`, `  glass deny acme/audit#12 --reason "use the release branch instead"`
+	}
+	cmd := &cobra.Command{
+		Use:     verb + " ID [--reason TEXT]",
+		Short:   short,
+		Long:    long,
+		Example: example,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return cmdutil.FlagErrorf("%s needs one request ID (the audit issue), e.g. %s acme/audit#12; got %d arguments", verb, cmd.CommandPath(), len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := closecmd.ParseID(f, args[0], auditRepo)
+			if err != nil {
+				return err
+			}
+			opts.ID = id
+			opts.Reason = strings.TrimSpace(opts.Reason)
+			if !approve && opts.Reason == "" {
+				return cmdutil.FlagErrorf("missing required flag: --reason (say why, for the requester and the audit record); nothing was changed")
+			}
+			opts.Engine = f.Engine
+			if runF != nil {
+				return runF(opts)
+			}
+			return decideRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "Why, in plain `text`: recorded in the audit issue")
+	cmd.Flags().StringVar(&auditRepo, "audit-repo", "", "Audit repository, `OWNER/REPO`, for an ID given as a number")
+	return cmd
+}
+
+func decideRun(ctx context.Context, opts *DecideOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	eng, err := opts.Engine()
+	if err != nil {
+		return err
+	}
+	o, why, err := eng.Decide(ctx, opts.ID, opts.Approve, opts.Reason)
+	if err != nil {
+		return cmdutil.WithCode(engine.ExitCode(err), err)
+	}
+	cs := opts.IO.ColorScheme()
+	if opts.Approve {
+		fmt.Fprintf(opts.IO.ErrOut, "%s Approved %s (%s by %s on %s): %s\n", cs.SuccessIcon(), o.ID, o.Lever, o.Actor, o.Target, why)
+		fmt.Fprintf(opts.IO.ErrOut, "The waiting `glass open` applies the change and records your approval.\n")
+	} else {
+		fmt.Fprintf(opts.IO.ErrOut, "%s Denied %s (%s by %s on %s); nothing will change\n", cs.SuccessIcon(), o.ID, o.Lever, o.Actor, o.Target)
+	}
+	return nil
+}
+
+// ReviewOptions are the inputs of `glass review`.
+type ReviewOptions struct {
+	IO        *iostreams.IOStreams
+	Engine    func() (*engine.Engine, error)
+	AuditRepo string
+}
+
+// NewCmdReview returns `glass review`.
+func NewCmdReview(f *cmdutil.Factory, runF func(*ReviewOptions) error) *cobra.Command {
+	opts := &ReviewOptions{IO: f.IOStreams}
+	var auditRepo string
+	cmd := &cobra.Command{
+		Use:   "review [--audit-repo OWNER/REPO]",
+		Short: "List break-glass requests waiting for approval, and which you may approve",
+		Long: `List the requests in an audit repository that wait for a second person,
+oldest first, saying for each whether you may approve it (and why not).
+Decide with ` + "`glass approve ID`" + ` or ` + "`glass deny ID --reason ...`" + `.`,
+		Example: `  glass review --audit-repo acme/audit`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if auditRepo == "" {
+				auditRepo = f.RepoOverride
+			}
+			if auditRepo == "" {
+				return cmdutil.FlagErrorf("--audit-repo OWNER/REPO (or -R) is required")
+			}
+			r, err := cmdutil.ParseRepo(auditRepo)
+			if err != nil {
+				return err
+			}
+			opts.AuditRepo = r
+			opts.Engine = f.Engine
+			if runF != nil {
+				return runF(opts)
+			}
+			return reviewRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&auditRepo, "audit-repo", "", "Audit repository, `OWNER/REPO` (default: -R)")
+	return cmd
+}
+
+func reviewRun(ctx context.Context, opts *ReviewOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	eng, err := opts.Engine()
+	if err != nil {
+		return err
+	}
+	list, login, err := eng.Pending(ctx, opts.AuditRepo)
+	if err != nil {
+		return cmdutil.WithCode(engine.ExitCode(err), err)
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "No requests wait for approval in %s\n", opts.AuditRepo)
+		return nil
+	}
+	mine := 0
+	for _, p := range list {
+		o := p.Override
+		mark := "cannot approve"
+		if p.CanDecide {
+			mark = "you may approve"
+			mine++
+		}
+		fmt.Fprintf(opts.IO.Out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.Lever, o.Target, o.Actor,
+			o.Requested.UTC().Format(time.RFC3339), mark, strings.Join(strings.Fields(o.Reason), " "))
+		if !p.CanDecide {
+			fmt.Fprintf(opts.IO.ErrOut, "%s: %s\n", o.ID, p.Why)
+		}
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "%d request(s) waiting in %s; %s may approve %d\n", len(list), opts.AuditRepo, login, mine)
+	return nil
+}

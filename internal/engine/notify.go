@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/glass-cli/glass/internal/ledger"
+	"github.com/glass-cli/glass/internal/notify"
+	"github.com/glass-cli/glass/internal/override"
+	"github.com/glass-cli/glass/internal/policy"
+)
+
+// announce delivers a notification about o to the policy's webhooks in the
+// background and records the outcome in the audit issue (one comment per
+// event: delivered, or not and why). It never blocks the caller and never
+// fails it: a webhook that cannot be reached is recorded and warned about
+// (WaitNotifications), never a reason to hold back access. The mentions
+// are in the audit issue's body (BodyExtras.Mentions).
+func (e *Engine) announce(ctx context.Context, pol *policy.Policy, o *override.Override, kind notify.Kind, actor, detail string) {
+	if e.policy == nil || pol == nil || len(pol.Notify.Webhooks) == 0 || o == nil || o.ID == "" {
+		return
+	}
+	var targets []notify.Target
+	for _, w := range pol.Notify.Webhooks {
+		t := notify.Target{Name: w.Name, Kind: w.Kind, URLEnv: w.URLEnv}
+		for _, ev := range w.Events {
+			t.Events = append(t.Events, notify.Kind(ev))
+		}
+		targets = append(targets, t)
+	}
+	opt := e.policy.Notify
+	opt.Getenv = e.policy.Getenv
+	n := notify.New(targets, opt)
+	ev := notify.Event{Kind: kind, OverrideID: o.ID, Repo: o.Target.Repo, Lever: string(o.Lever), Target: o.Target.String(),
+		Actor: actor, Reason: o.Reason, Incident: o.Incident, ExpiresAt: o.Expires, At: e.clock.Now(), Detail: detail, Drill: o.Drill}
+	// The deliveries outlive the command's context (they are bounded by
+	// the notifier's budget and by WaitNotifications).
+	bctx := context.WithoutCancel(ctx)
+	results := n.Dispatch(bctx, ev)
+	cp := *o
+	e.ps.bg.Add(1)
+	go func() {
+		defer e.ps.bg.Done()
+		var lines []string
+		failed := 0
+		for r := range results {
+			lines = append(lines, r.Describe())
+			if !r.Delivered {
+				failed++
+			}
+		}
+		if len(lines) == 0 {
+			return
+		}
+		k := ledger.KindNotified
+		summary := fmt.Sprintf("%s: %d webhook(s) notified", kind, len(lines))
+		if failed > 0 {
+			k = ledger.KindNotifyFailed
+			summary = fmt.Sprintf("%s: %d of %d webhook(s) could not be notified", kind, failed, len(lines))
+			e.ps.warnMu.Lock()
+			e.ps.warnings = append(e.ps.warnings, fmt.Sprintf("%s: %s (recorded in %s)", o.ID, strings.Join(lines, "; "), o.ID))
+			e.ps.warnMu.Unlock()
+		}
+		_ = e.appendEvent(bctx, &cp, ledger.Event{Kind: k, Key: "notify-" + string(kind), At: e.clock.Now(), Actor: actor,
+			Summary: summary, Text: strings.Join(lines, "\n")})
+	}()
+}
+
+// WaitNotifications waits (bounded by ctx) for the notifications this
+// engine dispatched to be delivered and recorded, and returns one warning
+// per event some webhook did not receive. A command calls it after it has
+// reported its result, so a slow or dead webhook never delays access.
+func (e *Engine) WaitNotifications(ctx context.Context) []string {
+	done := make(chan struct{})
+	go func() { e.ps.bg.Wait(); close(done) }()
+	var late string
+	select {
+	case <-done:
+	case <-ctx.Done():
+		late = "some webhook deliveries were still running when glass stopped waiting; their outcome is not recorded"
+	}
+	e.ps.warnMu.Lock()
+	defer e.ps.warnMu.Unlock()
+	out := append([]string(nil), e.ps.warnings...)
+	if late != "" {
+		out = append(out, late)
+	}
+	return out
+}
