@@ -3,6 +3,7 @@ package ghsim
 import (
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -48,6 +49,7 @@ func buildRoutes() []*route {
 	add("GET", "/rate_limit", hRateLimit, false, scNone, "").noCount = true
 	add("GET", "/repos/{owner}/{repo}", hRepoGet, false, scRepo, meta)
 	add("GET", "/repositories/{repository_id}", hRepoByID, false, scRepo, meta).alias = true
+	add("GET", "/repos/{owner}/{repo}/branches", hBranchList, false, scRepo, contR+";"+meta)
 	add("GET", "/repos/{owner}/{repo}/branches/{branch}", hBranchGet, false, scRepo, contR+";"+meta)
 	// classic branch protection
 	p := "/repos/{owner}/{repo}/branches/{branch}/protection"
@@ -184,6 +186,51 @@ func hRepoByID(c *ctx) {
 	}
 	c.p["owner"], c.p["repo"] = repo.Owner, repo.Name
 	hRepoGet(c)
+}
+
+// hBranchList: repos/list-branches (short-branch items, in name order, 30
+// a page). `protected=true` returns only branches a protection rule covers,
+// `false` only the others ("List branches": "Setting to true returns only
+// branches protected by branch protections or rulesets"): a classic rule
+// or an active branch ruleset (the repository's own or its organization's).
+func hBranchList(c *ctx) {
+	repo := c.loadRepo(0, "")
+	if repo == nil {
+		return
+	}
+	rulesets := c.st.RulesetsFor(repo, true)
+	protected := func(name string) bool {
+		if repo.EffectiveRule(name) != nil {
+			return true
+		}
+		for _, rs := range rulesets {
+			if rs.Enforcement == "active" && rs.appliesToBranch(repo, name) {
+				return true
+			}
+		}
+		return false
+	}
+	var names []string
+	filter := c.q.Get("protected")
+	for name := range repo.Branches {
+		p := protected(name)
+		if filter == "true" && !p || filter == "false" && p {
+			continue
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	// Links use the /repos form (guess: GitHub may use /repositories/{id}
+	// here as it does for issues; that form is not in the OpenAPI subset).
+	lo, hi, _ := c.paginate(len(names), "/repos/"+repo.FullName()+"/branches")
+	out := []obj{}
+	for _, name := range names[lo:hi] {
+		sha := repo.Branches[name]
+		p := protected(name)
+		out = append(out, obj{"name": name, "commit": obj{"sha": sha, "url": c.base + "/repos/" + repo.FullName() + "/commits/" + sha},
+			"protected": p, "protection_url": c.protectionURL(repo, name)})
+	}
+	c.json(200, out)
 }
 
 // hBranchGet: repos/get-branch. `protected` is true when any rule (exact or

@@ -96,11 +96,49 @@ func Clock(d time.Duration) string {
 func At(t time.Time) string { return t.UTC().Format("15:04:05 UTC") }
 
 // Changes renders a field-by-field diff, one "field: before → during"
-// line each, in the lever's order.
+// line each, in the lever's order. When the whole rule goes (relax all),
+// one line says so; when a group is switched off (X.enabled → false), its
+// sub-settings are summarised on that line (as `glass open` prints them).
 func Changes(changes []lever.Mismatch) []string {
-	out := make([]string, 0, len(changes))
 	for _, m := range changes {
-		out = append(out, fmt.Sprintf("%s: %s → %s", m.Field, Value(m.Got), Value(m.Want)))
+		if m.Field == "protected" && m.Want == false {
+			return []string{fmt.Sprintf("protected: %s → false (the rule is deleted: %d settings, restored from the snapshot on close)", Value(m.Got), len(changes)-1)}
+		}
+	}
+	off := map[string]int{} // group prefix → sub-settings dropped with it
+	for _, m := range changes {
+		if g, ok := strings.CutSuffix(m.Field, ".enabled"); ok && m.Want == false && !strings.Contains(g, ".") {
+			off[g+"."] = 0
+		}
+	}
+	group := func(field string) string {
+		for g := range off {
+			if strings.HasPrefix(field, g) {
+				return g
+			}
+		}
+		return ""
+	}
+	for _, m := range changes {
+		if g := group(m.Field); g != "" && m.Field != g+"enabled" && m.Want == nil {
+			off[g]++
+		}
+	}
+	var out []string
+	for _, m := range changes {
+		g := group(m.Field)
+		switch {
+		case g != "" && m.Field == g+"enabled":
+			l := fmt.Sprintf("%s: %s → %s", m.Field, Value(m.Got), Value(m.Want))
+			if n := off[g]; n > 0 {
+				l += fmt.Sprintf(" (with its %d settings, restored on close)", n)
+			}
+			out = append(out, l)
+		case g != "" && m.Want == nil:
+			// summarised on the group's line
+		default:
+			out = append(out, fmt.Sprintf("%s: %s → %s", m.Field, Value(m.Got), Value(m.Want)))
+		}
 	}
 	return out
 }

@@ -5,11 +5,16 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/spf13/pflag"
 
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/engine"
 	"github.com/glass-cli/glass/internal/override"
 	"github.com/glass-cli/glass/internal/tui"
+	"github.com/glass-cli/glass/internal/tui/openflow"
 	"github.com/glass-cli/glass/internal/tui/wait"
 )
 
@@ -65,4 +70,115 @@ func (o *OpenOptions) catchSignals() func() {
 	signal.Notify(ch, wait.Signals...)
 	o.sigs = ch
 	return func() { signal.Stop(ch) }
+}
+
+// interactive runs the bubbletea flow (internal/tui/openflow) for what the
+// flags left out, on a terminal. Flags given are not asked again.
+func (o *OpenOptions) interactive(ctx context.Context, f *cmdutil.Factory, flags *pflag.FlagSet) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	levers, err := f.Levers()
+	if err != nil {
+		return err
+	}
+	eng, err := f.Engine()
+	if err != nil {
+		return err
+	}
+	gh, err := f.GitHub()
+	if err != nil {
+		return err
+	}
+	k := openflow.Known{Branch: o.Branch, Relax: o.Relax, User: o.User, Permission: o.Permission,
+		Duration: o.Duration, Reason: o.Reason, Incident: o.Incident, AuditRepo: o.AuditRepo, Wait: o.Wait}
+	if f.RepoOverride != "" {
+		k.Repo = o.Repo
+	}
+	for _, name := range []string{"lever", "branch", "relax", "user", "permission"} {
+		if flags.Changed(name) {
+			k.Lever = o.Lever
+		}
+	}
+	var me string
+	whoami := func(ctx context.Context) (string, error) {
+		if me != "" {
+			return me, nil
+		}
+		l, err := o.Whoami(ctx)
+		if err == nil {
+			me = l
+		}
+		return l, err
+	}
+	d := openflow.Deps{
+		Levers:      levers,
+		DefaultRepo: o.Repo,
+		Branches:    func(ctx context.Context, repo string) ([]openflow.Branch, error) { return listBranches(ctx, gh, repo) },
+		Me:          whoami,
+		Rules: func(ctx context.Context, repo string, lv override.Lever, branch string) (openflow.Rules, error) {
+			login, err := whoami(ctx)
+			if err != nil {
+				return openflow.Rules{}, err
+			}
+			return policyRules(ctx, gh, levers[lv], repo, lv, branch, login)
+		},
+		Plan: eng.Plan,
+		Open: func(ctx context.Context, pv *engine.Preview, progress func(engine.Step)) (*override.Override, error) {
+			return eng.WithProgress(progress).OpenPreview(ctx, pv)
+		},
+		Clock:       o.Clock,
+		MaxDuration: cmdutil.MaxDuration,
+		Styles:      tui.NewStyles(o.IO.Out, o.IO.ColorEnabled()),
+		Width:       o.IO.TerminalWidth(),
+	}
+	res, err := openflow.Run(ctx, d, k, o.IO.In, o.IO.Out)
+	if err != nil {
+		return err
+	}
+	switch {
+	case res.Cancelled:
+		return cmdutil.ErrCancel
+	case res.Err != nil:
+		if res.Override == nil {
+			// Before any write (Plan), or a refusal: the same mapping as
+			// the non-interactive path.
+			if res.Preview != nil {
+				o.fromRequest(res.Preview.Request)
+			}
+			return mapErr(res.Err, o)
+		}
+		return cmdutil.WithCode(engine.ExitCode(res.Err), res.Err)
+	}
+	o.Wait = res.Wait
+	return o.wait(ctx, res.Override)
+}
+
+// fromRequest copies what the flow settled back into the options (for
+// error messages that name the target).
+func (o *OpenOptions) fromRequest(r engine.OpenRequest) {
+	o.Repo, o.Lever, o.Branch, o.User = r.Target.Repo, r.Lever, r.Target.Branch, r.Target.User
+}
+
+// listBranches lists up to 500 branches of repo (repos/list-branches, 100
+// a page); the picker puts protected ones first and offers free entry for
+// the rest.
+func listBranches(ctx context.Context, gh *github.Client, repo string) ([]openflow.Branch, error) {
+	owner, name, _ := strings.Cut(repo, "/")
+	opt := &github.BranchListOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	var out []openflow.Branch
+	for page := 0; page < 5; page++ {
+		bs, resp, err := gh.Repositories.ListBranches(ctx, owner, name, opt)
+		if err != nil {
+			return out, err
+		}
+		for _, b := range bs {
+			out = append(out, openflow.Branch{Name: b.GetName(), Protected: b.GetProtected()})
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	return out, nil
 }

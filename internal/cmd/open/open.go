@@ -204,6 +204,15 @@ and asks before changing anything, unless --yes is given.`,
 			// the change must be confirmed on the command line.
 			need("--yes", opts.Yes || opts.IO.CanPrompt())
 
+			if len(missing) > 0 && opts.IO.CanPrompt() {
+				opts.Engine, opts.Levers, opts.GitHub = f.Engine, f.Levers, f.GitHub
+				opts.Whoami = func(ctx context.Context) (string, error) { return whoami(ctx, f) }
+				if runF != nil {
+					return runF(opts)
+				}
+				defer opts.catchSignals()()
+				return opts.interactive(cmd.Context(), f, flags)
+			}
 			if len(missing) > 0 {
 				msg := fmt.Sprintf("missing required flags: %s; nothing was changed", strings.Join(missing, ", "))
 				if contains(missing, "--yes") {

@@ -260,6 +260,7 @@ func exerciseAll(t *testing.T, sim *simtest.Sim) {
 	c("PATCH", "/repos/acme/payments/git/refs/heads/main", a, map[string]any{"sha": head, "force": true})
 	c("DELETE", "/repos/acme/payments/git/refs/heads/tmp", a, nil)
 	c("DELETE", "/repos/acme/payments/git/refs/heads/release/1.x", a, nil)
+	c("GET", "/repos/acme/payments/branches?protected=true&per_page=2", a, nil)
 	c("GET", "/repos/acme/payments/commits?sha=main&per_page=2", a, nil)
 	c("GET", "/repos/acme/payments/commits/"+head, a, nil)
 	c("GET", "/repos/acme/payments/commits/"+head+"/pulls", a, nil)
