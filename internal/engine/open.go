@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -335,7 +334,7 @@ func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Leve
 			Unchanged: fmt.Sprintf("%s; glass made no change because it could not write the audit record first", req.Target),
 			Next:      fmt.Sprintf("check that you can create issues in %s, then run the same command again; if an audit issue did appear, `glass sweep -R %s` closes it", p.audit, p.audit)}
 	}
-	st.emit("audit", strings.TrimSpace(o.ID+" "+e.ledger.IssueURL(o.ID)), nil)
+	st.emitURL("audit", o.ID, e.ledger.IssueURL(o.ID))
 
 	// Round 3: the change. Someone may have changed fields since the
 	// overlapping overrides were applied: keep their changes.

@@ -105,20 +105,20 @@ func TestOpenWithPreview(t *testing.T) {
 		t.Errorf("the preview lacks the queued auto-merge: %+v", pv.Notices)
 	}
 	var names []string
-	var auditDetail string
+	var auditDetail, auditURL string
 	for _, s := range alice.steps {
 		if s.Err != nil {
 			t.Errorf("step %s failed: %v", s.Name, s.Err)
 		}
 		names = append(names, s.Name)
 		if s.Name == "audit" {
-			auditDetail = s.Detail
+			auditDetail, auditURL = s.Detail, s.URL
 		}
 	}
 	if got, want := strings.Join(names, ","), "identity,snapshot,policy,audit,apply,verify,record"; got != want {
 		t.Errorf("steps %s, want %s", got, want)
 	}
-	if !strings.HasPrefix(auditDetail, o.ID+" http") || !strings.HasSuffix(auditDetail, "/acme/audit/issues/1") {
-		t.Errorf("audit step detail %q: want the ID and the issue's address", auditDetail)
+	if auditDetail != o.ID || !strings.HasPrefix(auditURL, "http") || !strings.HasSuffix(auditURL, "/acme/audit/issues/1") {
+		t.Errorf("audit step: detail %q URL %q, want the ID and the issue's address", auditDetail, auditURL)
 	}
 }

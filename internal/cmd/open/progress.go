@@ -44,7 +44,7 @@ func (p *progress) step(s engine.Step) {
 		label = s.Name
 	}
 	took := fmtElapsed(s.Elapsed)
-	detail := s.Detail
+	detail := strings.TrimSpace(s.Detail + " " + s.URL)
 	if s.Name == "verify" && detail == "" && s.Err == nil {
 		detail = "the live setting matches, field by field"
 	}

@@ -14,7 +14,7 @@ func TestProgress(t *testing.T) {
 		{Name: "identity", Detail: "alice", Elapsed: 52 * time.Millisecond},
 		{Name: "policy", Detail: "self", Elapsed: 53 * time.Millisecond},
 		{Name: "snapshot", Detail: "acme/payments@main", Elapsed: 104 * time.Millisecond},
-		{Name: "audit", Detail: "acme/audit#7 https://github.com/acme/audit/issues/7", Elapsed: 158 * time.Millisecond},
+		{Name: "audit", Detail: "acme/audit#7", URL: "https://github.com/acme/audit/issues/7", Elapsed: 158 * time.Millisecond},
 		{Name: "apply", Detail: "acme/payments@main", Elapsed: 211 * time.Millisecond},
 		{Name: "verify", Elapsed: 211 * time.Millisecond},
 		{Name: "record", Detail: "acme/audit#7", Elapsed: 12500 * time.Millisecond},
