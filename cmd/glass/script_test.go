@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -463,7 +464,12 @@ func cmdSimPolicy(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("sim deliveries: no receiver %s (sim webhook %s first)", args[1], args[1])
 		}
 		for _, d := range r.Deliveries() {
-			fmt.Fprintf(ts.Stdout(), "%d %s\n", d.Status, strings.TrimSpace(string(d.Body)))
+			body := strings.TrimSpace(string(d.Body))
+			var buf bytes.Buffer
+			if json.Compact(&buf, d.Body) == nil {
+				body = buf.String()
+			}
+			fmt.Fprintf(ts.Stdout(), "%d %s\n", d.Status, body)
 		}
 	case args[0] == "waitfor" && len(args) == 3:
 		re := regexp.MustCompile(args[2])

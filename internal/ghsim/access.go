@@ -498,7 +498,12 @@ func hTeamMembershipPut(c *ctx) {
 		return
 	}
 	if !c.hasScope("write:org") {
-		c.errMsg(403, "Resource not accessible by personal access token", "https://docs.github.com/rest/teams/members#add-or-update-team-membership-for-a-user") // guess for classic tokens without write:org
+		// A classic token without write:org (fine-grained tokens were
+		// checked against members=write already): 404, with
+		// X-Accepted-OAuth-Scopes saying what is needed. Guess: GitHub docs
+		// "Authenticating to the REST API" only say "404 Not Found or 403
+		// Forbidden"; the fine-grained wording is never sent to classic tokens.
+		c.notFound()
 		return
 	}
 	if !c.canManageTeam(o, t) {

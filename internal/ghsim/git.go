@@ -307,7 +307,7 @@ type contentsBody struct {
 // protected-branch message (status: the operation lists 409 Conflict; the
 // exact code for protection refusals is a guess).
 func writeContents(c *ctx, del bool) {
-	repo := c.loadRepo(3, "Must have push access to repository.") // wording guess
+	repo := c.loadRepo(3, "") // no push: 404 for classic tokens (see loadRepo)
 	if repo == nil {
 		return
 	}
@@ -430,7 +430,7 @@ func hRefGet(c *ctx) {
 }
 
 func hRefCreate(c *ctx) {
-	repo := c.loadRepo(3, "Must have push access to repository.")
+	repo := c.loadRepo(3, "")
 	if repo == nil {
 		return
 	}
@@ -478,7 +478,7 @@ func hRefCreate(c *ctx) {
 // allow_force_pushes. Protection refusals are 422 (status guess; the
 // operation lists 409 and 422).
 func hRefPatch(c *ctx) {
-	repo := c.loadRepo(3, "Must have push access to repository.")
+	repo := c.loadRepo(3, "")
 	if repo == nil {
 		return
 	}
@@ -533,7 +533,7 @@ func hRefPatch(c *ctx) {
 // not exist"; a protected branch without allow_deletions is refused (422,
 // message guess).
 func hRefDelete(c *ctx) {
-	repo := c.loadRepo(3, "Must have push access to repository.")
+	repo := c.loadRepo(3, "")
 	if repo == nil {
 		return
 	}
@@ -800,14 +800,14 @@ func hActivity(c *ctx) {
 	case "year":
 		cutoff = now.AddDate(-1, 0, 0)
 	default:
-		c.validation(doc, obj{"resource": "Activity", "field": "time_period", "code": "invalid"})
+		c.validationSimple(doc, "time_period must be one of day, week, month, quarter, year") // wording guess
 		return
 	}
 	at := c.q.Get("activity_type")
 	switch at {
 	case "", "push", "force_push", "branch_creation", "branch_deletion", "pr_merge", "merge_queue_merge":
 	default:
-		c.validation(doc, obj{"resource": "Activity", "field": "activity_type", "code": "invalid"})
+		c.validationSimple(doc, "activity_type must be one of push, force_push, branch_creation, branch_deletion, pr_merge, merge_queue_merge") // wording guess
 		return
 	}
 	var list []*Activity

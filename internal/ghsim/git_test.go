@@ -66,7 +66,16 @@ func TestContentsGetPut(t *testing.T) {
 	if len(acts) < 3 || acts[0].(map[string]any)["actor"].(map[string]any)["login"] != "bob" || acts[0].(map[string]any)["activity_type"] != "push" {
 		t.Errorf("activity = %v", acts)
 	}
-	wantCode(t, putFile(t, s, s.Token("mallory"), "acme/payments@docs/runbook-update", "x", "y", ""), 403)
+	// mallory can read payments but not push: a classic token gets 404
+	// (the operation declares 404, no 403; see loadRepo), a fine-grained
+	// one GitHub's 403 with the permission it lacks.
+	wantCode(t, putFile(t, s, s.Token("mallory"), "acme/payments@docs/runbook-update", "x", "y", ""), 404)
+	fg := s.AddToken(TokenSpec{Login: "mallory", FineGrained: true, Permissions: map[string]string{"contents": "write", "metadata": "read"}})
+	r = putFile(t, s, fg, "acme/payments@docs/runbook-update", "x", "y", "")
+	wantCode(t, r, 403)
+	if r.json(t)["message"] != "Resource not accessible by personal access token" || r.Header.Get("X-Accepted-GitHub-Permissions") != "contents=write" {
+		t.Errorf("fine-grained refusal: %v %s", r.Header, r.Body)
+	}
 }
 
 // Direct writes to a protected branch are refused as GitHub refuses them,

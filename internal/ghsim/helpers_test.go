@@ -1,18 +1,21 @@
 package ghsim
 
 import (
-	"errors"
-	"net/url"
-
 	"bytes"
 	"encoding/json"
-	"github.com/google/go-github/v60/github"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/glass-cli/glass/internal/ghsim/contract"
 )
 
 var fixedNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -64,6 +67,9 @@ func call(t testing.TB, s *Server, method, path, token string, body any, hdr ...
 		rd = bytes.NewReader(j)
 	}
 	req := httptest.NewRequest(method, "http://api.sim.test"+path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json") // as go-github and curl --json send it
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -71,8 +77,54 @@ func call(t testing.TB, s *Server, method, path, token string, body any, hdr ...
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, req)
+	validated(t, s).ServeHTTP(rec, req)
 	return resp{Code: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+}
+
+// validated puts the contract validator (internal/ghsim/contract) around s,
+// as simtest.Start does for every other package: a response GitHub's
+// description rejects fails t. These tests also send requests GitHub's
+// description rejects on purpose, to check that the simulator refuses them
+// as GitHub does; so a request (or unknown-route) violation fails t only
+// when the simulator did not answer it with a 4xx.
+func validated(t testing.TB, s *Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var mu sync.Mutex
+		var vs []contract.Violation
+		sw := &statusWriter{ResponseWriter: w}
+		contract.Wrap(s, func(v contract.Violation) {
+			mu.Lock()
+			defer mu.Unlock()
+			vs = append(vs, v)
+		}).ServeHTTP(sw, r)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, v := range vs {
+			refused := sw.status >= 400 && sw.status < 500
+			if v.Phase == "response" || !refused {
+				t.Errorf("%s (answered %d)", v, sw.status)
+			}
+		}
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 func newAcme(t testing.TB, opts ...Option) (*Server, *fakeClock) {
@@ -89,7 +141,7 @@ func wantCode(t testing.TB, r resp, code int) {
 }
 
 func startHTTP(t testing.TB, s *Server) *httptest.Server {
-	srv := httptest.NewServer(s)
+	srv := httptest.NewServer(validated(t, s))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -550,7 +550,7 @@ func hCommentDelete(c *ctx) {
 // hIssueAddLabels: issues/add-labels; body {labels:[...]} or a bare array;
 // missing labels are created with color ededed.
 func hIssueAddLabels(c *ctx) {
-	repo := c.loadRepo(3, "Must have push access to add labels.") // wording guess
+	repo := c.loadRepo(3, "") // issues/add-labels declares 404, no 403
 	if repo == nil {
 		return
 	}
@@ -637,7 +637,7 @@ var hexColor = regexp.MustCompile(`^[0-9a-fA-F]{6}$`)
 // hLabelCreate: issues/create-label → 201 + Location; an existing name →
 // 422 code already_exists (github-api.md §4.1).
 func hLabelCreate(c *ctx) {
-	repo := c.loadRepo(3, "Must have push access to create labels.") // wording guess
+	repo := c.loadRepo(3, "") // issues/create-label declares 404, no 403
 	if repo == nil {
 		return
 	}

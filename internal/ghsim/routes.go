@@ -85,9 +85,24 @@ type addFunc func(method, pattern string, h handler, auth bool, scopes, fg strin
 // loadRepo resolves {owner}/{repo} and checks access. minRank: 0 any viewer,
 // 1 read, 2 triage, 3 write, 4 maintain, 5 admin. A private repo the caller
 // cannot see (or a classic token without the `repo` scope) is 404, like
-// GitHub hides private repos; a visible repo without the needed role is 403
-// with denyMsg.
-func (c *ctx) loadRepo(minRank int, denyMsg string) *Repo {
+// GitHub hides private repos. Everyone signed in may read a public repo.
+//
+// A visible repo without the needed role is refused the way GitHub refuses
+// each kind of token (GitHub docs "Authenticating to the REST API": a token
+// with insufficient permissions gets "a 404 Not Found or 403 Forbidden
+// response"):
+//   - fine-grained (and GitHub App) tokens: 403 "Resource not accessible by
+//     personal access token" with X-Accepted-GitHub-Permissions naming what
+//     the endpoint needs (the header is for "fine-grained permission actors"
+//     only: GitHub changelog 2023-08-10; docs "Troubleshooting the REST API");
+//   - classic tokens: 403 with roleMsg where GitHub has a known role refusal
+//     for the endpoint (contract gap G7: "Must have admin rights to
+//     Repository." and the collaborator-list messages), else 404 Not Found
+//     (guess: GitHub does not reveal a write endpoint to someone who cannot
+//     write; those operations declare 404 and no 403 in GitHub's
+//     description, e.g. repos/create-or-update-file-contents), never the
+//     fine-grained wording and never X-Accepted-GitHub-Permissions.
+func (c *ctx) loadRepo(minRank int, roleMsg string) *Repo {
 	repo := c.st.Repo(c.param("owner") + "/" + c.param("repo"))
 	if repo == nil {
 		c.notFound()
@@ -111,14 +126,30 @@ func (c *ctx) loadRepo(minRank int, denyMsg string) *Repo {
 			return nil
 		}
 	}
-	if minRank > 0 && c.st.rank(repo, login) < minRank {
-		if denyMsg == "" {
-			denyMsg = "Resource not accessible by integration"
-		}
-		c.errMsg(403, denyMsg, docsRoot)
+	rank := c.st.rank(repo, login)
+	if !repo.Private && login != "" && rank < 1 {
+		rank = 1 // public: read for everyone
+	}
+	if minRank > 0 && rank < minRank {
+		c.refuseRole(roleMsg)
 		return nil
 	}
 	return repo
+}
+
+// refuseRole answers a caller whose role is too low (see loadRepo).
+func (c *ctx) refuseRole(roleMsg string) {
+	switch {
+	case c.tok != nil && c.tok.FineGrained:
+		if c.rt != nil && c.rt.fgPerm != "" {
+			c.hdr.Set("X-Accepted-GitHub-Permissions", c.rt.fgPerm)
+		}
+		c.errMsg(403, "Resource not accessible by personal access token", docsRoot)
+	case roleMsg != "":
+		c.errMsg(403, roleMsg, docsRoot)
+	default:
+		c.notFound()
+	}
 }
 
 const msgAdminRights = "Must have admin rights to Repository."

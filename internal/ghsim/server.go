@@ -313,6 +313,18 @@ func (c *ctx) validation(doc string, errs ...any) {
 	c.json(422, obj{"message": "Validation Failed", "errors": errs, "documentation_url": doc})
 }
 
+// validationSimple writes the 422 of operations whose description declares
+// validation_failed_simple (e.g. repos/list-activities): errors are strings.
+func (c *ctx) validationSimple(doc string, errs ...string) {
+	if doc == "" {
+		doc = docsRoot
+	}
+	if errs == nil {
+		errs = []string{}
+	}
+	c.json(422, obj{"message": "Validation Failed", "errors": errs, "documentation_url": doc})
+}
+
 func (c *ctx) decode(v any) bool {
 	if len(bytes.TrimSpace(c.body)) == 0 {
 		return true

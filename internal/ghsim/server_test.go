@@ -108,6 +108,48 @@ func TestScopesAndFineGrained(t *testing.T) {
 	wantCode(t, call(t, s, "POST", "/repos/acme/audit/issues", iss, map[string]any{"title": "x"}), 201)
 }
 
+// TestRoleRefusalByTokenKind: a caller whose role is too low is refused the
+// way GitHub refuses that kind of token: classic tokens get GitHub's role
+// message (403 "Must have admin rights to Repository.") or 404, never the
+// fine-grained wording and never X-Accepted-GitHub-Permissions (a header for
+// "fine-grained permission actors": GitHub changelog 2023-08-10);
+// fine-grained tokens get 403 "Resource not accessible by personal access
+// token" with the header.
+func TestRoleRefusalByTokenKind(t *testing.T) {
+	s, _ := newAcme(t)
+	put := map[string]any{"required_status_checks": nil, "enforce_admins": false, "required_pull_request_reviews": nil, "restrictions": nil}
+	dave := s.Token("dave") // push on payments, not admin
+	daveFG := s.AddToken(TokenSpec{Login: "dave", FineGrained: true, Permissions: map[string]string{"administration": "write", "contents": "write", "metadata": "read"}})
+	mallory := s.Token("mallory") // pull on payments
+	cases := []struct {
+		name, method, path, tok string
+		body                    any
+		code                    int
+		msg, accepted           string
+	}{
+		{"classic, admin endpoint", "PUT", protMain, dave, put, 403, "Must have admin rights to Repository.", ""},
+		{"classic, admin read", "GET", protMain, dave, nil, 403, "Must have admin rights to Repository.", ""},
+		{"fine-grained with the permission, role too low", "PUT", protMain, daveFG, put, 403, "Resource not accessible by personal access token", "administration=write"},
+		{"classic, push endpoint without push", "POST", "/repos/acme/payments/git/refs", mallory, map[string]any{"ref": "refs/heads/x", "sha": "0000000000000000000000000000000000000000"}, 404, "Not Found", ""},
+		{"classic, label create without push", "POST", "/repos/acme/payments/labels", mallory, map[string]any{"name": "x", "color": "ffffff"}, 404, "Not Found", ""},
+		{"classic, org write without write:org", "PUT", "/orgs/acme/teams/oncall/memberships/erin", s.AddToken(TokenSpec{Login: "acme-admin", Scopes: []string{"repo", "read:org"}}), map[string]any{"role": "member"}, 404, "Not Found", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := call(t, s, tc.method, tc.path, tc.tok, tc.body)
+			wantCode(t, r, tc.code)
+			if m := r.json(t)["message"]; m != tc.msg {
+				t.Errorf("message = %q, want %q", m, tc.msg)
+			}
+			if got := r.Header.Get("X-Accepted-GitHub-Permissions"); got != tc.accepted {
+				t.Errorf("X-Accepted-GitHub-Permissions = %q, want %q", got, tc.accepted)
+			}
+		})
+	}
+	// Issues on a public repository: anyone signed in may open one.
+	wantCode(t, call(t, s, "POST", "/repos/acme/.github/issues", s.Token("erin"), map[string]any{"title": "hello"}), 201)
+}
+
 func TestRateLimitExhaustion(t *testing.T) {
 	s, clk := newAcme(t, WithRateLimit(3))
 	tok := s.Token("bob")
@@ -231,6 +273,7 @@ func TestConcurrentUse(t *testing.T) {
 			for i := 0; i < 20; i++ {
 				req, _ := http.NewRequest("POST", srv.URL+"/repos/acme/audit/issues", strings.NewReader(`{"title":"c"}`))
 				req.Header.Set("Authorization", "Bearer "+tok)
+				req.Header.Set("Content-Type", "application/json")
 				if resp, err := srv.Client().Do(req); err == nil {
 					resp.Body.Close()
 				}

@@ -45,6 +45,11 @@ the time left, and any that are OVERDUE (expired but not yet rolled back:
 run glass sweep), FAILED (a rollback could not be verified: a human must
 look) or STUCK (left half-done; glass sweep finishes it).
 
+On a terminal the table is live: the time left counts down, and the list
+is read again every 15 seconds with conditional requests (a 304 when
+nothing changed costs no rate limit); q quits. --json and output to a
+pipe or file are a single plain read.
+
 The audit repository is --audit-repo, else -R (overrides are recorded in
 the target repository unless they were opened with --audit-repo). With
 both, only overrides on the -R repository are shown.`,
@@ -162,6 +167,9 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	eng, err := opts.Engine()
 	if err != nil {
 		return err
+	}
+	if !opts.JSON && opts.IO.CanPrompt() {
+		return live(ctx, opts, eng)
 	}
 	res, err := eng.Status(ctx, opts.AuditRepos...)
 	if err != nil {

@@ -51,8 +51,11 @@ var Gaps = []Gap{
 		"A bare JSON array of label names (what go-github v60's AddLabelsToIssue/ReplaceLabels send), if {\"labels\": array} validates.",
 		"the description's own text for labels: \"You can also pass an array of labels directly, but GitHub recommends passing an object with the labels key\" (@octokit/openapi 23.0.2)"},
 	{"G10", "/repos/{owner}/{repo}/… and /orgs/{org}/… operations not declaring 404",
-		"404 {\"message\":\"Not Found\"}: GitHub answers 404 for a repository, organization or team the caller cannot see (or that does not exist), on every such endpoint (e.g. repos/list-invitations and teams/list-members-in-org declare only 200).",
-		"docs.github.com \"Troubleshooting the REST API\" (404 for an existing resource) and \"Authenticating to the REST API\" (404 or 403 without access)"},
+		"404 {\"message\":\"Not Found\"}: GitHub answers 404 for a repository, organization or team the caller cannot see (or that does not exist), on every such endpoint (e.g. repos/list-invitations and teams/list-members-in-org declare only 200). Under …/branches/{branch}/protection also 404 \"Branch not protected\" (e.g. DELETE of an unprotected branch; repos/delete-branch-protection declares only 204 and 403) and 404 \"… not enabled\" for a part of the rule that is off (repos/get-pull-request-review-protection declares only 200).",
+		"docs.github.com \"Troubleshooting the REST API\" (404 for an existing resource) and \"Authenticating to the REST API\" (404 or 403 without access); go-github v60 repos.go (githubBranchNotProtected = \"Branch not protected\"); docs/github-api.md §0.6; observed answers quoted in public repositories (ManuGH/xg2g docs: \"404 Required status checks not enabled\")"},
+	{"G11", "any operation not declaring 422",
+		"422 with a JSON object whose message is a string, only when the request itself violated the description (GitHub refuses invalid input with 422 on every endpoint, e.g. an unknown permissions value on repos/update-invitation, which declares only 200).",
+		"docs.github.com \"Getting started with the REST API\" / \"Troubleshooting\" (422 Unprocessable Entity for invalid fields); the validation-error schemas of the description itself"},
 }
 
 // roleRefusals are GitHub's 403 messages for a caller whose repository role
@@ -170,9 +173,13 @@ func requestStricter(opID string, body []byte) string {
 }
 
 // undeclaredStatusGap reports whether an undeclared response status is a
-// known gap (G2, G5).
-func undeclaredStatusGap(r *http.Request, path string, rec *recorder) bool {
+// known gap (G2, G5, G6, G7, G10, G11). badRequest is true when the request
+// itself violated the description.
+func undeclaredStatusGap(r *http.Request, path string, rec *recorder, badRequest bool) bool {
 	switch rec.status {
+	case http.StatusUnprocessableEntity: // G11
+		_, ok := errorMessage(rec)
+		return ok && badRequest
 	case http.StatusNotModified: // G2
 		return r.Method == http.MethodGet &&
 			(r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != "") &&
@@ -198,6 +205,10 @@ func undeclaredStatusGap(r *http.Request, path string, rec *recorder) bool {
 		return rec.header.Get("X-RateLimit-Remaining") == "0" || strings.Contains(e.DocumentationURL, "rate-limit")
 	case http.StatusNotFound: // G10
 		msg, ok := errorMessage(rec)
+		if ok && strings.HasPrefix(path, "/repos/{owner}/{repo}/branches/{branch}/protection") &&
+			(msg == "Branch not protected" || strings.HasSuffix(msg, " not enabled")) {
+			return true
+		}
 		return ok && msg == "Not Found" && (strings.HasPrefix(path, "/repos/{owner}/{repo}") || strings.HasPrefix(path, "/orgs/{org}"))
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable: // G5
 		if rec.body.Len() == 0 {

@@ -228,28 +228,31 @@ func (spec *Spec) check(r *http.Request, path string, body []byte, serve func() 
 	vr.URL.Path = path
 	vr.URL.RawPath = ""
 	in := &openapi3filter.RequestValidationInput{Request: vr, PathParams: params, Route: route, Options: options}
+	badRequest := false
 	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
 		if msg := requestGap(opID, r, body, in, err); msg != "" {
 			viol("request", opID, 0, msg)
+			badRequest = true
 		}
 	} else if msg := requestStricter(opID, body); msg != "" {
 		viol("request", opID, 0, msg)
+		badRequest = true
 	}
 
 	// response
 	rec := serve()
 	count(opID)
-	if msg := validateResponse(route.Operation, t.path, opID, r, in, rec); msg != "" {
+	if msg := validateResponse(route.Operation, t.path, opID, r, in, rec, badRequest); msg != "" {
 		viol("response", opID, rec.status, msg)
 	}
 	return out
 }
 
-func validateResponse(op *openapi3.Operation, path, opID string, r *http.Request, in *openapi3filter.RequestValidationInput, rec *recorder) string {
+func validateResponse(op *openapi3.Operation, path, opID string, r *http.Request, in *openapi3filter.RequestValidationInput, rec *recorder, badRequest bool) string {
 	declared := op.Responses.Status(rec.status) != nil
 	if !declared && op.Responses.Default() == nil {
 		// RFC 9110 range keys ("4XX") are not used by GitHub's description.
-		if ok := undeclaredStatusGap(r, path, rec); ok {
+		if ok := undeclaredStatusGap(r, path, rec, badRequest); ok {
 			return ""
 		}
 		return fmt.Sprintf("status %d is not declared for %s (declared: %s)", rec.status, opID, strings.Join(declaredStatuses(op), ", "))

@@ -133,6 +133,13 @@ func TestViolationsAreReported(t *testing.T) {
 		{"G10 not outside /repos and /orgs", canned{status: 404, body: `{"message":"Not Found"}`}, "GET", "/user", "", nil, "response", "404"},
 		{"G10 unknown team", canned{status: 404, body: `{"message":"Not Found"}`}, "GET", "/orgs/acme/teams/nope/members", "", nil, "", ""},
 		{"G10 only Not Found", canned{status: 404, body: `{"message":"Gone fishing"}`}, "GET", "/repos/acme/audit/invitations", "", nil, "response", "404"},
+		{"G10 branch not protected on DELETE", canned{status: 404, body: `{"message":"Branch not protected"}`}, "DELETE", protPath, "", nil, "", ""},
+		{"G10 part of the rule off", canned{status: 404, body: `{"message":"Required status checks not enabled"}`}, "GET", protPath + "/required_pull_request_reviews", "", nil, "", ""},
+		{"G10 not-protected only under protection", canned{status: 404, body: `{"message":"Branch not protected"}`}, "GET", "/repos/acme/audit/invitations", "", nil, "response", "404"},
+
+		// G11: an undeclared 422 only answers an invalid request.
+		{"G11 invalid request, 422", canned{status: 422, body: `{"message":"Validation Failed","errors":[]}`}, "PATCH", "/repos/acme/audit/invitations/1", `{"permissions":"owner"}`, nil, "request", "permissions"},
+		{"G11 valid request, 422", canned{status: 422, body: `{"message":"Validation Failed","errors":[]}`}, "PATCH", "/repos/acme/audit/invitations/1", `{"permissions":"write"}`, nil, "response", "422"},
 
 		// G8: the 409 oneOf of contents PUT is read as anyOf, nothing more.
 		{"G8 contents conflict", canned{status: 409, body: `{"message":"Could not update file","documentation_url":"https://docs.github.com/x","status":"409"}`}, "PUT", "/repos/acme/audit/contents/a/b.md", `{"message":"m","content":"eA=="}`, nil, "", ""},
