@@ -429,7 +429,7 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 		// Nothing to confirm: open in one go (4 round trips), showing
 		// each step as it happens unless the output is JSON.
 		if !opts.JSON {
-			eng = eng.WithProgress(newProgress(opts.IO).step)
+			eng = eng.AlsoProgress(newProgress(opts.IO).step)
 		}
 		o, pv, err = eng.OpenWithPreview(ctx, req)
 		if err != nil && pv == nil {

@@ -39,6 +39,9 @@ var stepLabels = map[string]string{
 }
 
 func (p *progress) step(s engine.Step) {
+	if s.Name == "approval" {
+		return // the factory's hook says it (Approval required, Approved by)
+	}
 	label := stepLabels[s.Name]
 	if label == "" {
 		label = s.Name
