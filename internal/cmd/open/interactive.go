@@ -12,6 +12,7 @@ import (
 
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/engine"
+	"github.com/glass-cli/glass/internal/lever/ruleset"
 	"github.com/glass-cli/glass/internal/override"
 	"github.com/glass-cli/glass/internal/tui"
 	"github.com/glass-cli/glass/internal/tui/openflow"
@@ -90,7 +91,7 @@ func (o *OpenOptions) interactive(ctx context.Context, f *cmdutil.Factory, flags
 	if err != nil {
 		return err
 	}
-	k := openflow.Known{Branch: o.Branch, Relax: o.Relax, User: o.User, Permission: o.Permission,
+	k := openflow.Known{Branch: o.Branch, Relax: o.Relax, User: o.User, Permission: o.Permission, Team: o.Team,
 		Duration: o.Duration, Reason: o.Reason, Incident: o.Incident, AuditRepo: o.AuditRepo, Wait: o.Wait}
 	if f.RepoOverride != "" {
 		k.Repo = o.Repo
@@ -122,6 +123,14 @@ func (o *OpenOptions) interactive(ctx context.Context, f *cmdutil.Factory, flags
 				return openflow.Rules{}, err
 			}
 			return policyRules(ctx, gh, levers[lv], repo, lv, branch, login)
+		},
+		Prepare: func(ctx context.Context, req engine.OpenRequest) (engine.OpenRequest, error) {
+			if req.Lever != override.LeverRuleset {
+				return req, nil
+			}
+			t, relax, err := ruleset.Resolve(ctx, gh, req.Target, o.Ruleset, req.Relax)
+			req.Target, req.Relax = t, relax
+			return req, err
 		},
 		Plan: eng.Plan,
 		Open: func(ctx context.Context, pv *engine.Preview, progress func(engine.Step)) (*override.Override, error) {

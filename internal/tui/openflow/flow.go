@@ -55,7 +55,10 @@ type Deps struct {
 	Me func(ctx context.Context) (string, error)
 	// Rules returns the policy view for a lever on a target; nil: no policy.
 	Rules func(ctx context.Context, repo string, lv override.Lever, branch string) (Rules, error)
-	Plan  func(ctx context.Context, req engine.OpenRequest) (*engine.Preview, error)
+	// Prepare completes a request before the plan (e.g. finds the ruleset
+	// on the branch); nil: the request is complete as asked.
+	Prepare func(ctx context.Context, req engine.OpenRequest) (engine.OpenRequest, error)
+	Plan    func(ctx context.Context, req engine.OpenRequest) (*engine.Preview, error)
 	// Open opens what the preview shows, reporting each step to progress.
 	Open  func(ctx context.Context, pv *engine.Preview, progress func(engine.Step)) (*override.Override, error)
 	Clock clock.Clock
@@ -73,6 +76,7 @@ type Known struct {
 	Relax      []string
 	User       string
 	Permission string
+	Team       string // ORG/SLUG (team lever)
 	Duration   time.Duration
 	Reason     string
 	Incident   string
@@ -107,6 +111,7 @@ const (
 	targetUnknown targetKind = iota // the flow cannot ask: use flags
 	targetBranch                    // branch + relax names
 	targetUser                      // user + one permission
+	targetTeam                      // team + user
 )
 
 func kindOf(l override.Lever) targetKind {
@@ -115,6 +120,8 @@ func kindOf(l override.Lever) targetKind {
 		return targetBranch
 	case override.LeverAccess:
 		return targetUser
+	case override.LeverTeam:
+		return targetTeam
 	}
 	return targetUnknown
 }

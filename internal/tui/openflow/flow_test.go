@@ -14,15 +14,18 @@ import (
 
 	"github.com/glass-cli/glass/internal/engine"
 	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/lever/ruleset"
 	"github.com/glass-cli/glass/internal/override"
 	"github.com/glass-cli/glass/internal/tui"
 	"github.com/glass-cli/glass/internal/tui/tuitest"
 )
 
 // deps wires the flow to a real engine on the simulator, as alice.
-func deps(t *testing.T, e *tuitest.Env, rules *Rules) Deps {
-	gh := e.Client("alice")
-	eng := e.Engine("alice")
+func deps(t *testing.T, e *tuitest.Env, rules *Rules) Deps { return depsAs(t, e, rules, "alice") }
+
+func depsAs(t *testing.T, e *tuitest.Env, rules *Rules, login string) Deps {
+	gh := e.Client(login)
+	eng := e.Engine(login)
 	d := Deps{
 		Levers:      tuitest.Levers(gh),
 		DefaultRepo: "acme/payments",
@@ -455,4 +458,56 @@ func mustFaults(t *testing.T, spec string) ghsim.Faults {
 		t.Fatal(err)
 	}
 	return f
+}
+
+func TestTeamFlow(t *testing.T) {
+	e := tuitest.New(t)
+	// acme-admin (an organization owner) may change team membership.
+	m := New(depsAs(t, e, nil, "acme-admin"), Known{Repo: "acme/payments", Lever: override.LeverTeam, Duration: 15 * time.Minute, AuditRepo: "acme/audit"})
+	if m.Step() != StepTeam {
+		t.Fatalf("step = %v", m.Step())
+	}
+	m = drive(t, m, "oncall", "enter")
+	for range "acme-admin" {
+		m = drive(t, m, "backspace")
+	}
+	m = drive(t, m, "dave", "enter", "INC-6: dave joins on-call", "ctrl+s")
+	if m.Step() != StepConfirm || !strings.Contains(m.View(), "team        acme/oncall") {
+		t.Fatalf("step = %v; view:\n%s", m.Step(), m.View())
+	}
+	m = drive(t, m, "y")
+	if r := m.Result(); r.Err != nil || r.Override == nil || r.Override.Target.Team != "acme/oncall" || r.Override.Target.User != "dave" {
+		t.Fatalf("result = %+v; view:\n%s", r, m.View())
+	}
+}
+
+func TestRulesetFlow(t *testing.T) {
+	e := tuitest.New(t)
+	d := deps(t, e, nil)
+	gh := e.Client("alice")
+	d.Prepare = func(ctx context.Context, req engine.OpenRequest) (engine.OpenRequest, error) {
+		// Two rulesets apply to staging: the flow passes --ruleset through
+		// (the dispatch gives the flag's value), here the repository's own.
+		tg, relax, err := ruleset.Resolve(ctx, gh, req.Target, "payments-staging", req.Relax)
+		req.Target, req.Relax = tg, relax
+		return req, err
+	}
+	m := drive(t, New(d, Known{Repo: "acme/payments", Lever: override.LeverRuleset, Duration: 15 * time.Minute, AuditRepo: "acme/audit"}))
+	// Protected branches first: main, release/1.x, staging.
+	m = drive(t, m, "down", "down", "enter")
+	if m.Step() != StepRelax {
+		t.Fatalf("step = %v; view:\n%s", m.Step(), m.View())
+	}
+	if !strings.Contains(m.View(), "[-] bypass-team:…") {
+		t.Errorf("the bypass template is not greyed out:\n%s", m.View())
+	}
+	m = drive(t, m, "space", "enter", "INC-7: staging deploy blocked", "ctrl+s")
+	if m.Step() != StepConfirm {
+		t.Fatalf("step = %v; view:\n%s", m.Step(), m.View())
+	}
+	m = drive(t, m, "y")
+	r := m.Result()
+	if r.Err != nil || r.Override == nil || r.Override.Target.RulesetID == 0 || strings.Join(r.Override.Relax, ",") != "disable" {
+		t.Fatalf("result = %+v; view:\n%s", r, m.View())
+	}
 }

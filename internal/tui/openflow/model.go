@@ -23,6 +23,7 @@ const (
 	StepRepo Step = iota
 	StepLever
 	StepBranch
+	StepTeam
 	StepUser
 	StepPermission
 	StepRelax
@@ -128,6 +129,7 @@ func New(d Deps, k Known) Model {
 	m := Model{d: d, k: k, picked: map[string]bool{}, events: make(chan flowEvent, 64),
 		repo: newInput("Repository: ", d.Width), text: newInput("> ", d.Width), incident: newInput("Incident: ", d.Width), reason: ta}
 	m.repo.SetValue(d.DefaultRepo)
+	m.repo.CursorEnd()
 	m.incident.Placeholder = "e.g. INC-4711 (optional unless policy asks)"
 	m.incident.SetValue(k.Incident)
 	m.reason.SetValue(k.Reason)
@@ -159,8 +161,10 @@ func (m Model) needs(s Step) bool {
 		return k.Lever == ""
 	case StepBranch:
 		return kindOf(k.Lever) == targetBranch && k.Branch == ""
+	case StepTeam:
+		return kindOf(k.Lever) == targetTeam && k.Team == ""
 	case StepUser:
-		return kindOf(k.Lever) == targetUser && k.User == ""
+		return (kindOf(k.Lever) == targetUser || kindOf(k.Lever) == targetTeam) && k.User == ""
 	case StepPermission:
 		return kindOf(k.Lever) == targetUser && k.Permission == ""
 	case StepRelax:
@@ -219,6 +223,11 @@ func (m Model) enter() (Model, tea.Cmd) {
 			return m, m.branchesCmd()
 		}
 		m.branchItems()
+	case StepTeam:
+		m.text.Prompt = "Team: "
+		m.text.Placeholder = "SLUG or ORG/SLUG"
+		m.text.SetValue("")
+		return m, m.text.Focus()
 	case StepUser:
 		if m.me == "" && m.d.Me != nil {
 			m.loading = "Reading who you are…"
@@ -227,6 +236,7 @@ func (m Model) enter() (Model, tea.Cmd) {
 		m.text.Prompt = "User: "
 		m.text.Placeholder = ""
 		m.text.SetValue(m.me)
+		m.text.CursorEnd()
 		return m, m.text.Focus()
 	case StepPermission, StepRelax, StepDuration, StepReason:
 		if m.loading == "" && !m.rulesLoaded() {
@@ -252,7 +262,14 @@ func (m Model) fill() (Model, tea.Cmd) {
 	case StepRelax:
 		lv := m.d.Levers[m.k.Lever]
 		for _, r := range lv.Relaxations() {
-			m.items = append(m.items, item{value: r.Name, label: r.Name, note: r.Summary, disabled: m.rules.Forbidden[r.Name]})
+			it := item{value: r.Name, label: r.Name, note: r.Summary, disabled: m.rules.Forbidden[r.Name]}
+			if strings.ContainsAny(r.Name, "|[") || strings.Contains(r.Name, "SLUG") {
+				// A template (bypass-team:SLUG): it needs a name only a
+				// flag can give.
+				it.label = strings.SplitN(r.Name, ":", 2)[0] + ":…"
+				it.disabled = "needs a name: give it as --relax " + r.Name
+			}
+			m.items = append(m.items, it)
 		}
 		m.cursor = firstEnabled(m.items)
 	case StepDuration:
@@ -348,6 +365,9 @@ func (m Model) Request() engine.OpenRequest {
 	case targetUser:
 		req.Target.User, req.Target.Permission = k.User, k.Permission
 		req.Relax = []string{k.Permission}
+	case targetTeam:
+		req.Target.User, req.Target.Team = k.User, k.Team
+		req.Relax = []string{"member"}
 	default:
 		req.Target.Branch = k.Branch
 		req.Relax = override.NormalizeRelax(k.Relax)
@@ -363,9 +383,15 @@ func (m Model) now() time.Time {
 }
 
 func (m Model) planCmd() tea.Cmd {
-	f, req := m.d.Plan, m.Request()
+	f, prep, req := m.d.Plan, m.d.Prepare, m.Request()
 	return func() tea.Msg {
 		start := time.Now()
+		if prep != nil {
+			var err error
+			if req, err = prep(context.Background(), req); err != nil {
+				return planMsg{err: err, at: time.Since(start)}
+			}
+		}
 		pv, err := f(context.Background(), req)
 		return planMsg{pv: pv, err: err, at: time.Since(start)}
 	}
@@ -528,6 +554,25 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m.advance()
 		}
 		return m, nil
+	case StepTeam:
+		if k.String() == "enter" {
+			v := strings.TrimPrefix(strings.TrimSpace(m.text.Value()), "@")
+			if !strings.Contains(v, "/") {
+				owner, _, _ := strings.Cut(m.k.Repo, "/")
+				v = owner + "/" + v
+			}
+			org, slug, ok := strings.Cut(v, "/")
+			if !ok || !loginRE.MatchString(org) || slug == "" || strings.ContainsAny(slug, "/ ") {
+				m.errNote = "type a team slug, or ORG/SLUG"
+				return m, nil
+			}
+			m.k.Team = v
+			m.text.Blur()
+			return m.advance()
+		}
+		var cmd tea.Cmd
+		m.text, cmd = m.text.Update(k)
+		return m, cmd
 	case StepUser:
 		if k.String() == "enter" {
 			v := strings.TrimPrefix(strings.TrimSpace(m.text.Value()), "@")

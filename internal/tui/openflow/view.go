@@ -12,7 +12,8 @@ var questions = map[Step]string{
 	StepRepo:       "Which repository?",
 	StepLever:      "What do you need?",
 	StepBranch:     "Which branch?",
-	StepUser:       "Who gets the role?",
+	StepTeam:       "Which team?",
+	StepUser:       "Who? (default: you)",
 	StepPermission: "Which role?",
 	StepRelax:      "What should be relaxed?",
 	StepDuration:   "For how long?",
@@ -50,7 +51,7 @@ func (m Model) View() string {
 	switch m.step {
 	case StepRepo:
 		w("  %s\n", m.repo.View())
-	case StepUser:
+	case StepUser, StepTeam:
 		w("  %s\n", m.text.View())
 	case StepReason:
 		w("%s\n", indent(m.reason.View(), "  "))
@@ -79,7 +80,7 @@ func (m Model) help() string {
 		return "tab incident field · ctrl+s (or enter on incident) continue · esc cancel"
 	case m.other:
 		return "enter continue · esc back to the list"
-	case m.step == StepRepo || m.step == StepUser:
+	case m.step == StepRepo || m.step == StepUser || m.step == StepTeam:
 		return "enter continue · esc cancel"
 	}
 	return "↑/↓ move · enter choose · esc cancel"
@@ -98,6 +99,9 @@ func (m Model) answered() string {
 	}
 	if k.Branch != "" {
 		parts = append(parts, "branch "+k.Branch)
+	}
+	if k.Team != "" {
+		parts = append(parts, "team "+k.Team)
 	}
 	if k.User != "" {
 		parts = append(parts, "user "+k.User)
@@ -169,6 +173,9 @@ func (m Model) viewConfirm(b *strings.Builder) {
 	case targetUser:
 		w("  user        %s\n", req.Target.User)
 		w("  role        %s\n", req.Target.Permission)
+	case targetTeam:
+		w("  team        %s\n", req.Target.Team)
+		w("  user        %s\n", req.Target.User)
 	default:
 		w("  branch      %s\n", req.Target.Branch)
 		w("  relax       %s\n", strings.Join(req.Relax, ", "))

@@ -22,6 +22,8 @@ import (
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/lever/access"
 	"github.com/glass-cli/glass/internal/lever/protection"
+	"github.com/glass-cli/glass/internal/lever/ruleset"
+	"github.com/glass-cli/glass/internal/lever/team"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -58,6 +60,8 @@ func Levers(gh *github.Client) map[override.Lever]lever.Lever {
 	return map[override.Lever]lever.Lever{
 		override.LeverProtection: protection.New(gh),
 		override.LeverAccess:     access.New(gh),
+		override.LeverRuleset:    ruleset.New(gh),
+		override.LeverTeam:       team.New(gh),
 	}
 }
 
