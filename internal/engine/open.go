@@ -104,7 +104,7 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 	// The head's error is reported only when the lever's read succeeded:
 	// for a mistyped branch the lever says so in words, the ref a 404.
 	var headErr error
-	if req.Target.Branch != "" && req.Lever == override.LeverProtection {
+	if req.Target.Branch != "" && (req.Lever == override.LeverProtection || req.Lever == override.LeverRuleset) {
 		g.Go(func() error {
 			var h string
 			err := e.again(gctx, func() (err error) { h, err = e.headSHA(gctx, req.Target.Repo, req.Target.Branch); return err })
