@@ -21,6 +21,9 @@ import (
 // WorkflowPath is where the workflow goes, relative to the repository root.
 const WorkflowPath = ".github/workflows/glass-sweep.yml"
 
+// DrillWorkflowPath is where `glass init --drill` writes the weekly drill.
+const DrillWorkflowPath = ".github/workflows/glass-drill.yml"
+
 // secretRE is GitHub's rule for secret names: letters, digits and
 // underscores, not starting with a digit or GITHUB_
 // (docs.github.com/actions/security-guides/using-secrets-in-github-actions#naming-your-secrets).
@@ -38,6 +41,7 @@ type InitOptions struct {
 	Secret    string // repository secret holding the token
 	Version   string // glass version the workflow installs
 	Force     bool
+	Drill     bool // write the weekly drill workflow instead of the sweep
 }
 
 // NewCmdInit returns `glass init`.
@@ -59,10 +63,15 @@ workflow's own GITHUB_TOKEN cannot change branch protection. Add it with:
   gh secret set GLASS_TOKEN
 
 Without --audit-repo the workflow sweeps the repository it runs in.
+
+With --drill, glass init writes ` + DrillWorkflowPath + ` instead: a weekly fire
+drill (glass drill --scenario all on the repository the workflow runs in) that
+fails the run when a check or an SLO fails (docs/drill-report.md).
 GitHub may delay scheduled runs when it is busy; 5 minutes is the shortest
 schedule it allows. Makes no network request.`,
 		Example: `  glass init
-  glass init --audit-repo acme/audit --secret GLASS_SWEEP_TOKEN`,
+  glass init --audit-repo acme/audit --secret GLASS_SWEEP_TOKEN
+  glass init --drill --audit-repo acme/audit`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if auditRepo == "" && f.RepoOverride != "" {
@@ -92,7 +101,62 @@ schedule it allows. Makes no network request.`,
 	cmd.Flags().StringVar(&opts.Secret, "secret", "GLASS_TOKEN", "The `name` of the repository secret that holds the sweep's token")
 	cmd.Flags().StringVar(&opts.Version, "version", "latest", "glass `version` the workflow installs (pin a release tag for reproducible runs)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "Overwrite an existing workflow file")
+	cmd.Flags().BoolVar(&opts.Drill, "drill", false, "Write "+DrillWorkflowPath+" instead: a weekly fire drill (glass drill --scenario all) that fails the run when a check or SLO fails")
 	return cmd
+}
+
+// DrillWorkflow renders the weekly drill workflow (docs/drill-report.md).
+func DrillWorkflow(opts *InitOptions) string {
+	audit := "${{ github.repository }}"
+	if opts.AuditRepo != "" {
+		audit = opts.AuditRepo
+	}
+	return fmt.Sprintf(`# Written by glass init --drill. Once a week, runs a complete break-glass
+# override on DRILL_BRANCH of this repository (labelled break-glass:drill) and
+# checks that the door opens, the alert goes out and everything snaps back, with
+# timings against SLOs (docs/drill-report.md). A failed check or a missed SLO
+# fails the run (exit 6). The token in the %[1]s secret must be able to
+# administer this repository's branch protection, write its contents and
+# write issues in the audit repository. Use a branch whose protection a
+# drill may relax for a minute.
+name: glass drill
+
+on:
+  schedule:
+    - cron: "17 9 * * 1" # Mondays 09:17 UTC (off the hour: GitHub delays scheduled runs at busy times)
+  workflow_dispatch: {}
+
+permissions:
+  contents: read
+
+concurrency:
+  group: glass-drill
+  cancel-in-progress: false
+
+jobs:
+  drill:
+    runs-on: ubuntu-latest
+    timeout-minutes: 15
+    env:
+      DRILL_BRANCH: main
+    steps:
+      - uses: actions/setup-go@v5
+        with:
+          go-version: stable
+          cache: false
+      - name: Install glass
+        run: go install github.com/glass-cli/glass/cmd/glass@%[2]s
+      - name: Drill
+        env:
+          GH_TOKEN: ${{ secrets.%[1]s }}
+          GLASS_NO_INPUT: "1"
+        run: glass drill -R ${{ github.repository }} --branch "$DRILL_BRANCH" --audit-repo %[3]s --scenario all --duration 30s
+      - name: History
+        if: always()
+        env:
+          GH_TOKEN: ${{ secrets.%[1]s }}
+        run: glass drill history -R %[3]s --limit 10
+`, opts.Secret, opts.Version, audit)
 }
 
 // Workflow renders the workflow file.
@@ -141,7 +205,11 @@ jobs:
 }
 
 func initRun(opts *InitOptions) error {
-	path := filepath.Join(opts.Dir, filepath.FromSlash(WorkflowPath))
+	rel, content := WorkflowPath, Workflow
+	if opts.Drill {
+		rel, content = DrillWorkflowPath, DrillWorkflow
+	}
+	path := filepath.Join(opts.Dir, filepath.FromSlash(rel))
 	if _, err := os.Stat(path); err == nil && !opts.Force {
 		return cmdutil.FlagErrorf("%s already exists; nothing was changed; pass --force to overwrite it", path)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -150,7 +218,7 @@ func initRun(opts *InitOptions) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w; nothing was written", filepath.Dir(path), err)
 	}
-	if err := os.WriteFile(path, []byte(Workflow(opts)), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(content(opts)), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	cs := opts.IO.ColorScheme()

@@ -95,6 +95,46 @@ func TestWorkflowShape(t *testing.T) {
 	}
 }
 
+// The drill workflow is valid YAML: weekly, off the hour, a token from
+// the secret, glass drill with every scenario, then the history even when
+// the drill failed.
+func TestDrillWorkflowShape(t *testing.T) {
+	var wf struct {
+		On struct {
+			Schedule []struct{ Cron string } `yaml:"schedule"`
+		} `yaml:"on"`
+		Jobs map[string]struct {
+			Env   map[string]string `yaml:"env"`
+			Steps []struct {
+				If  string            `yaml:"if"`
+				Run string            `yaml:"run"`
+				Env map[string]string `yaml:"env"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	src := DrillWorkflow(&InitOptions{Secret: "DRILL_TOKEN", Version: "v1.2.3", AuditRepo: "acme/audit"})
+	if err := yaml.Unmarshal([]byte(src), &wf); err != nil {
+		t.Fatalf("not YAML: %v\n%s", err, src)
+	}
+	if len(wf.On.Schedule) != 1 || wf.On.Schedule[0].Cron != "17 9 * * 1" {
+		t.Errorf("schedule: %+v", wf.On.Schedule)
+	}
+	job := wf.Jobs["drill"]
+	if job.Env["DRILL_BRANCH"] != "main" || len(job.Steps) != 4 {
+		t.Fatalf("job: %+v", job)
+	}
+	drill, hist := job.Steps[2], job.Steps[3]
+	if drill.Run != `glass drill -R ${{ github.repository }} --branch "$DRILL_BRANCH" --audit-repo acme/audit --scenario all --duration 30s` || drill.Env["GH_TOKEN"] != "${{ secrets.DRILL_TOKEN }}" {
+		t.Errorf("drill step: %+v", drill)
+	}
+	if hist.If != "always()" || hist.Run != "glass drill history -R acme/audit --limit 10" {
+		t.Errorf("history step: %+v", hist)
+	}
+	if !strings.Contains(job.Steps[1].Run, "glass@v1.2.3") {
+		t.Errorf("install step: %+v", job.Steps[1])
+	}
+}
+
 func TestInitRun(t *testing.T) {
 	dir := t.TempDir()
 	ios, _, out, errOut := iostreams.Test()
