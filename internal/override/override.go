@@ -75,6 +75,8 @@ func (t Target) String() string {
 		return fmt.Sprintf("%s in team %s", t.User, t.Team)
 	case t.User != "":
 		return fmt.Sprintf("%s on %s", t.User, t.Repo)
+	case t.RulesetID != 0 && t.Branch == "":
+		return fmt.Sprintf("%s ruleset %d", t.Repo, t.RulesetID)
 	case t.RulesetID != 0:
 		return fmt.Sprintf("%s ruleset %d (%s)", t.Repo, t.RulesetID, t.Branch)
 	case t.Branch != "":
