@@ -140,7 +140,7 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 	// The records of round 3 need to know which events the issue has; list
 	// them now, off the critical path (on failure Append lists them itself).
 	g.Go(func() error { _ = e.ledger.Prefetch(gctx, o.ID); return nil })
-	wantActivity := o.Lever == override.LeverProtection && t.Branch != "" && o.HeadSHA != ""
+	wantActivity := (o.Lever == override.LeverProtection || o.Lever == override.LeverRuleset) && t.Branch != "" && o.HeadSHA != ""
 	if wantActivity {
 		g.Go(func() error { act = e.collectActivity(gctx, o, now); return nil })
 	}

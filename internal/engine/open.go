@@ -97,7 +97,7 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		p.snap = s
 		return nil
 	})
-	if req.Target.Branch != "" && req.Lever == override.LeverProtection {
+	if req.Target.Branch != "" && (req.Lever == override.LeverProtection || req.Lever == override.LeverRuleset) {
 		g.Go(func() error {
 			var h string
 			err := e.again(gctx, func() (err error) { h, err = e.headSHA(gctx, req.Target.Repo, req.Target.Branch); return err })
