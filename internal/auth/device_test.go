@@ -14,15 +14,16 @@ import (
 	"github.com/glass-cli/glass/internal/clock"
 	"github.com/glass-cli/glass/internal/ghapi"
 	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ghsim/contract"
 )
 
-// startSim starts the simulator for a test. (Once internal/ghsim/contract
-// lands, simtest.Start adds OpenAPI validation; the device-flow endpoints
-// are outside the REST description either way.)
+// startSim starts the simulator for a test, with every REST exchange
+// validated against GitHub's description (internal/ghsim/contract; the
+// device-flow endpoints on the web host are not REST API and are skipped).
 func startSim(t *testing.T, opts ...ghsim.Option) (*ghsim.Server, ghapi.Endpoint) {
 	t.Helper()
 	s := ghsim.New(opts...)
-	ts := httptest.NewServer(s)
+	ts := httptest.NewServer(contract.ForTest(t)(s))
 	t.Cleanup(ts.Close)
 	ep, err := ghapi.Resolve(ts.URL+"/", "")
 	if err != nil {

@@ -181,7 +181,7 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintln(w)
 	}
 	for _, sk := range r.Skipped {
-		fmt.Fprintf(w, "SKIP  scenario %s (sandbox only)\n\n", sk)
+		fmt.Fprintf(w, "SKIP  scenario %s (%s)\n\n", sk, SkipReason(sk))
 	}
 	if r.Passed {
 		fmt.Fprintln(w, "Result: PASS, every check passed and every SLO was met.")

@@ -14,14 +14,19 @@ import (
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/lever/protection"
+	"github.com/glass-cli/glass/internal/lever/ruleset"
+	"github.com/glass-cli/glass/internal/override"
 )
 
 // Options choose the drill target and how long the door stays open.
 type Options struct {
 	Repo   string
 	Branch string
-	Lever  string   // protection (the only lever drills exercise today)
-	Relax  []string // default: admins (the smallest relaxation that lets an admin write directly)
+	Lever  string // protection (default) or ruleset
+	// Ruleset picks the ruleset (id or name) for --lever ruleset; empty: the
+	// one ruleset with active rules on Branch.
+	Ruleset string
+	Relax   []string // default: admins for protection (the smallest relaxation that lets an admin write directly), disable for ruleset
 	// Duration is how long the door stays open (default 3s).
 	Duration time.Duration
 	// Grace is the drill sweep's reconcile grace: how long an override may
@@ -58,11 +63,29 @@ func Scenarios() []string { return []string{"happy", "crash", "drift", "overlap"
 // SandboxOnly reports whether a scenario needs the embedded simulator.
 func SandboxOnly(name string) bool { return name == "faults" }
 
-// Expand resolves scenario names: "all" is every scenario (without the
-// sandbox-only ones against real GitHub, which are returned as skipped).
-// An unknown name, or a sandbox-only one named against real GitHub, is an
-// error.
+// ProtectionOnly reports whether a scenario drills branch protection only
+// (drift edits a protection field; overlap combines protection relaxations).
+func ProtectionOnly(name string) bool { return name == "drift" || name == "overlap" }
+
+// SkipReason says why `--scenario all` leaves a scenario out.
+func SkipReason(name string) string {
+	if SandboxOnly(name) {
+		return "sandbox only"
+	}
+	return "protection lever only"
+}
+
+// Expand resolves scenario names for the protection lever (ExpandFor).
 func Expand(names []string, sandbox bool) (run, skipped []string, err error) {
+	return ExpandFor(names, sandbox, "protection")
+}
+
+// ExpandFor resolves scenario names: "all" is every scenario that can run
+// here (sandbox-only ones against real GitHub, and protection-only ones for
+// another lever, are returned as skipped). An unknown name, or one that
+// cannot run here, is an error.
+func ExpandFor(names []string, sandbox bool, lv string) (run, skipped []string, err error) {
+	protectionOnly := lv != "" && lv != "protection"
 	if len(names) == 0 {
 		names = []string{"happy"}
 	}
@@ -71,7 +94,7 @@ func Expand(names []string, sandbox bool) (run, skipped []string, err error) {
 		switch {
 		case n == "all":
 			for _, s := range Scenarios() {
-				if SandboxOnly(s) && !sandbox {
+				if (SandboxOnly(s) && !sandbox) || (ProtectionOnly(s) && protectionOnly) {
 					skipped = append(skipped, s)
 					continue
 				}
@@ -81,6 +104,8 @@ func Expand(names []string, sandbox bool) (run, skipped []string, err error) {
 			return nil, nil, fmt.Errorf("unknown scenario %q (valid: %s, all)", n, strings.Join(Scenarios(), ", "))
 		case SandboxOnly(n) && !sandbox:
 			return nil, nil, fmt.Errorf("scenario %q injects faults into the embedded simulator: run it with --sandbox", n)
+		case ProtectionOnly(n) && protectionOnly:
+			return nil, nil, fmt.Errorf("scenario %q drills branch protection: run it with --lever protection", n)
 		default:
 			run = append(run, n)
 		}
@@ -100,6 +125,8 @@ type driver struct {
 	o      Options
 	owner  string
 	repo   string
+	kind   override.Lever
+	target override.Target
 	lv     lever.Lever
 	ledger *ledger.Store
 	// beforeSweep, when set, runs once before the next sweep (the faults
@@ -111,14 +138,17 @@ type driver struct {
 // not run at all; a drill that ran and failed a check returns a report with
 // Passed false.
 func Run(ctx context.Context, env Env, o Options) (*Report, error) {
-	if len(o.Relax) == 0 {
-		o.Relax = []string{"admins"}
-	}
 	if o.Lever == "" {
 		o.Lever = "protection"
 	}
-	if o.Lever != "protection" {
-		return nil, fmt.Errorf("drills exercise --lever protection only (got %q)", o.Lever)
+	if o.Lever != "protection" && o.Lever != "ruleset" {
+		return nil, fmt.Errorf("drills exercise the protection and ruleset levers (got %q)", o.Lever)
+	}
+	if len(o.Relax) == 0 {
+		o.Relax = []string{"admins"}
+		if o.Lever == "ruleset" {
+			o.Relax = []string{"disable"}
+		}
 	}
 	if o.Duration <= 0 {
 		o.Duration = 3 * time.Second
@@ -135,7 +165,7 @@ func Run(ctx context.Context, env Env, o Options) (*Report, error) {
 	if o.AuditRepo == "" {
 		o.AuditRepo = o.Repo
 	}
-	names, skipped, err := Expand(o.Scenarios, o.Sandbox)
+	names, skipped, err := ExpandFor(o.Scenarios, o.Sandbox, o.Lever)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +173,17 @@ func Run(ctx context.Context, env Env, o Options) (*Report, error) {
 	if !ok {
 		return nil, fmt.Errorf("%q is not OWNER/REPO", o.Repo)
 	}
-	d := &driver{env: env, o: o, owner: owner, repo: repo, lv: protection.New(env.GitHub), ledger: ledger.NewStore(env.GitHub)}
+	d := &driver{env: env, o: o, owner: owner, repo: repo, kind: override.LeverProtection, target: override.Target{Repo: o.Repo, Branch: o.Branch},
+		lv: protection.New(env.GitHub), ledger: ledger.NewStore(env.GitHub)}
+	if o.Lever == "ruleset" {
+		d.kind, d.lv = override.LeverRuleset, ruleset.New(env.GitHub)
+		t, relax, err := ruleset.Resolve(ctx, env.GitHub, d.target, o.Ruleset, o.Relax)
+		if err != nil {
+			return nil, fmt.Errorf("finding the drill's ruleset: %w", err)
+		}
+		d.target, d.o.Relax = t, relax
+		o.Relax = relax
+	}
 	r := &Report{Version: ReportVersion, Repo: o.Repo, Branch: o.Branch, Lever: o.Lever, Relax: o.Relax, Sandbox: o.Sandbox,
 		StartedAt: env.Now().UTC(), Duration: Ms(o.Duration), SLOs: o.SLOs.millis(), Skipped: skipped}
 	for _, name := range names {

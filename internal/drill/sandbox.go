@@ -18,14 +18,20 @@ import (
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/lever/access"
 	"github.com/glass-cli/glass/internal/lever/protection"
+	"github.com/glass-cli/glass/internal/lever/ruleset"
+	"github.com/glass-cli/glass/internal/lever/team"
 	"github.com/glass-cli/glass/internal/notify"
 	"github.com/glass-cli/glass/internal/override"
 )
 
-// SandboxRepo and SandboxBranch are the sandbox's drill target (seed acme).
+// SandboxRepo and SandboxBranch are the sandbox's drill target (seed
+// acme); with --lever ruleset, SandboxRulesetBranch and its repository
+// ruleset SandboxRuleset.
 const (
-	SandboxRepo   = "acme/payments"
-	SandboxBranch = "main"
+	SandboxRepo          = "acme/payments"
+	SandboxBranch        = "main"
+	SandboxRulesetBranch = "staging"
+	SandboxRuleset       = "payments-staging"
 )
 
 // SandboxOptions configure StartSandbox. The zero value is what
@@ -137,6 +143,8 @@ func Levers(gh *github.Client) map[override.Lever]lever.Lever {
 	return map[override.Lever]lever.Lever{
 		override.LeverProtection: protection.New(gh),
 		override.LeverAccess:     access.New(gh),
+		override.LeverRuleset:    ruleset.New(gh),
+		override.LeverTeam:       team.New(gh),
 	}
 }
 

@@ -68,7 +68,7 @@ func (d *driver) open(ctx context.Context, gh *github.Client, relax []string, cr
 	}
 	eng := d.env.NewEngine(gh, d.o.Grace, progress)
 	op.ov, op.err = eng.Open(octx, engine.OpenRequest{
-		Lever: override.LeverProtection, Target: override.Target{Repo: d.o.Repo, Branch: d.o.Branch},
+		Lever: d.kind, Target: d.target,
 		Relax: relax, Duration: d.o.Duration, Drill: true, AuditRepo: d.o.AuditRepo,
 		Reason: "Fire drill: prove the emergency door opens, alerts and shuts again",
 	})
@@ -200,9 +200,14 @@ func (d *driver) waitUntil(ctx context.Context, s *Scenario, t time.Time) bool {
 	return true
 }
 
-// snapshot reads the protection twice over: as GitHub returns it (for the
+// snapshot reads the setting twice over: as GitHub returns it (for the
 // byte-for-byte restore check) and as the lever's fields.
 func (d *driver) snapshot(ctx context.Context) ([]byte, lever.Fields, error) {
+	if d.kind != override.LeverProtection {
+		var snap lever.Snapshot
+		err := try(ctx, func() (err error) { snap, err = d.lv.Read(ctx, d.target); return err })
+		return snap.Raw, snap.Fields, err
+	}
 	raw, err := d.rawProtection(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -214,10 +219,24 @@ func (d *driver) snapshot(ctx context.Context) ([]byte, lever.Fields, error) {
 func (d *driver) fields(ctx context.Context) (lever.Fields, error) {
 	var snap lever.Snapshot
 	err := try(ctx, func() (err error) {
-		snap, err = d.lv.Read(ctx, override.Target{Repo: d.o.Repo, Branch: d.o.Branch})
+		snap, err = d.lv.Read(ctx, d.target)
 		return err
 	})
 	return snap.Fields, err
+}
+
+// restoreVerified checks that the setting is back as it was: byte for byte
+// for branch protection; field by field for a ruleset, whose updated_at
+// GitHub moves on every write.
+func (d *driver) restoreVerified(ctx context.Context, s *Scenario, before []byte, beforeF lever.Fields) {
+	if d.kind != override.LeverProtection {
+		after, err := d.fields(ctx)
+		s.check("restore verified", err == nil && len(lever.Diff(beforeF, after)) == 0,
+			"%s after equals before (%s; updated_at aside)", d.kind, strings.Join(fieldsDiffOr(beforeF, after, err), "; "))
+		return
+	}
+	after, err := d.rawProtection(ctx)
+	s.check("restore verified", err == nil && bytes.Equal(before, after), "protection after equals before, byte for byte")
 }
 
 func (d *driver) rawProtection(ctx context.Context) ([]byte, error) {
@@ -341,8 +360,8 @@ func (d *driver) audit(ctx context.Context, s *Scenario, id string, want []ledge
 
 // happy opens the door, walks through it, and watches it shut on time.
 func (d *driver) happy(ctx context.Context, s *Scenario) {
-	before, _, err := d.snapshot(ctx)
-	if !s.check("snapshot", err == nil, "read the protection before opening: %s", describe(err)) {
+	before, beforeF, err := d.snapshot(ctx)
+	if !s.check("snapshot", err == nil, "read the %s before opening: %s", d.kind, describe(err)) {
 		return
 	}
 	path := d.drillPath(s)
@@ -368,10 +387,21 @@ func (d *driver) happy(ctx context.Context, s *Scenario) {
 	s.check("sweep rolled back", err == nil && kind == ledger.KindRestored, "the sweep restored the expired override: %s", describe(err))
 	restoreMetrics(s, ov.Expires, swept, restored, op.appliedAt)
 
-	after, err := d.rawProtection(ctx)
-	s.check("restore verified", err == nil && bytes.Equal(before, after), "protection after equals before, byte for byte")
+	d.restoreVerified(ctx, s, before, beforeF)
 	d.door(ctx, s, "door shut after", path, false)
-	d.audit(ctx, s, ov.ID, []ledger.Kind{ledger.KindApplied, ledger.KindRestored, ledger.KindActivity}, sha != "", "")
+	d.audit(ctx, s, ov.ID, d.wantEvents(ledger.KindApplied, ledger.KindRestored), sha != "" && d.activity(), "")
+}
+
+// activity reports whether the lever's records list what landed on the
+// branch (the engine collects activity for protection overrides).
+func (d *driver) activity() bool { return d.kind == override.LeverProtection }
+
+// wantEvents adds the activity record where the lever has one.
+func (d *driver) wantEvents(kinds ...ledger.Kind) []ledger.Kind {
+	if d.activity() {
+		kinds = append(kinds, ledger.KindActivity)
+	}
+	return kinds
 }
 
 // crash: the opening process dies right after its change is applied and
@@ -379,7 +409,7 @@ func (d *driver) happy(ctx context.Context, s *Scenario) {
 // "applying"; the sweep must find it, put the protection back and close it.
 func (d *driver) crash(ctx context.Context, s *Scenario) {
 	before, beforeF, err := d.snapshot(ctx)
-	if !s.check("snapshot", err == nil, "read the protection before opening: %s", describe(err)) {
+	if !s.check("snapshot", err == nil, "read the %s before opening: %s", d.kind, describe(err)) {
 		return
 	}
 	path := d.drillPath(s)
@@ -414,7 +444,7 @@ func (d *driver) crash(ctx context.Context, s *Scenario) {
 		state = string(rec.State)
 	}
 	s.check("left half-done", rerr == nil && ferr == nil && rec.State == override.StateApplying && len(lever.Diff(want, live)) == 0,
-		"audit record says %s, protection is relaxed (%s)", state, strings.Join(fieldsDiffOr(want, live, ferr), "; "))
+		"audit record says %s, %s is relaxed (%s)", state, d.kind, strings.Join(fieldsDiffOr(want, live, ferr), "; "))
 	sha := d.door(ctx, s, "door open during", path, true)
 	// A dead process sends no notification: the alert is the audit issue.
 	d.grantMetrics(ctx, s, op, nil)
@@ -431,10 +461,9 @@ func (d *driver) crash(ctx context.Context, s *Scenario) {
 	s.check("sweep reconciled", err == nil && kind == ledger.KindReconciled, "the sweep found the half-done override and rolled it back: %s", describe(err))
 	restoreMetrics(s, due, swept, restored, op.appliedAt)
 
-	after, err := d.rawProtection(ctx)
-	s.check("restore verified", err == nil && bytes.Equal(before, after), "protection after equals before, byte for byte")
+	d.restoreVerified(ctx, s, before, beforeF)
 	d.door(ctx, s, "door shut after", path, false)
-	d.audit(ctx, s, ov.ID, []ledger.Kind{ledger.KindReconciled, ledger.KindActivity}, sha != "", "")
+	d.audit(ctx, s, ov.ID, d.wantEvents(ledger.KindReconciled), sha != "" && d.activity(), "")
 }
 
 func fieldsDiffOr(want, got lever.Fields, err error) []string {

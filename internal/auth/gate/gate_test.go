@@ -12,12 +12,13 @@ import (
 	"github.com/glass-cli/glass/internal/engine"
 	"github.com/glass-cli/glass/internal/ghapi"
 	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ghsim/contract"
 	"github.com/glass-cli/glass/internal/override"
 )
 
 func TestGate(t *testing.T) {
 	s := ghsim.New()
-	ts := httptest.NewServer(s)
+	ts := httptest.NewServer(contract.ForTest(t)(s)) // every exchange validated against GitHub's description
 	defer ts.Close()
 	ep, _ := ghapi.Resolve(ts.URL+"/", "")
 	req := engine.OpenRequest{Lever: override.LeverProtection, Target: override.Target{Repo: "acme/payments", Branch: "main"},

@@ -19,6 +19,7 @@ import (
 	"github.com/glass-cli/glass/internal/cmd/factory"
 	"github.com/glass-cli/glass/internal/cmd/root"
 	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ghsim/contract"
 	"github.com/glass-cli/glass/internal/iostreams"
 )
 
@@ -69,7 +70,7 @@ func newWorld(t *testing.T, tokenKnown bool) *world {
 	if tokenKnown {
 		s.AddToken(ghsim.TokenSpec{Token: fakeToken, Login: "alice", Scopes: []string{"repo", "read:org", "write:org", "user"}})
 	}
-	ts := httptest.NewServer(s)
+	ts := httptest.NewServer(contract.ForTest(t)(s)) // every exchange validated against GitHub's description
 	t.Cleanup(ts.Close)
 	dir := t.TempDir()
 	return &world{url: ts.URL + "/", dir: dir, keyring: filepath.Join(dir, "keyring.json")}

@@ -25,6 +25,7 @@ type Options struct {
 	Repo       string // -R; empty with --sandbox
 	Branch     string
 	Lever      string
+	Ruleset    string
 	Relax      []string
 	Duration   time.Duration
 	Grace      time.Duration
@@ -96,11 +97,27 @@ report's JSON schema: docs/drill-report.md.`,
 					opts.Scenarios = []string{"all"}
 				}
 			}
-			if _, _, err := drill.Expand(opts.Scenarios, opts.Sandbox); err != nil {
-				return cmdutil.FlagErrorWrap(err)
+
+			switch opts.Lever {
+			case "protection":
+				if opts.Ruleset != "" {
+					return cmdutil.FlagErrorf("--ruleset is for --lever ruleset")
+				}
+			case "ruleset":
+				if !cmd.Flags().Changed("relax") {
+					opts.Relax = []string{"disable"}
+				}
+				if opts.Sandbox && !cmd.Flags().Changed("branch") {
+					opts.Branch = drill.SandboxRulesetBranch
+					if opts.Ruleset == "" {
+						opts.Ruleset = drill.SandboxRuleset
+					}
+				}
+			default:
+				return cmdutil.FlagErrorf("invalid --lever %q: drills exercise the protection and ruleset levers", opts.Lever)
 			}
-			if opts.Lever != "protection" {
-				return cmdutil.FlagErrorf("invalid --lever %q: drills exercise the protection lever", opts.Lever)
+			if _, _, err := drill.ExpandFor(opts.Scenarios, opts.Sandbox, opts.Lever); err != nil {
+				return cmdutil.FlagErrorWrap(err)
 			}
 			if opts.Faults != "" && !opts.Sandbox {
 				return cmdutil.FlagErrorf("--faults needs --sandbox: glass injects faults only into its embedded simulator")
@@ -126,8 +143,9 @@ report's JSON schema: docs/drill-report.md.`,
 	}
 	cmd.Flags().BoolVar(&opts.Sandbox, "sandbox", false, "Run against the embedded GitHub simulator (no credentials, no network)")
 	cmd.Flags().StringVar(&opts.Branch, "branch", "main", "Drill target `branch`")
-	cmd.Flags().StringVar(&opts.Lever, "lever", "protection", "Lever to drill: protection")
-	cmd.Flags().StringSliceVar(&opts.Relax, "relax", []string{"admins"}, "What to relax during the drill")
+	cmd.Flags().StringVar(&opts.Lever, "lever", "protection", "Lever to drill: protection or ruleset (drift and overlap drill protection only)")
+	cmd.Flags().StringVar(&opts.Ruleset, "ruleset", "", "The ruleset to drill, by `id or name` (--lever ruleset; default: the one with active rules on --branch; sandbox: "+drill.SandboxRuleset+" on "+drill.SandboxRulesetBranch+")")
+	cmd.Flags().StringSliceVar(&opts.Relax, "relax", []string{"admins"}, "What to relax during the drill (ruleset: default disable)")
 	cmd.Flags().StringVar(&dur, "duration", "3s", "How long the door stays open")
 	cmd.Flags().StringVar(&grace, "grace", "", "How long the drill's sweep waits before it treats a half-done override as abandoned (default: --duration; glass sweep uses 2m)")
 	cmd.Flags().StringSliceVar(&opts.Scenarios, "scenario", nil, "Scenario to run: happy, crash, drift, overlap, faults or all (default: happy; all with --sandbox)")
@@ -181,7 +199,7 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 		}
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Running drill %s on %s@%s (door open for %s)…\n", strings.Join(opts.Scenarios, ","), repo, opts.Branch, opts.Duration)
-	rep, err := drill.Run(ctx, env, drill.Options{Repo: repo, Branch: opts.Branch, Lever: opts.Lever, Relax: opts.Relax,
+	rep, err := drill.Run(ctx, env, drill.Options{Repo: repo, Branch: opts.Branch, Lever: opts.Lever, Ruleset: opts.Ruleset, Relax: opts.Relax,
 		Duration: opts.Duration, Grace: opts.Grace, AuditRepo: opts.AuditRepo, SLOs: opts.SLOs, Sandbox: opts.Sandbox,
 		Scenarios: opts.Scenarios, Faults: opts.Faults})
 	if err != nil {

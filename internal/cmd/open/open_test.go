@@ -116,6 +116,51 @@ func TestNewCmdOpen(t *testing.T) {
 			wantErr: `invalid --duration "soon": use a duration such as 15m or 1h30m`,
 		},
 		{
+			name: "ruleset by name",
+			args: "-R acme/payments --lever ruleset --ruleset payments-staging --relax Disable,bypass-team:oncall --duration 30m --reason x --yes",
+			want: OpenOptions{Repo: "acme/payments", Lever: override.LeverRuleset, Ruleset: "payments-staging", Relax: []string{"bypass-team:oncall", "disable"}, Duration: 30 * time.Minute, Reason: "x", Yes: true},
+		},
+		{
+			name: "ruleset by branch",
+			args: "-R acme/payments --lever ruleset --branch staging --relax evaluate --duration 30m --reason x --yes",
+			want: OpenOptions{Repo: "acme/payments", Lever: override.LeverRuleset, Branch: "staging", Relax: []string{"evaluate"}, Duration: 30 * time.Minute, Reason: "x", Yes: true},
+		},
+		{
+			name:    "ruleset needs a ruleset or a branch",
+			args:    "-R acme/payments --lever ruleset --relax disable --duration 30m --reason x --yes",
+			wantErr: "missing required flags: --ruleset or --branch; nothing was changed",
+		},
+		{
+			name:    "ruleset takes no --team",
+			args:    "-R acme/payments --lever ruleset --ruleset 7 --team oncall --relax disable --duration 30m --reason x --yes",
+			wantErr: "--team is not for --lever ruleset (ruleset takes --ruleset or --branch, and --relax)",
+		},
+		{
+			name: "team with a bare slug is in the repository's owner",
+			args: "-R acme/payments --lever team --team oncall --user @bob --duration 30m --reason x --yes",
+			want: OpenOptions{Repo: "acme/payments", Lever: override.LeverTeam, Team: "acme/oncall", User: "bob", Duration: 30 * time.Minute, Reason: "x", Yes: true},
+		},
+		{
+			name: "team in another organization, user defaults later",
+			args: "-R acme/payments --lever team --team other/ops --duration 30m --reason x --yes",
+			want: OpenOptions{Repo: "acme/payments", Lever: override.LeverTeam, Team: "other/ops", Duration: 30 * time.Minute, Reason: "x", Yes: true},
+		},
+		{
+			name:    "team needs --team",
+			args:    "-R acme/payments --lever team --user bob --duration 30m --reason x --yes",
+			wantErr: "missing required flags: --team; nothing was changed",
+		},
+		{
+			name:    "team takes no --relax",
+			args:    "-R acme/payments --lever team --team oncall --relax member --duration 30m --reason x --yes",
+			wantErr: "--relax is not for --lever team (team takes --team and --user)",
+		},
+		{
+			name:    "protection takes no --ruleset",
+			args:    "-R acme/payments --branch main --relax reviews --ruleset 7 --duration 30m --reason x --yes",
+			wantErr: "--ruleset is not for --lever protection (protection takes --branch and --relax)",
+		},
+		{
 			name:    "unknown lever",
 			args:    "-R acme/payments --lever door --duration 1m --reason x --yes",
 			wantErr: `unknown --lever "door" (valid: protection, ruleset, access, team)`,
@@ -175,7 +220,8 @@ func TestNewCmdOpen(t *testing.T) {
 			w := tt.want
 			if got.Repo != w.Repo || got.Lever != w.Lever || got.Branch != w.Branch || strings.Join(got.Relax, ",") != strings.Join(w.Relax, ",") ||
 				got.User != w.User || got.Permission != w.Permission || got.Duration != w.Duration || got.Reason != w.Reason ||
-				got.Incident != w.Incident || got.AuditRepo != w.AuditRepo || got.Yes != w.Yes || got.JSON != w.JSON {
+				got.Incident != w.Incident || got.AuditRepo != w.AuditRepo || got.Yes != w.Yes || got.JSON != w.JSON ||
+				got.Ruleset != w.Ruleset || got.Team != w.Team {
 				t.Errorf("options:\n got %+v\nwant %+v", *got, w)
 			}
 		})

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -324,21 +323,6 @@ func TestValidateAndRelax(t *testing.T) {
 	}
 }
 
-// startUnvalidated runs the simulator without the contract validator, for
-// exchanges GitHub really has but its OpenAPI description does not declare:
-// 403 "Must have push access to view repository collaborators." from
-// repos/list-collaborators (dsoftwareinc/ghactions-manager#271,
-// 64kramsystem/geet#121, github/developer.github.com#768), and 403/404 from
-// repos/list-invitations (declared: 200 only). The validator has no gap
-// entry for these yet (reported to the simulator owner).
-func startUnvalidated(t *testing.T) *simtest.Sim {
-	t.Helper()
-	s := ghsim.New(ghsim.WithSeed("acme"))
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
-	return &simtest.Sim{Server: s, URL: ts.URL + "/", Client: ts.Client()}
-}
-
 // TestEmptyUser: the CLI fills --user with the token's login; the lever
 // never guesses it, because a different person may close the override.
 func TestEmptyUser(t *testing.T) {
@@ -361,7 +345,7 @@ func TestEmptyUser(t *testing.T) {
 }
 
 func TestReadForbidden(t *testing.T) {
-	sim := startUnvalidated(t)
+	sim := start(t)
 	l := access.New(client(t, sim, "mallory"))
 	_, err := l.Read(ctx, override.Target{Repo: "acme/payments", User: "mallory"})
 	// mallory (pull) cannot list collaborators: the error names the permission.
@@ -399,7 +383,7 @@ func TestUnknownUserAndRepo(t *testing.T) {
 	if _, err := l.Read(ctx, target("nobody-here")); !lever.IsRefusal(err) {
 		t.Fatalf("unknown user: %v", err)
 	}
-	l = access.New(client(t, startUnvalidated(t), "alice"))
+	l = access.New(client(t, start(t), "alice"))
 	_, err := l.Read(ctx, override.Target{Repo: "acme/nope", User: "erin"})
 	if err == nil || !strings.Contains(err.Error(), "does not exist or the token cannot see it") {
 		t.Fatalf("unknown repo: %v", err)

@@ -585,6 +585,13 @@ func (l *Lever) Preview(ctx context.Context, t override.Target, orig, want lever
 			notes = append(notes, lever.Notice{Kind: "ruleset-evaluate", Message: "evaluate reports rule violations without enforcing them; GitHub offers it with GitHub Enterprise only (repository-rule-enforcement)"})
 		}
 	}
+	if orig[kEnforcement] == "active" && want[kEnforcement] != "active" && t.Branch != "" && (orig[kRulesP+"pull_request"] != nil || orig[kRulesP+"required_status_checks"] != nil) {
+		am, err := l.autoMerge(ctx, t)
+		if err != nil {
+			return notes, err
+		}
+		notes = append(notes, am...)
+	}
 	for _, k := range lever.Keys(want) {
 		if !strings.HasPrefix(k, kBypassP) || k == kVisible || lever.Equal(orig[k], want[k]) {
 			continue
@@ -594,6 +601,45 @@ func (l *Lever) Preview(ctx context.Context, t override.Target, orig, want lever
 			msg += "; pull_request covers merging pull requests only, not direct pushes"
 		}
 		notes = append(notes, lever.Notice{Kind: "bypass-actor", Message: msg})
+	}
+	return notes, nil
+}
+
+// autoMerge lists open pull requests into t.Branch with auto-merge enabled:
+// once the ruleset's pull_request and status-check rules stop applying they
+// may merge at once (the same check the protection lever makes).
+func (l *Lever) autoMerge(ctx context.Context, t override.Target) ([]lever.Notice, error) {
+	owner, repo, err := ghapi.SplitRepo(t.Repo)
+	if err != nil {
+		return nil, err
+	}
+	var notes []lever.Notice
+	for page := 1; page > 0; {
+		var prs []struct {
+			Number    int                    `json:"number"`
+			Title     string                 `json:"title"`
+			HTMLURL   string                 `json:"html_url"`
+			User      struct{ Login string } `json:"user"`
+			AutoMerge *struct {
+				MergeMethod string `json:"merge_method"`
+			} `json:"auto_merge"`
+		}
+		q := url.Values{"state": {"open"}, "base": {t.Branch}, "per_page": {"100"}, "page": {strconv.Itoa(page)}}
+		req, err := l.c.NewRequest("GET", fmt.Sprintf("repos/%s/%s/pulls?%s", owner, repo, q.Encode()), nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := l.c.Do(ctx, req, &prs)
+		if err != nil {
+			return notes, lever.DescribeError("listing open pull requests into "+t.Repo+"@"+t.Branch, err, "nothing was changed")
+		}
+		for _, pr := range prs {
+			if pr.AutoMerge != nil {
+				notes = append(notes, lever.Notice{Kind: "auto-merge", URL: pr.HTMLURL,
+					Message: fmt.Sprintf("#%d %q by %s has auto-merge (%s) enabled and may merge as soon as the ruleset stops applying to %s", pr.Number, pr.Title, pr.User.Login, pr.AutoMerge.MergeMethod, t.Branch)})
+			}
+		}
+		page = resp.NextPage
 	}
 	return notes, nil
 }

@@ -474,3 +474,47 @@ func TestRefusalsAndFailures(t *testing.T) {
 		t.Errorf("no-op preview = %+v", notes)
 	}
 }
+
+// Disabling a ruleset whose pull request and status-check rules cover the
+// branch names the queued pull requests that could merge at once.
+func TestPreviewAutoMerge(t *testing.T) {
+	sim := start(t)
+	sim.Do(func(st *ghsim.State) {
+		st.OpenPR(st.Repo("acme/payments"), "feature/refund-limits", "staging", "dave", "Refund limits on staging", "squash")
+		st.OpenPR(st.Repo("acme/payments"), "docs/runbook-update", "staging", "dave", "Runbook on staging", "")
+	})
+	l := ruleset.New(client(t, sim, "alice"))
+	tg := override.Target{Repo: "acme/payments", Branch: "staging", RulesetID: seeded(t, sim, ghsim.SeedRulesetPayments)}
+	orig := mustRead(t, l, tg).Fields
+	for _, c := range []struct {
+		relax string
+		want  int
+	}{{"disable", 1}, {"evaluate", 1}, {"bypass-role:write", 0}} {
+		want, err := l.Relax(tg, orig, []string{c.relax})
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes, err := l.(lever.Previewer).Preview(ctx, tg, orig, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, x := range notes {
+			if x.Kind == "auto-merge" {
+				n++
+				if !strings.Contains(x.Message, `"Refund limits on staging" by dave has auto-merge (squash)`) {
+					t.Errorf("notice = %s", x.Message)
+				}
+			}
+		}
+		if n != c.want {
+			t.Errorf("%s: %d auto-merge notices, want %d: %+v", c.relax, n, c.want, notes)
+		}
+	}
+	// Listing fails: the preview says so, nothing was changed.
+	want, _ := l.Relax(tg, orig, []string{"disable"})
+	sim.SetFaults(ghsim.Faults{FailPath: "/pulls", FailPathKind: ghsim.Fault502})
+	if _, err := l.(lever.Previewer).Preview(ctx, tg, orig, want); err == nil || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Errorf("failing list: %v", err)
+	}
+}
