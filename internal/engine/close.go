@@ -342,6 +342,7 @@ func (e *Engine) Extend(ctx context.Context, id string, by time.Duration, reason
 	if err := e.record(ctx, o, ev); err != nil {
 		return nil, &Error{Op: "extend", Step: "record", Err: err, Unchanged: "the setting; the expiry may still be the old one", Next: "run `glass status` to check, then extend again"}
 	}
+	e.announceExtension(ctx, o, ext)
 	return o, nil
 }
 

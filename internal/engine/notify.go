@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/notify"
@@ -87,4 +88,17 @@ func (e *Engine) WaitNotifications(ctx context.Context) []string {
 		out = append(out, late)
 	}
 	return out
+}
+
+// announceExtension tells the policy's webhooks about an extension (the
+// policy was read by checkExtension; this reuses it).
+func (e *Engine) announceExtension(ctx context.Context, o *override.Override, ext override.Extension) {
+	if e.policy == nil {
+		return
+	}
+	pol, err := e.policyFor(ctx, o.Target.Repo)
+	if err != nil || pol == nil {
+		return
+	}
+	e.announce(ctx, pol, o, notify.KindExtended, ext.Actor, fmt.Sprintf("extended by %s: %s", time.Duration(ext.By), ext.Reason))
 }

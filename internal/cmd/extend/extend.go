@@ -85,6 +85,15 @@ func extendRun(ctx context.Context, opts *ExtendOptions) error {
 		return err
 	}
 	o, err := eng.Extend(ctx, opts.ID, opts.By, opts.Reason)
+	// The policy's webhooks hear about the extension; give them a bounded
+	// moment after the result is printed, and warn about failures.
+	defer func() {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		for _, w := range eng.WaitNotifications(wctx) {
+			fmt.Fprintf(opts.IO.ErrOut, "%s notification: %s\n", opts.IO.ColorScheme().WarningIcon(), w)
+		}
+	}()
 	if errors.Is(err, engine.ErrAlreadyClosed) {
 		return cmdutil.Refused("%v; only an active override can be extended: open a new one if you still need it", err)
 	}

@@ -42,6 +42,7 @@ type InitOptions struct {
 	Version   string // glass version the workflow installs
 	Force     bool
 	Drill     bool // write the weekly drill workflow instead of the sweep
+	NoPolicy  bool // do not write the starter policy (policy.go)
 }
 
 // NewCmdInit returns `glass init`.
@@ -68,7 +69,12 @@ With --drill, glass init writes ` + DrillWorkflowPath + ` instead: a weekly fire
 drill (glass drill --scenario all on the repository the workflow runs in) that
 fails the run when a check or an SLO fails (docs/drill-report.md).
 GitHub may delay scheduled runs when it is busy; 5 minutes is the shortest
-schedule it allows. Makes no network request.`,
+schedule it allows.
+
+It also writes ` + PolicyPath + `, a commented starter policy (who may break
+which glass, for how long, with whose approval, who hears about it), unless
+the repository has one already or --no-policy is given. Makes no network
+request.`,
 		Example: `  glass init
   glass init --audit-repo acme/audit --secret GLASS_SWEEP_TOKEN
   glass init --drill --audit-repo acme/audit`,
@@ -102,6 +108,7 @@ schedule it allows. Makes no network request.`,
 	cmd.Flags().StringVar(&opts.Version, "version", "latest", "glass `version` the workflow installs (pin a release tag for reproducible runs)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "Overwrite an existing workflow file")
 	cmd.Flags().BoolVar(&opts.Drill, "drill", false, "Write "+DrillWorkflowPath+" instead: a weekly fire drill (glass drill --scenario all) that fails the run when a check or SLO fails")
+	cmd.Flags().BoolVar(&opts.NoPolicy, "no-policy", false, "Do not write the commented starter policy "+PolicyPath+" (an existing policy is never overwritten)")
 	return cmd
 }
 
@@ -223,6 +230,9 @@ func initRun(opts *InitOptions) error {
 	}
 	cs := opts.IO.ColorScheme()
 	fmt.Fprintf(opts.IO.ErrOut, "%s Wrote %s\n", cs.SuccessIcon(), path)
+	if err := writePolicy(opts); err != nil {
+		return err
+	}
 	fmt.Fprintf(opts.IO.ErrOut, "Next: add the token as a repository secret (gh secret set %s), then commit and push the workflow.\n", opts.Secret)
 	return nil
 }
