@@ -88,9 +88,6 @@ func TestOpenCloseRoundTripProtection(t *testing.T) {
 func TestOpenCloseRoundTripAccess(t *testing.T) {
 	e := newEnv(t)
 	alice := e.user("alice")
-	if alice.eng.levers[override.LeverAccess] == nil {
-		t.Skip("the access lever has not landed yet")
-	}
 	before := e.permission("mallory")
 	o := mustOpen(t, alice, accessReq("mallory", "push"))
 	if during := e.permission("mallory"); during == before {

@@ -2,9 +2,12 @@ package simtest
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 
@@ -37,5 +40,38 @@ func TestStartWithPrefix(t *testing.T) {
 	me, _, err := gh.Users.Get(context.Background(), "")
 	if err != nil || me.GetLogin() != "octocat" {
 		t.Fatalf("GET /user: %v %v", me, err)
+	}
+}
+
+func TestBarrierTellsParallelFromSequential(t *testing.T) {
+	sim := Start(t, ghsim.WithSeed("acme"))
+	b := NewBarrier(sim.Client.Transport)
+	b.Wait = 200 * time.Millisecond // only the sequential half waits for it
+	c := &http.Client{Transport: b}
+	get := func() {
+		resp, err := c.Get(sim.URL + "users/alice")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+	}
+
+	b.Expect(3)
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() { defer wg.Done(); get() }()
+	}
+	wg.Wait()
+	if got := b.MaxInFlight(); got != 3 {
+		t.Fatalf("parallel: max in flight %d, want 3", got)
+	}
+
+	b.Expect(2)
+	get()
+	get()
+	if got := b.MaxInFlight(); got != 1 {
+		t.Fatalf("sequential: max in flight %d, want 1", got)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-github/v60/github"
 
@@ -580,38 +579,40 @@ func TestRestore422(t *testing.T) {
 
 // TestRoundTrips measures sequential round trips with 50 ms added per
 // request: Read and Write are one each (the signatures call runs beside the PUT).
+// TestRoundTrips: Read and Write each cost one round trip. A barrier
+// holds every request until all expected ones are in flight, so the test
+// counts requests sent together instead of timing them.
 func TestRoundTrips(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing")
-	}
 	sim := start(t)
 	everythingOn(sim)
-	l := protection.New(client(t, sim, "alice"))
+	b := simtest.NewBarrier(sim.Client.Transport)
+	l := protection.New(barrierClient(t, sim, b, "alice"))
+	b.Expect(3)
 	snap := read(t, l, mainT)
-	want, _ := l.Relax(mainT, snap.Fields, []string{"reviews", "signatures"})
-	const lat = 50 * time.Millisecond
-	sim.SetFaults(ghsim.Faults{Latency: lat})
-	sim.ResetLog()
-	t0 := time.Now()
-	if _, err := l.Read(ctx, mainT); err != nil {
-		t.Fatal(err)
+	if got, n := b.MaxInFlight(), len(sim.Log()); got != 3 || n != 3 {
+		t.Fatalf("Read: %d requests, at most %d in flight together; want 3 in one round trip", n, got)
 	}
-	readRT, readN := time.Since(t0), len(sim.Log())
+	want, _ := l.Relax(mainT, snap.Fields, []string{"reviews", "signatures"})
 	sim.ResetLog()
-	t0 = time.Now()
+	b.Expect(2)
 	got, err := l.Write(ctx, mainT, snap.Fields, want)
 	if err != nil || got == nil {
 		t.Fatalf("Write: %v %v", got, err)
 	}
-	writeRT, writeN := time.Since(t0), len(sim.Log())
-	t.Logf("Read: %d requests in %v (%.1f round trips); Write (PUT + signatures): %d requests in %v (%.1f round trips)",
-		readN, readRT, float64(readRT)/float64(lat), writeN, writeRT, float64(writeRT)/float64(lat))
-	if readN != 3 || writeN != 2 {
-		t.Fatalf("requests: read %d, write %d", readN, writeN)
+	if inFlight, n := b.MaxInFlight(), len(sim.Log()); inFlight != 2 || n != 2 {
+		t.Fatalf("Write (PUT + signatures): %d requests, at most %d in flight together; want 2 in one round trip", n, inFlight)
 	}
-	if readRT >= 2*lat || writeRT >= 2*lat {
-		t.Fatalf("more than one sequential round trip: read %v, write %v", readRT, writeRT)
+}
+
+func barrierClient(t *testing.T, sim *simtest.Sim, b *simtest.Barrier, login string) *github.Client {
+	t.Helper()
+	c := github.NewClient(&http.Client{Transport: b}).WithAuthToken(sim.Token(login))
+	u, err := url.Parse(sim.URL)
+	if err != nil {
+		t.Fatal(err)
 	}
+	c.BaseURL = u
+	return c
 }
 
 // TestRawIsTheBody: Snapshot.Raw is the GET body byte for byte.
