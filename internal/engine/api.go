@@ -50,7 +50,8 @@ type Preview struct {
 // Step is one progress event, for the progress view and --debug timings.
 type Step struct {
 	Name    string        // identity, policy, snapshot, audit, apply, verify, record, restore, activity
-	Detail  string        // e.g. the audit issue URL
+	Detail  string        // e.g. the login, the target, the audit issue's ID
+	URL     string        // the audit issue's web address (step audit), when known
 	Elapsed time.Duration // since the verb started
 	Err     error
 }

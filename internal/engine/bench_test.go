@@ -57,7 +57,7 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	alice := e.user("alice")
 	seedAudit(b, e, alice, 10_000, 50)
 	e.sim.SetFaults(ghsim.Faults{Latency: 50 * time.Millisecond})
-	var open, cls, status, sweep, sweep304, planOpen measure
+	var open, cls, status, sweep, sweep304, planOpen, openPV measure
 	var openT, closeT time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -90,6 +90,17 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 			b.Fatal(err)
 		}
 		u.take()
+		// glass open --yes: OpenWithPreview, one go.
+		u = e.user("alice")
+		o, _, err = u.eng.OpenWithPreview(bg, protReq("admins"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		openPV = u.take()
+		if _, err := u.eng.Close(bg, o.ID, "bench"); err != nil {
+			b.Fatal(err)
+		}
+		u.take()
 		s := e.user("bob")
 		st, err := s.eng.Status(bg, "acme/audit")
 		if err != nil || len(st.Entries) != 50 {
@@ -111,7 +122,7 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	for _, m := range []struct {
 		name string
 		m    measure
-	}{{"open", open}, {"plan+open-preview", planOpen}, {"close", cls}, {"status", status}, {"sweep", sweep}, {"sweep-repeat", sweep304}} {
+	}{{"open", open}, {"plan+open-preview", planOpen}, {"open-with-preview", openPV}, {"close", cls}, {"status", status}, {"sweep", sweep}, {"sweep-repeat", sweep304}} {
 		b.Logf("%s: %d requests, %d sequential round trips", m.name, m.m.requests, m.m.waves)
 		for _, l := range m.m.log {
 			b.Logf("    %s", l)
@@ -121,6 +132,8 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	b.ReportMetric(float64(open.requests), "open-requests")
 	b.ReportMetric(float64(openT.Milliseconds())/float64(b.N), "open-ms")
 	b.ReportMetric(float64(planOpen.waves), "plan+openpreview-roundtrips")
+	b.ReportMetric(float64(openPV.waves), "openwithpreview-roundtrips")
+	b.ReportMetric(float64(openPV.requests), "openwithpreview-requests")
 	b.ReportMetric(float64(cls.waves), "close-roundtrips")
 	b.ReportMetric(float64(cls.requests), "close-requests")
 	b.ReportMetric(float64(closeT.Milliseconds())/float64(b.N), "close-ms")

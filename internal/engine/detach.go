@@ -18,6 +18,22 @@ func (e *Engine) WithProgress(fn func(Step)) *Engine {
 	return &c
 }
 
+// AlsoProgress returns an engine that reports progress events to fn as
+// well as to its Config's Progress hook (which WithProgress replaces): the
+// non-interactive `glass open` prints each step beside the factory's
+// approval messages.
+func (e *Engine) AlsoProgress(fn func(Step)) *Engine {
+	c := *e
+	prev := e.progress
+	c.progress = func(s Step) {
+		if prev != nil {
+			prev(s)
+		}
+		fn(s)
+	}
+	return &c
+}
+
 // Detach records on the audit issue of o (as Open or Extend returned it)
 // that whoever opened it stopped waiting in the foreground (`glass open
 // --wait`): the scheduled sweep owns the rollback. It changes nothing on

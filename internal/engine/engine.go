@@ -154,6 +154,14 @@ func (s *stepper) emit(name, detail string, err error) {
 	s.e.progress(Step{Name: name, Detail: detail, Elapsed: time.Since(s.start), Err: err})
 }
 
+// emitURL is emit with a web address (the audit issue's).
+func (s *stepper) emitURL(name, detail, url string) {
+	if s.e.progress == nil {
+		return
+	}
+	s.e.progress(Step{Name: name, Detail: detail, URL: url, Elapsed: time.Since(s.start)})
+}
+
 // ---- the overlap rule ----
 
 // live reports whether o still holds (or may hold) its relaxation: anything

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -68,6 +69,7 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 			return stepErr("identity", fmt.Errorf("reading who the token belongs to (GET /user): %w", err))
 		}
 		p.actor = u.GetLogin()
+		st.emit("identity", p.actor, nil)
 		return nil
 	})
 	g.Go(func() error {
@@ -85,9 +87,11 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		}
 		return nil
 	})
-	// Label setup (once per process and audit repository) off the
-	// critical path: otherwise the audit write would wait for it.
-	g.Go(func() error { _ = e.ledger.EnsureLabels(ctx, req.AuditRepo); return nil }) // POSTs: not cancelled by a failed read
+	// Which of glass's labels the audit repository lacks: a read, so that
+	// nothing is written before the input is known to be good; the
+	// missing ones (first use of a repository only) are made after this
+	// round, off the critical path in Plan, before the audit issue in Open.
+	g.Go(func() error { _ = e.ledger.CheckLabels(gctx, req.AuditRepo); return nil })
 	g.Go(func() error {
 		var s lever.Snapshot
 		err := e.again(gctx, func() (err error) { s, err = lv.Read(gctx, req.Target); return err })
@@ -97,18 +101,26 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		p.snap = s
 		return nil
 	})
+	// The head's error is reported only when the lever's read succeeded:
+	// for a mistyped branch the lever says so in words, the ref a 404.
+	var headErr error
 	if req.Target.Branch != "" && (req.Lever == override.LeverProtection || req.Lever == override.LeverRuleset) {
 		g.Go(func() error {
 			var h string
 			err := e.again(gctx, func() (err error) { h, err = e.headSHA(gctx, req.Target.Repo, req.Target.Branch); return err })
 			if err != nil {
-				return stepErr("snapshot", fmt.Errorf("reading the head of %s: %w", req.Target, err))
+				headErr = stepErr("snapshot", fmt.Errorf("reading the head of %s: %w", req.Target, err))
+				return nil
 			}
 			p.head = h
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err := g.Wait()
+	if err == nil {
+		err = headErr
+	}
+	if err != nil {
 		var se *stepError
 		step := "snapshot"
 		if errors.As(err, &se) {
@@ -140,7 +152,6 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 			p.raw = p.others[0].Raw
 		}
 	}
-	var err error
 	p.want, err = relax(lv, req.Target, p.orig, union(relaxOf(p.others, nil), req.Relax))
 	if err != nil {
 		return nil, &RefusalError{Reason: err.Error(), Err: err}
@@ -200,7 +211,15 @@ func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
 		return nil, err
 	}
 	pv := p.preview()
-	pv.Notices = append(pv.Notices, e.notices(ctx, p)...)
+	// Beside the side-effect preview: the labels the audit issue will
+	// carry, if the repository lacks them (Plan's only writes, made once
+	// the reads have shown the input is good).
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = e.ledger.EnsureLabels(ctx, p.audit) }()
+	notices := e.notices(ctx, p)
+	wg.Wait()
+	pv.Notices = append(pv.Notices, notices...)
 	pv.plan, pv.at = p, e.clock.Now()
 	return pv, nil
 }
@@ -214,6 +233,15 @@ func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
 // (issue state and applied comment, parallel).
 func (e *Engine) Open(ctx context.Context, req OpenRequest) (*override.Override, error) {
 	return e.open(ctx, req, nil)
+}
+
+// OpenWithPreview is Open that also returns what Plan would have shown
+// (the original and live setting, the field changes, overlaps and the side
+// effects, read beside the audit write), for callers that need no
+// confirmation: `glass open --yes` in four round trips instead of Plan's
+// two plus OpenPreview's three. The preview is nil when the reads failed.
+func (e *Engine) OpenWithPreview(ctx context.Context, req OpenRequest) (*override.Override, *Preview, error) {
+	return e.openShown(ctx, req, nil)
 }
 
 // PlanFresh is how long OpenPreview trusts a Preview's reads. Older (a
@@ -237,18 +265,33 @@ func (e *Engine) OpenPreview(ctx context.Context, pv *Preview) (*override.Overri
 }
 
 func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*override.Override, error) {
+	o, _, err := e.openShown(ctx, req, pv)
+	return o, err
+}
+
+// openShown carries out Open; shown is the preview of what it did (pv
+// itself when given), nil when the reads failed.
+func (e *Engine) openShown(ctx context.Context, req OpenRequest, pv *Preview) (o *override.Override, shown *Preview, err error) {
 	lv, err := e.check(&req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	st := e.steps()
 	e.startGate(ctx, req)
 	var p *planned
 	if pv != nil {
 		p = pv.plan
+		shown = pv
 	} else if p, err = e.round1(ctx, req, lv, st); err != nil {
-		return nil, err
+		return nil, nil, err
+	} else {
+		shown = p.preview()
 	}
+	o, err = e.openPlanned(ctx, req, lv, p, pv, shown, st)
+	return o, shown, err
+}
+
+func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Lever, p *planned, pv, shown *Preview, st *stepper) (*override.Override, error) {
 	adm, err := e.admission(ctx, &req, p)
 	if err != nil {
 		st.emit("policy", "", err)
@@ -277,7 +320,11 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*overr
 	if pv != nil {
 		notices = pv.Notices
 	} else {
-		g.Go(func() error { notices = e.notices(gctx, p); return nil })
+		g.Go(func() error {
+			notices = e.notices(gctx, p)
+			shown.Notices = append(shown.Notices, notices...)
+			return nil
+		})
 	}
 	x := adm.bodyExtras(p.invalidNotices, approval)
 	g.Go(func() error { return e.writeAhead(gctx, p.audit, o, x, req, adm) })
@@ -287,7 +334,7 @@ func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*overr
 			Unchanged: fmt.Sprintf("%s; glass made no change because it could not write the audit record first", req.Target),
 			Next:      fmt.Sprintf("check that you can create issues in %s, then run the same command again; if an audit issue did appear, `glass sweep -R %s` closes it", p.audit, p.audit)}
 	}
-	st.emit("audit", o.ID, nil)
+	st.emitURL("audit", o.ID, e.ledger.IssueURL(o.ID))
 
 	// Round 3: the change. Someone may have changed fields since the
 	// overlapping overrides were applied: keep their changes.

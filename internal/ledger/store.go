@@ -104,6 +104,9 @@ type Store struct {
 	known map[string]knowledge
 	// updated holds each issue's updated_at as last read (see UpdatedAt).
 	updated map[string]time.Time
+	// missing holds, per audit repo, glass's labels CheckLabels did not find.
+	missing map[string][]labelSpec
+	urls    map[string]string // override ID → the issue's web address
 }
 
 // knowledge is what a Store knows of an issue's comments.
@@ -138,7 +141,7 @@ type listPage struct {
 // NewStore returns a Store using gh (its BaseURL decides the host).
 func NewStore(gh *github.Client) *Store {
 	return &Store{gh: gh, labels: map[string]bool{}, lists: map[string]listPage{},
-		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}, known: map[string]knowledge{}, updated: map[string]time.Time{}}
+		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}, known: map[string]knowledge{}, updated: map[string]time.Time{}, missing: map[string][]labelSpec{}, urls: map[string]string{}}
 }
 
 func splitRepo(repo string) (string, string, error) {
@@ -149,18 +152,17 @@ func splitRepo(repo string) (string, string, error) {
 	return o, r, nil
 }
 
-// EnsureLabels gives glass's labels their colour and description in repo.
-// Issue creation would auto-create missing labels, but grey and without a
-// description (github-api.md §4.1), and the labels are how people find
-// overrides in the issue list. One list request; a POST only for each
-// missing label, where 422 already_exists (a concurrent glass) is success.
-// Done once per Store and repo; failures are not fatal (Create still passes
-// the labels, and GitHub auto-creates them).
-func (s *Store) EnsureLabels(ctx context.Context, repo string) error {
+// CheckLabels lists repo's labels (one GET per 100, no writes) and
+// remembers which of glass's labels are missing, so that a later
+// EnsureLabels POSTs only those, or nothing at all. Callers run it beside
+// other reads: unlike EnsureLabels it changes nothing, so it may run before
+// the input is known to be good.
+func (s *Store) CheckLabels(ctx context.Context, repo string) error {
 	s.mu.Lock()
+	_, checked := s.missing[repo]
 	done := s.labels[repo]
 	s.mu.Unlock()
-	if done {
+	if done || checked {
 		return nil
 	}
 	owner, name, err := splitRepo(repo)
@@ -182,14 +184,68 @@ func (s *Store) EnsureLabels(ctx context.Context, repo string) error {
 		}
 		opt.Page = resp.NextPage
 	}
+	var missing []labelSpec
 	for _, sp := range labelSpecs() {
-		if have[strings.ToLower(sp.Name)] {
-			continue
+		if !have[strings.ToLower(sp.Name)] {
+			missing = append(missing, sp)
 		}
-		_, _, err := s.gh.Issues.CreateLabel(ctx, owner, name, &github.Label{Name: github.String(sp.Name), Color: github.String(sp.Color), Description: github.String(sp.Description)})
-		if err != nil && !isAlreadyExists(err) {
-			return fmt.Errorf("create label %s in %s: %w", sp.Name, repo, err)
-		}
+	}
+	s.mu.Lock()
+	s.missing[repo] = missing
+	if len(missing) == 0 {
+		s.labels[repo] = true
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// LabelsReady reports whether glass's labels are known to exist in repo
+// (a CheckLabels found them all, or an EnsureLabels made them): then
+// EnsureLabels costs nothing.
+func (s *Store) LabelsReady(repo string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.labels[repo]
+}
+
+// EnsureLabels gives glass's labels their colour and description in repo.
+// Issue creation would auto-create missing labels, but grey and without a
+// description (github-api.md §4.1), and the labels are how people find
+// overrides in the issue list. The list (CheckLabels, unless it already
+// ran), then a POST for each missing label, in parallel, where 422
+// already_exists (a concurrent glass) is success. Done once per Store and
+// repo; failures are not fatal (Create still passes the labels, and GitHub
+// auto-creates them).
+func (s *Store) EnsureLabels(ctx context.Context, repo string) error {
+	if err := s.CheckLabels(ctx, repo); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	done := s.labels[repo]
+	missing := s.missing[repo]
+	s.mu.Unlock()
+	if done {
+		return nil
+	}
+	owner, name, _ := splitRepo(repo)
+	errs := make([]error, len(missing))
+	var wg sync.WaitGroup
+	for i, sp := range missing {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, err := s.gh.Issues.CreateLabel(ctx, owner, name, &github.Label{Name: github.String(sp.Name), Color: github.String(sp.Color), Description: github.String(sp.Description)})
+			if err != nil && !isAlreadyExists(err) {
+				errs[i] = fmt.Errorf("create label %s in %s: %w", sp.Name, repo, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		s.mu.Lock()
+		delete(s.missing, repo) // list again next time
+		s.mu.Unlock()
+		return err
 	}
 	s.mu.Lock()
 	s.labels[repo] = true
@@ -256,6 +312,7 @@ func (s *Store) Create(ctx context.Context, auditRepo string, o *override.Overri
 	s.mu.Lock()
 	s.known[id] = knowledge{created: true} // a new issue has no comments
 	s.extras[id] = x
+	s.urls[id] = htmlURL
 	s.mu.Unlock()
 	// "Only users with push access can set labels for new issues. Labels
 	// are silently dropped otherwise." (issues/create): an unlabelled record
@@ -540,8 +597,17 @@ func (s *Store) fromIssue(id string, is *github.Issue) (*override.Override, erro
 	s.extras[id] = x
 	s.others[id] = otherLabels(is)
 	s.updated[id] = is.GetUpdatedAt().Time
+	s.urls[id] = is.GetHTMLURL()
 	s.mu.Unlock()
 	return o, nil
+}
+
+// IssueURL is the web address of id's issue, when this Store has created
+// or read it ("" otherwise).
+func (s *Store) IssueURL(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.urls[id]
 }
 
 // UpdatedAt is the updated_at of the issue behind id as this Store last

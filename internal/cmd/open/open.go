@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/go-github/v60/github"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/glass-cli/glass/internal/clock"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
@@ -391,37 +390,6 @@ func (o *OpenOptions) resolveRuleset(ctx context.Context) error {
 	return nil
 }
 
-// preflight reads the target and the audit repository before the engine
-// runs, so a mistyped repository, branch or user is a usage error before
-// any request that changes anything: engine.Plan also sets up the audit
-// issue labels, which are writes. It costs one parallel round of GETs.
-func (o *OpenOptions) preflight(ctx context.Context, lv lever.Lever) error {
-	req := o.request()
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		_, err := lv.Read(gctx, req.Target)
-		return err
-	})
-	if o.AuditRepo != "" && !strings.EqualFold(o.AuditRepo, o.Repo) && o.GitHub != nil {
-		g.Go(func() error {
-			gh, err := o.GitHub()
-			if err != nil {
-				return err
-			}
-			owner, name, _ := strings.Cut(o.AuditRepo, "/")
-			if _, _, err := gh.Repositories.Get(gctx, owner, name); err != nil {
-				var ge *github.ErrorResponse
-				if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusNotFound {
-					return cmdutil.FlagErrorf("audit repository %s not found, or your token cannot see it; nothing was changed; check --audit-repo", o.AuditRepo)
-				}
-				return fmt.Errorf("reading the audit repository %s: %w; nothing was changed", o.AuditRepo, err)
-			}
-			return nil
-		})
-	}
-	return g.Wait()
-}
-
 func openRun(ctx context.Context, opts *OpenOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -445,26 +413,38 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 	if err := opts.check(lv); err != nil {
 		return err
 	}
-	if err := opts.preflight(ctx, lv); err != nil {
-		// Before any write, GitHub saying the token may not do this is a
-		// refusal (exit 3), not a failure: nothing was changed.
-		var ge *github.ErrorResponse
-		if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusForbidden {
-			return cmdutil.Refused("%v", err)
-		}
-		return mapErr(err, opts)
-	}
 	eng, err := opts.Engine()
 	if err != nil {
 		return err
 	}
 	req := opts.request()
-	pv, err := eng.Plan(ctx, req)
-	if err != nil {
-		return mapErr(err, opts)
-	}
 	cs := opts.IO.ColorScheme()
 	errOut := opts.IO.ErrOut
+	// The engine writes nothing before its reads have shown the input is
+	// good (no preflight round needed): a 404 or 403 from them is bad
+	// input or a refusal, with nothing changed (mapErr).
+	var pv *engine.Preview
+	var o *override.Override
+	if opts.Yes {
+		// Nothing to confirm: open in one go (4 round trips), showing
+		// each step as it happens unless the output is JSON.
+		if !opts.JSON {
+			eng = eng.AlsoProgress(newProgress(opts.IO).step)
+		}
+		o, pv, err = eng.OpenWithPreview(ctx, req)
+		if err != nil && pv == nil {
+			return mapErr(err, opts)
+		}
+		if opts.JSON && pv != nil {
+			// The JSON is the override alone: say what may land on
+			// stderr, so the log of a CI run shows it.
+			for _, n := range pv.Notices {
+				fmt.Fprintf(errOut, "%s %s\n", cs.WarningIcon(), noticeLine(n))
+			}
+		}
+	} else if pv, err = eng.Plan(ctx, req); err != nil {
+		return mapErr(err, opts)
+	}
 	if !opts.Yes {
 		printPreview(errOut, cs, pv)
 		ok, err := opts.confirm("Open this override?")
@@ -474,22 +454,15 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 		if !ok {
 			return cmdutil.ErrCancel
 		}
-	} else if opts.JSON {
-		// The JSON is the override alone: say what may land on stderr, so
-		// the log of a CI run shows it.
-		for _, n := range pv.Notices {
-			fmt.Fprintf(errOut, "%s %s\n", cs.WarningIcon(), noticeLine(n))
-		}
+		o, err = eng.OpenPreview(ctx, pv)
 	}
-
-	o, err := eng.Open(ctx, req)
 	defer waitNotifications(ctx, eng, opts.IO)
 	if err != nil {
 		if o != nil && o.ID != "" && (o.State == override.StateActive || o.State == override.StateApplying) {
 			fmt.Fprintf(errOut, "%s %s exists and is in force: `glass close '%s'` rolls it back\n", cs.WarningIcon(), o.ID, o.ID)
 		}
 		// The engine's message says what it changed; a 404 here is not a
-		// typo in the input (the preflight read the target), so keep its
+		// typo in the input (the reads found the target), so keep its
 		// exit code.
 		var fe *cmdutil.FlagError
 		var ee *cmdutil.ExitError
@@ -555,6 +528,19 @@ func mapErr(err error, opts *OpenOptions) error {
 		return err
 	}
 	var ge *github.ErrorResponse
+	var eerr *engine.Error
+	if errors.As(err, &eerr) && eerr.Step == "audit" && errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusNotFound {
+		audit := opts.AuditRepo
+		if audit == "" {
+			audit = opts.Repo
+		}
+		return cmdutil.FlagErrorf("audit repository %s not found, or your token cannot see it; nothing was changed; check --audit-repo", audit)
+	}
+	if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusForbidden {
+		// Before any write, GitHub saying the token may not do this is a
+		// refusal (exit 3), not a failure: nothing was changed.
+		return cmdutil.Refused("%v", err)
+	}
 	if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusNotFound {
 		what := "repository " + opts.Repo
 		if opts.Branch != "" {
