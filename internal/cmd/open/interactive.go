@@ -43,12 +43,9 @@ func (o *OpenOptions) wait(ctx context.Context, ov *override.Override) error {
 	var out wait.Outcome
 	if o.IO.CanPrompt() {
 		opt := wait.Options{Engine: eng, Clock: o.Clock, Styles: tui.NewStyles(o.IO.Out, o.IO.ColorEnabled()), Width: o.IO.TerminalWidth()}
+		// The screen's last frame shows the outcome (a failure is also
+		// the command's error, with its exit code).
 		out = wait.Run(ctx, ov, opt, o.IO.In, o.IO.Out, o.IO.ErrOut, sigs)
-		if out.Kind != wait.Failed {
-			for _, l := range out.Lines() {
-				fmt.Fprintln(o.IO.ErrOut, l)
-			}
-		}
 	} else {
 		pl := &wait.Plain{Engine: eng, Clock: o.Clock, Out: o.IO.ErrOut, Signals: sigs}
 		out = pl.Run(ctx, ov)
