@@ -5,6 +5,7 @@ package factory
 import (
 	"context"
 	"errors"
+	"net/url"
 	"fmt"
 	"os"
 	"os/exec"
@@ -217,15 +218,32 @@ func currentRepo() (string, error) {
 	if err != nil {
 		return "", cmdutil.FlagErrorf("no repository given: use -R OWNER/REPO (no git remote \"origin\" here to default to)")
 	}
-	u := strings.TrimSpace(string(out))
-	u = strings.TrimPrefix(u, "git@")
-	if i := strings.Index(u, ":"); i > 0 && !strings.Contains(u, "://") {
-		u = u[i+1:]
+	return repoFromRemote(strings.TrimSpace(string(out)))
+}
+
+// repoFromRemote reads OWNER/REPO from a git remote URL that names a host
+// (https://HOST/O/R, ssh://git@HOST/O/R, git@HOST:O/R). A remote that is a
+// local path or file:// URL names no GitHub repository, so it is refused
+// instead of turning /work/main into "work/main".
+func repoFromRemote(remote string) (string, error) {
+	refuse := func() (string, error) {
+		return "", cmdutil.FlagErrorf("cannot read OWNER/REPO from remote %q: use -R OWNER/REPO", remote)
 	}
-	u = strings.TrimSuffix(u, ".git")
-	parts := strings.Split(strings.TrimSuffix(u, "/"), "/")
-	if len(parts) < 2 {
-		return "", cmdutil.FlagErrorf("cannot read OWNER/REPO from remote %q: use -R OWNER/REPO", u)
+	var path string
+	if u, err := url.Parse(remote); err == nil && u.Scheme != "" && u.Scheme != "file" && u.Host != "" {
+		path = u.Path
+	} else if at, rest, ok := strings.Cut(remote, "@"); ok && at != "" && !strings.Contains(at, "/") {
+		host, p, ok := strings.Cut(rest, ":") // scp-like git@HOST:O/R
+		if !ok || host == "" || strings.Contains(host, "/") {
+			return refuse()
+		}
+		path = p
+	} else {
+		return refuse()
 	}
-	return cmdutil.ParseRepo(parts[len(parts)-2] + "/" + parts[len(parts)-1])
+	parts := strings.Split(strings.Trim(strings.TrimSuffix(path, ".git"), "/"), "/")
+	if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+		return refuse()
+	}
+	return cmdutil.ParseRepo(parts[0] + "/" + parts[1])
 }
