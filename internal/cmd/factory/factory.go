@@ -5,8 +5,8 @@ package factory
 import (
 	"context"
 	"errors"
-	"net/url"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
