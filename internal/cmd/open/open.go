@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -26,6 +25,7 @@ import (
 	"github.com/glass-cli/glass/internal/lever/protection"
 	"github.com/glass-cli/glass/internal/lever/ruleset"
 	"github.com/glass-cli/glass/internal/override"
+	"github.com/glass-cli/glass/internal/tui"
 )
 
 // Permissions an access override may grant (GitHub's repository roles).
@@ -638,49 +638,11 @@ func printResult(w io.Writer, o *override.Override, pv *engine.Preview, now time
 	fmt.Fprintf(w, "Close now: glass close '%s' --reason \"...\"\n", o.ID)
 }
 
-// printChanges prints each changed field as before → during. When the
-// whole rule goes (relax all), one line says so; when a group is switched
-// off (X.enabled → false), its sub-settings are summarised on that line.
+// printChanges prints each changed field as before → during, in the same
+// words as the interactive confirmation screen (tui.Changes).
 func printChanges(w io.Writer, changes []lever.Mismatch) {
-	for _, m := range changes {
-		if m.Field == "protected" && m.Want == false {
-			fmt.Fprintf(w, "  protected: %s → false (the rule is deleted: %d settings, restored from the snapshot on close)\n", value(m.Got), len(changes)-1)
-			return
-		}
-	}
-	off := map[string]int{} // group prefix → sub-settings dropped with it
-	for _, m := range changes {
-		if g, ok := strings.CutSuffix(m.Field, ".enabled"); ok && m.Want == false && !strings.Contains(g, ".") {
-			off[g+"."] = 0
-		}
-	}
-	group := func(field string) string {
-		for g := range off {
-			if strings.HasPrefix(field, g) {
-				return g
-			}
-		}
-		return ""
-	}
-	for _, m := range changes {
-		if g := group(m.Field); g != "" && m.Field != g+"enabled" && m.Want == nil {
-			off[g]++
-		}
-	}
-	for _, m := range changes {
-		g := group(m.Field)
-		switch {
-		case g != "" && m.Field == g+"enabled":
-			fmt.Fprintf(w, "  %s: %s → %s", m.Field, value(m.Got), value(m.Want))
-			if n := off[g]; n > 0 {
-				fmt.Fprintf(w, " (with its %d settings, restored on close)", n)
-			}
-			fmt.Fprintln(w)
-		case g != "" && m.Want == nil:
-			// summarised on the group's line
-		default:
-			fmt.Fprintf(w, "  %s: %s → %s\n", m.Field, value(m.Got), value(m.Want))
-		}
+	for _, l := range tui.Changes(changes) {
+		fmt.Fprintf(w, "  %s\n", l)
 	}
 }
 
@@ -710,26 +672,6 @@ func human(d time.Duration) string {
 		return fmt.Sprintf("%dh%dm", h, m)
 	}
 	return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
-}
-
-// value renders a field value for humans.
-func value(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "(none)"
-	case string:
-		return fmt.Sprintf("%q", x)
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = fmt.Sprint(e)
-		}
-		sort.Strings(parts)
-		return "[" + strings.Join(parts, ", ") + "]"
-	case []string:
-		return "[" + strings.Join(x, ", ") + "]"
-	}
-	return fmt.Sprint(v)
 }
 
 // noArgs is cobra.NoArgs as a usage error (exit 2).
