@@ -4,7 +4,10 @@ package simtest
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
+
+	"github.com/google/go-github/v60/github"
 
 	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/ghsim/contract"
@@ -30,4 +33,22 @@ func Start(t testing.TB, opts ...ghsim.Option) *Sim {
 	ts := httptest.NewServer(wrap(t, s))
 	t.Cleanup(ts.Close)
 	return &Sim{Server: s, URL: ts.URL + s.Prefix() + "/", Client: ts.Client()}
+}
+
+// GitHub returns a go-github client for login, pointed at the simulator.
+func (s *Sim) GitHub(t testing.TB, login string) *github.Client {
+	t.Helper()
+	return s.GitHubOver(t, login, s.Client.Transport)
+}
+
+// GitHubOver is GitHub with the requests sent through rt (a Barrier, say).
+func (s *Sim) GitHubOver(t testing.TB, login string, rt http.RoundTripper) *github.Client {
+	t.Helper()
+	c := github.NewClient(&http.Client{Transport: rt}).WithAuthToken(s.Token(login))
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BaseURL = u
+	return c
 }

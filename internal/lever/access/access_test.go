@@ -26,17 +26,6 @@ func start(t *testing.T) *simtest.Sim {
 	return simtest.Start(t, ghsim.WithSeed("acme"))
 }
 
-func client(t *testing.T, sim *simtest.Sim, login string) *github.Client {
-	t.Helper()
-	c := github.NewClient(sim.Client).WithAuthToken(sim.Token(login))
-	u, err := url.Parse(sim.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.BaseURL = u
-	return c
-}
-
 func target(user string) override.Target {
 	return override.Target{Repo: "acme/payments", User: user}
 }
@@ -93,7 +82,7 @@ func methods(sim *simtest.Sim) []string {
 // Read = orig), returning the relaxed fields and the writes made on close.
 func cycle(t *testing.T, sim *simtest.Sim, user string, relax []string, wantRole string) (lever.Fields, []string) {
 	t.Helper()
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	tg := target(user)
 	live := read(t, l, tg)
 	orig := viaJSON(t, live)
@@ -167,7 +156,7 @@ func TestMalloryPullPushPull(t *testing.T) {
 func TestCustomRole(t *testing.T) {
 	sim := start(t)
 	sim.Do(func(st *ghsim.State) { st.AddCollaborator(st.Repo("acme/payments"), "erin", "security-auditor") })
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	if r := read(t, l, target("erin"))["role"]; r != "security-auditor" {
 		t.Fatalf("role = %v", r)
 	}
@@ -186,7 +175,7 @@ func TestCustomRole(t *testing.T) {
 // raises it to write and PATCHes it back.
 func TestPendingInvitationBefore(t *testing.T) {
 	sim := start(t)
-	admin := access.New(client(t, sim, "alice"))
+	admin := access.New(sim.GitHub(t, "alice"))
 	tg := target("erin")
 	live := read(t, admin, tg)
 	inv, _ := admin.Relax(tg, live, []string{"pull"})
@@ -201,7 +190,7 @@ func TestPendingInvitationBefore(t *testing.T) {
 // the access (a conflict on role, not drift).
 func TestAcceptedDuringWindow(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	tg := target("erin")
 	live := read(t, l, tg)
 	orig := viaJSON(t, live)
@@ -209,7 +198,7 @@ func TestAcceptedDuringWindow(t *testing.T) {
 	write(t, l, tg, live, want)
 	var id int64
 	sim.Do(func(st *ghsim.State) { id = st.Invitations(st.Repo("acme/payments"))[0].ID })
-	erin := client(t, sim, "erin")
+	erin := sim.GitHub(t, "erin")
 	if _, err := erin.Users.AcceptInvitation(ctx, id); err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +217,7 @@ func TestAcceptedDuringWindow(t *testing.T) {
 // is a no-op on him (he already has push): kept, never DELETEd.
 func TestNoOpAndDrift(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	tg := target("dave")
 	orig := read(t, l, tg)
 	want, _ := l.Relax(tg, orig, []string{"push"})
@@ -254,7 +243,7 @@ func TestNoOpAndDrift(t *testing.T) {
 // maintain closes, push remains.
 func TestOverlapHighest(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	tg := target("mallory")
 	live := read(t, l, tg)
 	orig := viaJSON(t, live)
@@ -272,7 +261,7 @@ func TestOverlapHighest(t *testing.T) {
 
 func TestPreview(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	pv := l.(lever.Previewer)
 	for _, c := range []struct {
 		user, perm, kind, text string
@@ -326,7 +315,7 @@ func TestValidateAndRelax(t *testing.T) {
 // never guesses it, because a different person may close the override.
 func TestEmptyUser(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "bob"))
+	l := access.New(sim.GitHub(t, "bob"))
 	tg := override.Target{Repo: "acme/payments"}
 	if err := l.Validate(tg, []string{"push"}); err == nil {
 		t.Fatal("Validate accepted an empty user")
@@ -345,7 +334,7 @@ func TestEmptyUser(t *testing.T) {
 
 func TestReadForbidden(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "mallory"))
+	l := access.New(sim.GitHub(t, "mallory"))
 	_, err := l.Read(ctx, override.Target{Repo: "acme/payments", User: "mallory"})
 	// mallory (pull) cannot list collaborators: the error names the permission.
 	if err == nil || !strings.Contains(err.Error(), "mallory's access") || !strings.Contains(err.Error(), "Administration: write") {
@@ -360,7 +349,7 @@ func TestReadFailures(t *testing.T) {
 		for n := 1; n <= 4; n++ {
 			t.Run(string(k), func(t *testing.T) {
 				sim := start(t)
-				l := access.New(client(t, sim, "alice"))
+				l := access.New(sim.GitHub(t, "alice"))
 				f := ghsim.Faults{FailNth: n, FailNthKind: k}
 				if k == ghsim.FaultDrop {
 					// net/http silently retries a GET whose reused connection
@@ -378,11 +367,11 @@ func TestReadFailures(t *testing.T) {
 
 func TestUnknownUserAndRepo(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	if _, err := l.Read(ctx, target("nobody-here")); !lever.IsRefusal(err) {
 		t.Fatalf("unknown user: %v", err)
 	}
-	l = access.New(client(t, start(t), "alice"))
+	l = access.New(start(t).GitHub(t, "alice"))
 	_, err := l.Read(ctx, override.Target{Repo: "acme/nope", User: "erin"})
 	if err == nil || !strings.Contains(err.Error(), "does not exist or the token cannot see it") {
 		t.Fatalf("unknown repo: %v", err)
@@ -403,7 +392,7 @@ func TestWriteFailures(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sim := start(t)
-			l := access.New(client(t, sim, "alice"))
+			l := access.New(sim.GitHub(t, "alice"))
 			tg := target(c.user)
 			live := read(t, l, tg)
 			want, _ := l.Relax(tg, live, []string{c.perm})
@@ -427,7 +416,7 @@ func TestWriteFailures(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sim := start(t)
-			l := access.New(client(t, sim, "alice"))
+			l := access.New(sim.GitHub(t, "alice"))
 			tg := target(c.user)
 			orig := read(t, l, tg)
 			want, _ := l.Relax(tg, orig, []string{c.perm})
@@ -447,11 +436,11 @@ func TestWriteFailures(t *testing.T) {
 
 func TestWriteForbidden(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	tg := target("erin")
 	live := read(t, l, tg)
 	want, _ := l.Relax(tg, live, []string{"push"})
-	_, err := access.New(client(t, sim, "dave")).Write(ctx, tg, live, want)
+	_, err := access.New(sim.GitHub(t, "dave")).Write(ctx, tg, live, want)
 	var er *github.ErrorResponse
 	if !errors.As(err, &er) || !strings.Contains(err.Error(), "Administration: write") {
 		t.Fatalf("err = %v", err)
@@ -460,7 +449,7 @@ func TestWriteForbidden(t *testing.T) {
 
 func TestWrite422(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	tg := target("mallory")
 	live := read(t, l, tg)
 	// A custom role that was deleted during the window: GitHub refuses it.
@@ -477,13 +466,7 @@ func TestWrite422(t *testing.T) {
 func TestRoundTrips(t *testing.T) {
 	sim := start(t)
 	b := simtest.NewBarrier(sim.Client.Transport)
-	c := github.NewClient(&http.Client{Transport: b}).WithAuthToken(sim.Token("alice"))
-	u, err := url.Parse(sim.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.BaseURL = u
-	l := access.New(c)
+	l := access.New(sim.GitHubOver(t, "alice", b))
 	tg := target("mallory")
 	sim.ResetLog()
 	b.Expect(4)
@@ -505,7 +488,7 @@ func TestRoundTrips(t *testing.T) {
 
 func TestPatchInvitationFailure(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	tg := target("erin")
 	none := read(t, l, tg)
 	pull, _ := l.Relax(tg, none, []string{"pull"})
@@ -542,7 +525,7 @@ func TestPagination(t *testing.T) {
 			st.AddCollaborator(repo, login, "triage")
 		}
 	})
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	sim.ResetLog()
 	if f := read(t, l, target("contractor-149")); f["role"] != "triage" {
 		t.Fatalf("role = %v", f["role"])
@@ -562,7 +545,7 @@ func TestPagination(t *testing.T) {
 // invited (there are no organization members), and the restore cancels it.
 func TestPersonalRepo(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	tg := override.Target{Repo: "alice/dotfiles", User: "erin"}
 	live := read(t, l, tg)
 	if live["org_member"] != false || live["effective"] != "pull" {
@@ -578,7 +561,7 @@ func TestPersonalRepo(t *testing.T) {
 
 func TestSecondaryRateLimitIsNotBlamedOnPermissions(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	sim.SetFaults(ghsim.Faults{SecondaryRate: 1, HasSeed: true, RetryAfter: 1})
 	_, err := l.Read(ctx, target("erin"))
 	if err == nil || strings.Contains(err.Error(), "needs admin") {
@@ -599,7 +582,7 @@ func TestFineGrainedForbidden(t *testing.T) {
 
 func TestRaw(t *testing.T) {
 	sim := start(t)
-	l := access.New(client(t, sim, "alice"))
+	l := access.New(sim.GitHub(t, "alice"))
 	s, err := l.Read(ctx, target("frank"))
 	if err != nil {
 		t.Fatal(err)

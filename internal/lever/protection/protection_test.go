@@ -28,17 +28,6 @@ func start(t *testing.T) *simtest.Sim {
 	return simtest.Start(t, ghsim.WithSeed("acme"))
 }
 
-func client(t *testing.T, sim *simtest.Sim, login string) *github.Client {
-	t.Helper()
-	c := github.NewClient(sim.Client).WithAuthToken(sim.Token(login))
-	u, err := url.Parse(sim.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.BaseURL = u
-	return c
-}
-
 // viaJSON gives fields the shape they have after the engine stored them in
 // the audit record (float64 numbers, []any lists).
 func viaJSON(t *testing.T, f lever.Fields) lever.Fields {
@@ -119,7 +108,7 @@ func TestRoundTrip(t *testing.T) {
 				if variant == "everything-on" {
 					everythingOn(sim)
 				}
-				l := protection.New(client(t, sim, "alice"))
+				l := protection.New(sim.GitHub(t, "alice"))
 				snap := read(t, l, mainT)
 				if len(snap.Raw) == 0 {
 					t.Fatal("no raw snapshot")
@@ -148,7 +137,7 @@ func TestRoundTrip(t *testing.T) {
 
 func TestRelaxPredictions(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	orig := read(t, l, mainT).Fields
 	want, _ := l.Relax(mainT, orig, []string{"reviews"})
 	for _, k := range protection.Keys() {
@@ -199,7 +188,7 @@ func TestValidate(t *testing.T) {
 // the first closes: the union is live, then only the second's part.
 func TestOverlap(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	snap := read(t, l, mainT)
 	orig := viaJSON(t, snap.Fields)
 	union, _ := l.Relax(mainT, orig, []string{"admins", "checks", "reviews"})
@@ -231,7 +220,7 @@ func TestOverlap(t *testing.T) {
 // field glass relaxed: put back, reported as a conflict).
 func TestDrift(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	snap := read(t, l, mainT)
 	orig := viaJSON(t, snap.Fields)
 	want, _ := l.Relax(mainT, orig, []string{"reviews"})
@@ -266,7 +255,7 @@ func onlyGETs(t *testing.T, sim *simtest.Sim) {
 
 func TestUnprotectedRefused(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	tg := override.Target{Repo: "acme/payments", Branch: "feature/refund-limits"}
 	s := read(t, l, tg)
 	if s.Fields["protected"] != false {
@@ -282,7 +271,7 @@ func TestUnprotectedRefused(t *testing.T) {
 
 func TestWildcardRefused(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	tg := override.Target{Repo: "acme/payments", Branch: "release/1.x"}
 	s := read(t, l, tg)
 	if s.Fields["protected"] != "pattern" {
@@ -320,7 +309,7 @@ func TestAllOverWildcard(t *testing.T) {
 	sim.Do(func(st *ghsim.State) {
 		st.Repo("acme/payments").SetProtection(&ghsim.Protection{Pattern: "ma*", EnforceAdmins: true})
 	})
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	snap := read(t, l, mainT)
 	orig := viaJSON(t, snap.Fields)
 	want, _ := l.Relax(mainT, orig, []string{"all"})
@@ -342,7 +331,7 @@ func TestAllOverWildcard(t *testing.T) {
 
 func TestUnknownBranchAndRepo(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	_, err := l.Read(ctx, override.Target{Repo: "acme/payments", Branch: "nope"})
 	if !lever.IsRefusal(err) || !strings.Contains(err.Error(), "branch nope not found in acme/payments") {
 		t.Fatalf("unknown branch: %v", err)
@@ -367,7 +356,7 @@ func TestPersonalRepo(t *testing.T) {
 	tg := override.Target{Repo: "alice/dotfiles", Branch: "main"}
 	for _, name := range []string{"reviews", "admins", "signatures", "all"} {
 		t.Run(name, func(t *testing.T) {
-			l := protection.New(client(t, sim, "alice"))
+			l := protection.New(sim.GitHub(t, "alice"))
 			snap := read(t, l, tg)
 			if snap.Fields["owner_type"] != "User" {
 				t.Fatalf("owner_type = %v", snap.Fields["owner_type"])
@@ -395,7 +384,7 @@ func TestPersonalRepo(t *testing.T) {
 // contexts), app_id -1 for "any", no null lists.
 func TestPUTBody(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	snap := read(t, l, mainT)
 	want, _ := l.Relax(mainT, snap.Fields, []string{"admins"})
 	sim.ResetLog()
@@ -420,7 +409,7 @@ func TestPUTBody(t *testing.T) {
 
 func TestPreview(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	pv := l.(lever.Previewer)
 	orig := read(t, l, mainT).Fields
 	for _, c := range []struct {
@@ -458,7 +447,7 @@ func TestReadFailures(t *testing.T) {
 		for n := 1; n <= 3; n++ {
 			t.Run(string(k), func(t *testing.T) {
 				sim := start(t)
-				l := protection.New(client(t, sim, "alice"))
+				l := protection.New(sim.GitHub(t, "alice"))
 				f := ghsim.Faults{FailNth: n, FailNthKind: k}
 				if k == ghsim.FaultDrop {
 					// net/http silently retries a GET whose reused connection
@@ -477,7 +466,7 @@ func TestReadFailures(t *testing.T) {
 
 func TestReadForbidden(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "dave")) // push, not admin
+	l := protection.New(sim.GitHub(t, "dave")) // push, not admin
 	_, err := l.Read(ctx, mainT)
 	if err == nil || !strings.Contains(err.Error(), "Administration: write") || !strings.Contains(err.Error(), "scope repo") || !strings.Contains(err.Error(), "Must have admin rights") {
 		t.Fatalf("err = %v", err)
@@ -507,7 +496,7 @@ func TestWriteFailures(t *testing.T) {
 			if c.setup != nil {
 				c.setup(sim)
 			}
-			l := protection.New(client(t, sim, "alice"))
+			l := protection.New(sim.GitHub(t, "alice"))
 			snap := read(t, l, mainT)
 			want, _ := l.Relax(mainT, snap.Fields, c.relax)
 			sim.SetFaults(ghsim.Faults{FailNth: 1, FailNthKind: c.kind})
@@ -525,7 +514,7 @@ func TestWriteFailures(t *testing.T) {
 // "not replaced" would be false, as the read-back shows.
 func TestWriteDroppedAfterApply(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	snap := read(t, l, mainT)
 	want, _ := l.Relax(mainT, snap.Fields, []string{"reviews"})
 	sim.SetFaults(ghsim.Faults{BlackoutAfter: 1})
@@ -548,10 +537,10 @@ func TestWriteDroppedAfterApply(t *testing.T) {
 
 func TestWriteForbidden(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	snap := read(t, l, mainT)
 	want, _ := l.Relax(mainT, snap.Fields, []string{"reviews"})
-	_, err := protection.New(client(t, sim, "dave")).Write(ctx, mainT, snap.Fields, want)
+	_, err := protection.New(sim.GitHub(t, "dave")).Write(ctx, mainT, snap.Fields, want)
 	if err == nil || !strings.Contains(err.Error(), "Administration: write") || !strings.Contains(err.Error(), "was not replaced") {
 		t.Fatalf("err = %v", err)
 	}
@@ -562,7 +551,7 @@ func TestWriteForbidden(t *testing.T) {
 // window, so GitHub refuses to restore required linear history.
 func TestRestore422(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	snap := read(t, l, mainT)
 	want, _ := l.Relax(mainT, snap.Fields, []string{"linear-history"})
 	write(t, l, mainT, snap.Fields, want)
@@ -586,7 +575,7 @@ func TestRoundTrips(t *testing.T) {
 	sim := start(t)
 	everythingOn(sim)
 	b := simtest.NewBarrier(sim.Client.Transport)
-	l := protection.New(barrierClient(t, sim, b, "alice"))
+	l := protection.New(sim.GitHubOver(t, "alice", b))
 	b.Expect(3)
 	snap := read(t, l, mainT)
 	if got, n := b.MaxInFlight(), len(sim.Log()); got != 3 || n != 3 {
@@ -604,21 +593,10 @@ func TestRoundTrips(t *testing.T) {
 	}
 }
 
-func barrierClient(t *testing.T, sim *simtest.Sim, b *simtest.Barrier, login string) *github.Client {
-	t.Helper()
-	c := github.NewClient(&http.Client{Transport: b}).WithAuthToken(sim.Token(login))
-	u, err := url.Parse(sim.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.BaseURL = u
-	return c
-}
-
 // TestRawIsTheBody: Snapshot.Raw is the GET body byte for byte.
 func TestRawIsTheBody(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	snap := read(t, l, mainT)
 	for _, e := range sim.Log() {
 		if e.Route == "/repos/{owner}/{repo}/branches/{branch}/protection" {
@@ -633,7 +611,7 @@ func TestRawIsTheBody(t *testing.T) {
 
 func TestSecondaryRateLimitIsNotBlamedOnPermissions(t *testing.T) {
 	sim := start(t)
-	l := protection.New(client(t, sim, "alice"))
+	l := protection.New(sim.GitHub(t, "alice"))
 	sim.SetFaults(ghsim.Faults{SecondaryRate: 1, HasSeed: true, RetryAfter: 1})
 	_, err := l.Read(ctx, mainT)
 	if err == nil || strings.Contains(err.Error(), "needs admin") || !strings.Contains(err.Error(), "nothing was changed") {
@@ -646,7 +624,7 @@ func TestSecondaryRateLimitIsNotBlamedOnPermissions(t *testing.T) {
 // nothing changes.
 func TestFineGrainedForbidden(t *testing.T) {
 	sim := start(t)
-	admin := protection.New(client(t, sim, "alice"))
+	admin := protection.New(sim.GitHub(t, "alice"))
 	snap := read(t, admin, mainT)
 	for _, c := range []struct {
 		perms map[string]string

@@ -9,11 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/google/go-github/v60/github"
 
 	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/ghsim/simtest"
@@ -27,17 +24,6 @@ var ctx = context.Background()
 func start(t *testing.T) *simtest.Sim {
 	t.Helper()
 	return simtest.Start(t, ghsim.WithSeed("acme"))
-}
-
-func client(t *testing.T, sim *simtest.Sim, login string) *github.Client {
-	t.Helper()
-	c := github.NewClient(sim.Client).WithAuthToken(sim.Token(login))
-	u, err := url.Parse(sim.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.BaseURL = u
-	return c
 }
 
 func seeded(t *testing.T, sim *simtest.Sim, name string) int64 {
@@ -134,7 +120,7 @@ func write(t *testing.T, l lever.Lever, tg override.Target, live, want lever.Fie
 
 func TestReadKeepsEveryRule(t *testing.T) {
 	sim := start(t)
-	l := ruleset.New(client(t, sim, "alice"))
+	l := ruleset.New(sim.GitHub(t, "alice"))
 	id := seeded(t, sim, ghsim.SeedRulesetPayments)
 	s := mustRead(t, l, override.Target{Repo: "acme/payments", RulesetID: id})
 	f := s.Fields
@@ -179,7 +165,7 @@ func TestRelaxRoundTripOpensAndClosesTheDoor(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.relax, func(t *testing.T) {
 			sim := start(t)
-			gh := client(t, sim, "alice")
+			gh := sim.GitHub(t, "alice")
 			l := ruleset.New(gh)
 			id := seeded(t, sim, ghsim.SeedRulesetPayments)
 			path := fmt.Sprintf("repos/acme/payments/rulesets/%d", id)
@@ -296,7 +282,7 @@ func TestValidate(t *testing.T) {
 
 func TestResolve(t *testing.T) {
 	sim := start(t)
-	gh := client(t, sim, "alice")
+	gh := sim.GitHub(t, "alice")
 	pay := seeded(t, sim, ghsim.SeedRulesetPayments)
 	org := seeded(t, sim, ghsim.SeedRulesetOrg)
 	cases := []struct {
@@ -345,13 +331,13 @@ func TestOrganizationRuleset(t *testing.T) {
 	org := seeded(t, sim, ghsim.SeedRulesetOrg)
 	tg := override.Target{Repo: "acme/payments", Branch: "staging", RulesetID: org}
 
-	_, err := ruleset.New(client(t, sim, "alice")).Read(ctx, tg)
+	_, err := ruleset.New(sim.GitHub(t, "alice")).Read(ctx, tg)
 	var r *lever.RefusalError
 	if !errors.As(err, &r) || !strings.Contains(r.Reason, "organization ruleset of acme") || !strings.Contains(r.Hint, "nothing was changed") {
 		t.Fatalf("alice: %v", err)
 	}
 
-	l := ruleset.New(client(t, sim, "acme-admin"))
+	l := ruleset.New(sim.GitHub(t, "acme-admin"))
 	orig := mustRead(t, l, tg).Fields
 	if orig["source_type"] != "Organization" || orig["bypass_actors.OrganizationAdmin:1"] != "always" {
 		t.Fatalf("org fields = %v", orig)
@@ -383,7 +369,7 @@ func TestOrganizationRuleset(t *testing.T) {
 // enforcement back, and the restore PUT carries exactly that.
 func TestDriftIsKept(t *testing.T) {
 	sim := start(t)
-	gh := client(t, sim, "alice")
+	gh := sim.GitHub(t, "alice")
 	l := ruleset.New(gh)
 	id := seeded(t, sim, ghsim.SeedRulesetPayments)
 	tg := override.Target{Repo: "acme/payments", RulesetID: id}
@@ -393,7 +379,7 @@ func TestDriftIsKept(t *testing.T) {
 
 	sec := teamID(sim, "security")
 	// acme-admin adds team security, drops non_fast_forward and adds deletion.
-	other := ruleset.New(client(t, sim, "acme-admin"))
+	other := ruleset.New(sim.GitHub(t, "acme-admin"))
 	edited := viaJSON(t, mustRead(t, other, tg).Fields)
 	edited[fmt.Sprintf("bypass_actors.Team:%d", sec)] = "always"
 	delete(edited, "rules.non_fast_forward")
@@ -424,7 +410,7 @@ func TestRefusalsAndFailures(t *testing.T) {
 	tg := override.Target{Repo: "acme/payments", RulesetID: id}
 
 	// dave (push) sees the ruleset without its bypass actors: no bypass relax.
-	dl := ruleset.New(client(t, sim, "dave"))
+	dl := ruleset.New(sim.GitHub(t, "dave"))
 	f := mustRead(t, dl, tg).Fields
 	if f["bypass_actors.visible"] != false {
 		t.Fatalf("dave sees bypass actors: %v", f)
@@ -442,7 +428,7 @@ func TestRefusalsAndFailures(t *testing.T) {
 		t.Errorf("unknown ruleset: %v", err)
 	}
 
-	l := ruleset.New(client(t, sim, "alice"))
+	l := ruleset.New(sim.GitHub(t, "alice"))
 	orig := mustRead(t, l, tg).Fields
 	want, _ = l.Relax(tg, orig, []string{"disable"})
 	// The PUT (second request of Write) fails: the error says it may or may not have landed.
@@ -483,7 +469,7 @@ func TestPreviewAutoMerge(t *testing.T) {
 		st.OpenPR(st.Repo("acme/payments"), "feature/refund-limits", "staging", "dave", "Refund limits on staging", "squash")
 		st.OpenPR(st.Repo("acme/payments"), "docs/runbook-update", "staging", "dave", "Runbook on staging", "")
 	})
-	l := ruleset.New(client(t, sim, "alice"))
+	l := ruleset.New(sim.GitHub(t, "alice"))
 	tg := override.Target{Repo: "acme/payments", Branch: "staging", RulesetID: seeded(t, sim, ghsim.SeedRulesetPayments)}
 	orig := mustRead(t, l, tg).Fields
 	for _, c := range []struct {
