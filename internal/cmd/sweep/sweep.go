@@ -101,6 +101,7 @@ func sweepRun(ctx context.Context, opts *SweepOptions) error {
 		return err
 	}
 	res, err := eng.Sweep(ctx, opts.AuditRepos...)
+	defer closecmd.WaitNotifications(ctx, eng, opts.IO)
 	var se *engine.SweepError
 	if err != nil && (res == nil || !errors.As(err, &se)) {
 		return status.ListErr(err, opts.AuditRepos)
