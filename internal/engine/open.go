@@ -305,8 +305,15 @@ func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Leve
 	st.emit("policy", approval.Mode, nil)
 
 	now := e.clock.Now()
+	// After an approval the requester stays the override's actor, whoever
+	// applies it (their waiting open, or `glass approve` / `glass sweep`
+	// for a request nobody waited for, see requests.go).
+	requester := p.actor
+	if req.approved != nil && req.approved.o.Actor != "" {
+		requester = req.approved.o.Actor
+	}
 	o := &override.Override{
-		Lever: req.Lever, Target: req.Target, Relax: req.Relax, Actor: p.actor, Reason: req.Reason, Incident: req.Incident,
+		Lever: req.Lever, Target: req.Target, Relax: req.Relax, Actor: requester, Reason: req.Reason, Incident: req.Incident,
 		Duration: override.Duration(req.Duration), Drill: req.Drill, State: override.StateApplying, Requested: now,
 		Raw: p.raw, HeadSHA: p.head, Approval: approval,
 	}
@@ -368,6 +375,9 @@ func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Leve
 	ev := ledger.Event{Kind: ledger.KindApplied, At: opened, Actor: p.actor, Notices: notices,
 		Fields:  &ledger.FieldTable{Before: p.orig, During: got},
 		Summary: fmt.Sprintf("applied and verified: %s relaxed (%v) until %s", req.Target, req.Relax, o.Expires.UTC().Format(time.RFC3339))}
+	if requester != p.actor {
+		ev.Summary += fmt.Sprintf(" (applied by %s for %s after the approval)", p.actor, requester)
+	}
 	// Beside the record, list the overrides again: one opened on the same
 	// setting at the same time (two responders, one branch) was invisible
 	// to the first list, and its PUT may have replaced ours.
@@ -390,7 +400,7 @@ func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Leve
 			Unchanged: "nothing else"}
 	}
 	st.emit("record", o.ID, nil)
-	e.announce(ctx, adm.pol, o, notify.KindGranted, p.actor, approvalText(approval))
+	e.announce(ctx, adm.pol, o, notify.KindGranted, requester, approvalText(approval))
 	return o, nil
 }
 

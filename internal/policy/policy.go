@@ -167,6 +167,13 @@ func (p *Policy) approval(r *Rule) Approval {
 	return p.Approval
 }
 
+// ApprovalTimeout is how long a request under rule waits for approval (the
+// top-level approval block's when the rule is gone or sets none).
+func (p *Policy) ApprovalTimeout(rule string) time.Duration {
+	r, _ := p.Rule(rule)
+	return p.approval(r).Timeout
+}
+
 // Rule returns the rule named name.
 func (p *Policy) Rule(name string) (*Rule, bool) {
 	for i := range p.Rules {

@@ -106,7 +106,28 @@ func decideRun(ctx context.Context, opts *DecideOptions) error {
 	cs := opts.IO.ColorScheme()
 	if opts.Approve {
 		fmt.Fprintf(opts.IO.ErrOut, "%s Approved %s (%s by %s on %s): %s\n", cs.SuccessIcon(), o.ID, o.Lever, o.Actor, o.Target, why)
-		fmt.Fprintf(opts.IO.ErrOut, "The waiting `glass open` applies the change and records your approval.\n")
+		if o.Approval == nil || !o.Approval.NoWait {
+			fmt.Fprintf(opts.IO.ErrOut, "The waiting `glass open` applies the change and records your approval.\n")
+			return nil
+		}
+		// Nobody waits for this request (--no-wait): apply it now, with
+		// the approver's token (engine.Resume).
+		defer closecmd.WaitNotifications(ctx, eng, opts.IO)
+		r, err := eng.Resume(ctx, o.ID)
+		switch {
+		case err != nil && engine.ExitCode(err) == 3:
+			fmt.Fprintf(opts.IO.ErrOut, "%s Your approval is recorded, but glass could not apply it with your token: %v\n", cs.WarningIcon(), err)
+			fmt.Fprintf(opts.IO.ErrOut, "The next `glass sweep` (or anyone who can make the change, running `glass sweep -R %s`) applies it; the window starts then.\n", auditRepoOf(o.ID))
+			return nil
+		case err != nil:
+			return cmdutil.WithCode(engine.ExitCode(err), fmt.Errorf("your approval is recorded, but applying %s failed: %w", o.ID, err))
+		case r == nil:
+			fmt.Fprintf(opts.IO.ErrOut, "The next `glass sweep` applies it.\n")
+		case r.Action == engine.RequestApplied:
+			fmt.Fprintf(opts.IO.ErrOut, "%s Applied %s for %s: %s, verified; the window runs until %s\n", cs.SuccessIcon(), r.Override.ID, r.Override.Actor, r.Override.Target, r.Override.Expires.UTC().Format(time.RFC3339))
+		default:
+			fmt.Fprintf(opts.IO.ErrOut, "%s %s was closed (%s) before your approval counted: %s\n", cs.WarningIcon(), r.Override.ID, r.Action, r.Override.Approval.Reason)
+		}
 	} else {
 		fmt.Fprintf(opts.IO.ErrOut, "%s Denied %s (%s by %s on %s); nothing will change\n", cs.SuccessIcon(), o.ID, o.Lever, o.Actor, o.Target)
 	}
@@ -187,4 +208,9 @@ func reviewRun(ctx context.Context, opts *ReviewOptions) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%d request(s) waiting in %s; %s may approve %d\n", len(list), opts.AuditRepo, login, mine)
 	return nil
+}
+
+func auditRepoOf(id string) string {
+	repo, _, _ := strings.Cut(id, "#")
+	return repo
 }
