@@ -45,14 +45,19 @@ func (e *Engine) check(req *OpenRequest) (lever.Lever, error) {
 	if err := lv.Validate(req.Target, req.Relax); err != nil {
 		return nil, &RefusalError{Reason: err.Error(), Err: err}
 	}
-	if req.Duration <= 0 {
-		return nil, &RefusalError{Reason: "the duration must be positive", Hint: "pass --for, e.g. --for 30m"}
+	// With policies on, a missing duration is the policy's default_duration
+	// (admit) and a missing audit repository the policy's audit_repo
+	// (round1); without, both must be given.
+	if req.Duration < 0 || (req.Duration == 0 && e.policy == nil) {
+		return nil, &RefusalError{Reason: "the duration must be positive", Hint: "pass --duration, e.g. --duration 30m"}
 	}
-	if req.AuditRepo == "" {
+	if req.AuditRepo == "" && e.policy == nil {
 		req.AuditRepo = req.Target.Repo
 	}
-	if _, _, err := splitRepo(req.AuditRepo); err != nil {
-		return nil, &RefusalError{Reason: "audit repository: " + err.Error()}
+	if req.AuditRepo != "" {
+		if _, _, err := splitRepo(req.AuditRepo); err != nil {
+			return nil, &RefusalError{Reason: "audit repository: " + err.Error()}
+		}
 	}
 	return lv, nil
 }
@@ -73,11 +78,30 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		return nil
 	})
 	g.Go(func() error {
+		audit := req.AuditRepo
+		if audit == "" {
+			// The policy's audit_repo (the policy is being read already,
+			// beside the other reads of this round), else the target;
+			// the gate's reads need it (they outlive this round: ctx).
+			audit = e.PolicyAuditRepo(gctx, req.Target.Repo)
+			rq := req
+			rq.AuditRepo = audit
+			e.startGate(ctx, rq)
+		}
+		p.audit, p.req.AuditRepo = audit, audit
+		// Which of glass's labels the audit repository lacks: a read, so
+		// that nothing is written before the input is known to be good;
+		// the missing ones (first use of a repository only) are made
+		// after this round, off the critical path in Plan, before the
+		// audit issue in Open.
+		labels := make(chan struct{})
+		go func() { defer close(labels); _ = e.ledger.CheckLabels(gctx, audit) }()
+		defer func() { <-labels }()
 		var list []*override.Override
 		var invalid *ledger.InvalidRecordsError
-		err := e.again(gctx, func() (err error) { list, _, invalid, err = e.listLive(gctx, req.AuditRepo); return err })
+		err := e.again(gctx, func() (err error) { list, _, invalid, err = e.listLive(gctx, audit); return err })
 		if err != nil {
-			return stepErr("audit", fmt.Errorf("listing open overrides in %s: %w", req.AuditRepo, err))
+			return stepErr("audit", fmt.Errorf("listing open overrides in %s: %w", audit, err))
 		}
 		p.list = list
 		if invalid != nil {
@@ -87,11 +111,6 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		}
 		return nil
 	})
-	// Which of glass's labels the audit repository lacks: a read, so that
-	// nothing is written before the input is known to be good; the
-	// missing ones (first use of a repository only) are made after this
-	// round, off the critical path in Plan, before the audit issue in Open.
-	g.Go(func() error { _ = e.ledger.CheckLabels(gctx, req.AuditRepo); return nil })
 	g.Go(func() error {
 		var s lever.Snapshot
 		err := e.again(gctx, func() (err error) { s, err = lv.Read(gctx, req.Target); return err })
@@ -205,10 +224,16 @@ func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
 		return nil, err
 	}
 	st := e.steps()
-	e.startGate(ctx, req)
+	if req.AuditRepo != "" {
+		e.startGate(ctx, req) // else round1 starts it once the audit repository is known
+	}
 	p, err := e.round1(ctx, req, lv, st)
 	if err != nil {
 		return nil, err
+	}
+	if p.req.Duration == 0 {
+		// Show the window the policy will give (its default_duration).
+		p.req.Duration = e.defaultDuration(ctx, p.req, p.actor)
 	}
 	pv := p.preview()
 	// Beside the side-effect preview: the labels the audit issue will
@@ -277,7 +302,9 @@ func (e *Engine) openShown(ctx context.Context, req OpenRequest, pv *Preview) (o
 		return nil, nil, err
 	}
 	st := e.steps()
-	e.startGate(ctx, req)
+	if req.AuditRepo != "" {
+		e.startGate(ctx, req) // else round1 starts it once the audit repository is known
+	}
 	var p *planned
 	if pv != nil {
 		p = pv.plan
@@ -292,6 +319,7 @@ func (e *Engine) openShown(ctx context.Context, req OpenRequest, pv *Preview) (o
 }
 
 func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Lever, p *planned, pv, shown *Preview, st *stepper) (*override.Override, error) {
+	req.AuditRepo = p.audit // resolved by round1 (the policy's audit_repo when none was given)
 	adm, err := e.admission(ctx, &req, p)
 	if err != nil {
 		st.emit("policy", "", err)

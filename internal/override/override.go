@@ -104,7 +104,7 @@ type Approval struct {
 	// Until is when a request stops waiting for approval (state requested):
 	// an approval made later grants nothing, and sweep closes the request
 	// as timed out.
-	Until time.Time `json:"until,omitempty"`
+	Until time.Time `json:"until,omitzero"`
 	// NoWait marks a request whose requester did not wait for the decision
 	// (glass open --no-wait): nobody polls it, so `glass approve` (when the
 	// approver's token can) or the next `glass sweep` applies it once an

@@ -25,6 +25,9 @@ type SweepOptions struct {
 	Engine func() (*engine.Engine, error)
 
 	AuditRepos []string
+	// PolicyRepo is the -R (or current) repository when no --audit-repo
+	// was given: its policy's audit_repo is swept too.
+	PolicyRepo string
 	JSON       bool
 }
 
@@ -58,6 +61,9 @@ job fails visibly (see glass init).`,
 				return cmdutil.FlagErrorf("give either -R or --audit-repo: sweep rolls back every due override in the audit repository")
 			}
 			opts.AuditRepos = repos
+			if len(auditRepos) == 0 {
+				opts.PolicyRepo = repos[0]
+			}
 			opts.Engine = f.Engine
 			if runF != nil {
 				return runF(opts)
@@ -128,6 +134,9 @@ func sweepRun(ctx context.Context, opts *SweepOptions) error {
 	eng, err := opts.Engine()
 	if err != nil {
 		return err
+	}
+	if opts.PolicyRepo != "" {
+		opts.AuditRepos, _ = status.ResolvePolicy(ctx, eng, opts.PolicyRepo, opts.IO)
 	}
 	res, err := eng.Sweep(ctx, opts.AuditRepos...)
 	defer closecmd.WaitNotifications(ctx, eng, opts.IO)
