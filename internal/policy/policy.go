@@ -90,6 +90,10 @@ type Review struct {
 	// BlockUnreviewedSelfApproved refuses a new self-approved open by someone
 	// whose previous self-approved override has not been reviewed.
 	BlockUnreviewedSelfApproved bool
+	// AllowSelfReview lets the requester sign off their own override's
+	// post-incident review (`glass review ID`). Off by default: a review is
+	// a second pair of eyes.
+	AllowSelfReview bool
 }
 
 // Notify lists who hears about overrides.
