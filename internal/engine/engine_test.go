@@ -316,8 +316,30 @@ func issueNumber(id string) int {
 	return x
 }
 
-// countRestored counts the rollback records (restored or reconciled) on an
-// audit issue.
+// bodyRestored counts the rollback records (restored or reconciled) in the
+// state block of an audit issue (the closing record, ledger.BodyExtras.Record).
+func bodyRestored(e *env, id string) int {
+	repo, _ := repoOfID(id)
+	n := 0
+	for _, is := range e.issues(repo) {
+		if is.Number != issueNumber(id) || is.Body == nil {
+			continue
+		}
+		_, x, err := ledger.ParseBodyExtras(*is.Body)
+		if err != nil {
+			e.t.Fatalf("%s: %v", id, err)
+		}
+		for _, ev := range x.Record {
+			if ev.Kind == ledger.KindRestored || ev.Kind == ledger.KindReconciled {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// countRestored counts the rollback comments (restored or reconciled) on an
+// audit issue: readable copies of the record in the state block.
 func countRestored(e *env, id string) int {
 	repo, _ := repoOfID(id)
 	n := 0

@@ -399,43 +399,82 @@ func (e *Engine) record(ctx context.Context, o *override.Override, evs ...ledger
 	return e.recordEvents(ctx, o, false, evs...)
 }
 
-// recordEvents is record; with dedupe (a racer may be recording the same
-// rollback) the events go first, then ledger.Dedupe makes each keyed one
-// single, and only then is the issue saved (closed): a crash anywhere in
-// between leaves an open issue for the next sweep to finish.
+// recordEvents is record. For a record that closes the issue (closed,
+// denied) the events go into the state block of the PATCH that closes it
+// (ledger.Store.SaveRecord), so the issue is never closed without its
+// record; the comments carrying the same events are readable copies,
+// posted beside that PATCH (one round trip for both). With dedupe (a racer
+// may be recording the same rollback: sweep, or a close of an overdue
+// override) the comments go first, then ledger.Dedupe makes each keyed one
+// single, and only then is the issue closed: a crash anywhere in between
+// leaves an open issue for the next sweep to finish.
 func (e *Engine) recordEvents(ctx context.Context, o *override.Override, dedupe bool, evs ...ledger.Event) error {
-	if (e.strict || dedupe) && !ledger.IssueOpen(o.State) {
-		var g errgroup.Group
-		gctx := ctx
+	// Writes are never cancelled by a sibling's failure (a PATCH cut off
+	// mid-body helps nobody).
+	var g errgroup.Group
+	gctx := ctx
+	cp := *o
+	if ledger.IssueOpen(o.State) {
+		g.Go(func() error { return e.again(gctx, func() error { return e.ledger.Save(gctx, &cp) }) })
+		for _, ev := range evs {
+			g.Go(func() error { return e.appendEvent(gctx, o, ev) })
+		}
+		return g.Wait()
+	}
+	// The comment copies and the block carry the same step numbers.
+	evs = e.ledger.Number(o.ID, evs...)
+	if dedupe {
 		for _, ev := range evs {
 			g.Go(func() error { return e.appendEvent(gctx, o, ev) })
 		}
 		if err := g.Wait(); err != nil {
 			return err
 		}
-		if dedupe {
-			var keys []string
-			for _, ev := range evs {
-				if ev.Key != "" {
-					keys = append(keys, ev.Key)
-				}
-			}
-			if err := e.again(ctx, func() error { _, err := e.ledger.Dedupe(ctx, o.ID, keys...); return err }); err != nil {
-				return err
+		var keys []string
+		for _, ev := range evs {
+			if ev.Key != "" {
+				keys = append(keys, ev.Key)
 			}
 		}
-		evs = nil
+		if err := e.again(ctx, func() error { _, err := e.ledger.Dedupe(ctx, o.ID, keys...); return err }); err != nil {
+			return err
+		}
+		return e.saveRecord(ctx, &cp, evs)
 	}
-	// Writes are never cancelled by a sibling's failure (a PATCH cut off
-	// mid-body helps nobody).
-	var g errgroup.Group
-	gctx := ctx
-	cp := *o
-	g.Go(func() error { return e.again(gctx, func() error { return e.ledger.Save(gctx, &cp) }) })
-	for _, ev := range evs {
-		g.Go(func() error { return e.appendEvent(gctx, o, ev) })
+	var saveErr error
+	postErrs := make([]error, len(evs))
+	g.Go(func() error {
+		saveErr = e.again(gctx, func() error { return e.ledger.SaveRecord(gctx, &cp, evs...) })
+		return nil
+	})
+	for i, ev := range evs {
+		g.Go(func() error { postErrs[i] = e.appendEvent(gctx, o, ev); return nil })
 	}
-	return g.Wait()
+	_ = g.Wait()
+	if saveErr == nil {
+		// The record is in the state block; a comment copy that failed
+		// loses nothing (the body shows the same events).
+		return nil
+	}
+	if errors.Is(saveErr, ledger.ErrTooLarge) {
+		// No PATCH was sent: the record does not fit beside the snapshot.
+		// Records first, then close, as comments alone.
+		if err := errors.Join(postErrs...); err != nil {
+			return err
+		}
+		return e.again(ctx, func() error { return e.ledger.Save(ctx, &cp) })
+	}
+	return saveErr
+}
+
+// saveRecord closes the issue with evs in its state block, or, when they
+// do not fit, with the comments (already posted) as the only record.
+func (e *Engine) saveRecord(ctx context.Context, o *override.Override, evs []ledger.Event) error {
+	err := e.again(ctx, func() error { return e.ledger.SaveRecord(ctx, o, evs...) })
+	if errors.Is(err, ledger.ErrTooLarge) {
+		err = e.again(ctx, func() error { return e.ledger.Save(ctx, o) })
+	}
+	return err
 }
 
 // appendEvent is Store.Append, retried on transient failures. The POST is
