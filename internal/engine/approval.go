@@ -312,7 +312,7 @@ func (e *Engine) Decide(ctx context.Context, id string, approve bool, reason str
 	}
 	why := fmt.Sprintf("%s withdrew their own request", login)
 	if !(verb == "deny" && strings.EqualFold(login, o.Actor)) {
-		pol, err := e.LoadPolicy(ctx, o.Target.Repo)
+		pol, err := e.requestPolicy(ctx, o)
 		if err != nil {
 			return o, "", &Error{Op: verb, Step: "policy", Err: err, Unchanged: "nothing; no decision was recorded", Next: "check the policy file and your network, then run the same command again"}
 		}
@@ -388,7 +388,7 @@ func (e *Engine) Pending(ctx context.Context, auditRepo string) ([]PendingReques
 		}
 		pol, ok := pols[o.Target.Repo]
 		if !ok {
-			if pol, err = e.LoadPolicy(ctx, o.Target.Repo); err != nil {
+			if pol, err = e.requestPolicy(ctx, o); err != nil {
 				out = append(out, PendingRequest{Override: o, Why: "the policy could not be read: " + err.Error()})
 				continue
 			}
