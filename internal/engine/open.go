@@ -135,6 +135,11 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		}
 		return nil, &Error{Op: "open", Step: step, Err: err, Unchanged: "nothing; glass made no change and wrote no audit record", Next: "check the target and your network, then run the same command again"}
 	}
+	if c, ok := lv.(lever.Completer); ok {
+		// e.g. an organization ruleset: its overlap key names the organization.
+		req.Target = c.Complete(req.Target, p.snap)
+		p.req = req
+	}
 	st.emit("snapshot", req.Target.String(), nil)
 
 	p.others = sameKey(p.list, req.Lever, req.Target, "")
@@ -292,6 +297,7 @@ func (e *Engine) openShown(ctx context.Context, req OpenRequest, pv *Preview) (o
 }
 
 func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Lever, p *planned, pv, shown *Preview, st *stepper) (*override.Override, error) {
+	req.Target = p.req.Target // as completed by the first read (lever.Completer)
 	adm, err := e.admission(ctx, &req, p)
 	if err != nil {
 		st.emit("policy", "", err)
