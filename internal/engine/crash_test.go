@@ -69,8 +69,9 @@ func afterCrash(t *testing.T, e *env, before string, err error, wantIssue bool, 
 		if is.State != "closed" {
 			t.Fatalf("audit issue #%d is %s after sweep (labels %v)", is.Number, is.State, is.Labels)
 		}
-		if n := countRestored(e, "acme/audit#"+itoa(is.Number)); n > 1 {
-			t.Fatalf("audit issue #%d has %d rollback records", is.Number, n)
+		id := "acme/audit#" + itoa(is.Number)
+		if n, c := bodyRestored(e, id), countRestored(e, id); n > 1 || c > 1 {
+			t.Fatalf("audit issue #%d has %d rollback records in its state block and %d as comments", is.Number, n, c)
 		}
 	}
 	// A second sweep finds nothing to do.
@@ -123,12 +124,13 @@ func TestCrashDuringClose(t *testing.T) {
 			_, err := alice.eng.Close(bg, o.ID, "done")
 			e.sim.SetFaults(ghsim.Faults{})
 			// Right after the crash: a closed issue carries its rollback
-			// record (records go first); an open one is what status lists,
-			// so the next sweep finishes it.
+			// record in its state block (the PATCH that closes it carries
+			// it), the comment copy at most once; an open one is what
+			// status lists, so the next sweep finishes it.
 			is := e.issues("acme/audit")[0]
 			if is.State == "closed" {
-				if c := countRestored(e, o.ID); c != 1 {
-					t.Fatalf("closed audit issue with %d rollback records", c)
+				if n, c := bodyRestored(e, o.ID), countRestored(e, o.ID); n != 1 || c > 1 {
+					t.Fatalf("closed audit issue with %d rollback records in its state block, %d as comments", n, c)
 				}
 			} else {
 				st, serr := e.user("carol").eng.Status(bg, "acme/audit")
@@ -137,8 +139,8 @@ func TestCrashDuringClose(t *testing.T) {
 				}
 			}
 			afterCrash(t, e, before, err, true)
-			if c := countRestored(e, o.ID); c != 1 {
-				t.Fatalf("%d rollback records after the sweep", c)
+			if n := bodyRestored(e, o.ID); n != 1 {
+				t.Fatalf("%d rollback records in the state block after the sweep", n)
 			}
 		})
 	}
@@ -185,30 +187,6 @@ func TestSweepLeavesAFreshClosingAlone(t *testing.T) {
 	sr, err = sweeper.eng.Sweep(bg, "acme/audit")
 	if err != nil || len(sr.Reconciled) != 1 || e.protection() != before || countRestored(e, id) != 1 {
 		t.Fatalf("sweep after the grace: %+v %v (records %d)", sr, err, countRestored(e, id))
-	}
-}
-
-// TestCrashDuringCloseRecordsFirst: with RecordsFirst, a crash at any
-// position of close never leaves a closed issue without its rollback record.
-func TestCrashDuringCloseRecordsFirst(t *testing.T) {
-	_, m := countRequests(t, true)
-	for n := 1; n <= m+1; n++ {
-		t.Run("after-"+itoa(n), func(t *testing.T) {
-			e := newEnv(t)
-			strict := func(c *Config) { c.RecordsFirst = true }
-			alice := e.user("alice", strict)
-			before := e.protection()
-			o := mustOpen(t, alice, protReq("reviews"))
-			e.sim.SetFaults(ghsim.Faults{BlackoutAfter: n})
-			_, err := alice.eng.Close(bg, o.ID, "done")
-			if err == nil {
-				return // n past the last request
-			}
-			afterCrash(t, e, before, err, true)
-			if c := countRestored(e, o.ID); c != 1 {
-				t.Fatalf("%d rollback records", c)
-			}
-		})
 	}
 }
 
@@ -374,5 +352,31 @@ func TestSweepLeavesAFreshApplyingAlone(t *testing.T) {
 	sr, err = sweeper.eng.Sweep(bg, "acme/audit")
 	if err != nil || len(sr.Reconciled) != 1 || e.protection() != before {
 		t.Fatalf("sweep after the grace: %+v %v", sr, err)
+	}
+}
+
+// TestCloseCommentCopiesFail: the comments that copy the closing record
+// cannot be posted (every comment request of the audit issue answers 502):
+// close still succeeds, because the PATCH that closed the issue carries the
+// record in its state block; nothing is left for sweep.
+func TestCloseCommentCopiesFail(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	before := e.protection()
+	o := mustOpen(t, alice, protReq("reviews"))
+	e.sim.SetFaults(ghsim.Faults{FailPath: `/issues/[0-9]+/comments$`, FailPathKind: ghsim.Fault502})
+	if _, err := alice.eng.Close(bg, o.ID, "done"); err != nil {
+		t.Fatalf("close with the comment copies failing: %v", err)
+	}
+	e.sim.SetFaults(ghsim.Faults{})
+	if e.protection() != before {
+		t.Fatal("not restored")
+	}
+	is := e.issues("acme/audit")[0]
+	if is.State != "closed" || bodyRestored(e, o.ID) != 1 || countRestored(e, o.ID) != 0 {
+		t.Fatalf("issue %s, %d records in the state block, %d comments; want closed, 1, 0", is.State, bodyRestored(e, o.ID), countRestored(e, o.ID))
+	}
+	if sr, err := e.user("bob").eng.Sweep(bg, "acme/audit"); err != nil || sr.Checked != 0 {
+		t.Fatalf("sweep after: %+v %v", sr, err)
 	}
 }

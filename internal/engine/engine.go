@@ -37,10 +37,13 @@ import (
 //     alone is four round trips. Plan writes nothing on the target, but it
 //     does set up glass's labels in the audit repository on first use
 //     (ledger.EnsureLabels), so that the audit write does not wait for it.
-//   - Close posts its records, then closes the issue (five round trips), so
-//     a crash between the two leaves an open issue that status reports and
-//     sweep finishes; Config.ParallelClose saves the round trip and gives
-//     that up (a closed issue is invisible to sweep's one-request list).
+//   - Close's record and the closed state land in one PATCH: the events
+//     that close an override go into the state block of the issue
+//     (ledger.Store.SaveRecord), and the comments with the same events,
+//     readable copies, are posted beside it. Close is four round trips,
+//     and a crash can never leave a closed issue without its record (a
+//     closed issue is invisible to sweep's one-request list). Before this,
+//     close posted the comments and then closed the issue: five round trips.
 //   - Two processes can roll back the same override at once (two sweeps,
 //     a sweep and a close of an overdue override). GitHub has no
 //     conditional create, so both may post "restored"; the racers then run
@@ -78,18 +81,6 @@ type Config struct {
 	// ReconcileGrace is how long an override may stay in state applying
 	// before sweep treats its opener as dead (default 2m).
 	ReconcileGrace time.Duration
-	// RecordsFirst is the default and kept for compatibility: close posts
-	// its comments (reverted, activity) and only then closes the issue.
-	// A crash between the two leaves the issue open in state closing, so
-	// `glass status` reports it and the next sweep finishes the record
-	// (its keyed Append finds the comments and adds nothing twice).
-	RecordsFirst bool
-	// ParallelClose posts the comments beside the PATCH that closes the
-	// issue: close in 4 round trips instead of 5, but a crash between the
-	// two can leave a closed issue without its "reverted" comment, which no
-	// later sweep sees (sweep lists open issues only: one request). Off by
-	// default; RecordsFirst wins when both are set.
-	ParallelClose bool
 	// Policy turns on .github/glass.yml enforcement, approvals and
 	// notifications (policy.go, approval.go, notify.go). nil: off.
 	Policy *PolicyConfig
@@ -104,14 +95,13 @@ type Engine struct {
 	gate     Gate
 	progress func(Step)
 	grace    time.Duration
-	strict   bool
 	policy   *PolicyConfig
 	ps       *policyState // shared by copies (WithProgress)
 }
 
 // New builds an Engine. GitHub, Levers and Ledger are required.
 func New(c Config) *Engine {
-	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace, strict: c.RecordsFirst || !c.ParallelClose, policy: c.Policy}
+	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace, policy: c.Policy}
 	e.ps = &policyState{dir: teamDirectory{gh: c.GitHub}}
 	if e.clock == nil {
 		e.clock = clock.Real{}

@@ -42,7 +42,13 @@ func (e *Engine) check(req *OpenRequest) (lever.Lever, error) {
 		return nil, err
 	}
 	req.Relax = override.NormalizeRelax(req.Relax)
-	if err := lv.Validate(req.Target, req.Relax); err != nil {
+	vt := req.Target
+	if req.selfPending() {
+		// The login comes with the first round; any valid one will do to
+		// check the rest of the target now, before any request.
+		vt.User = selfPlaceholder
+	}
+	if err := lv.Validate(vt, req.Relax); err != nil {
 		return nil, &RefusalError{Reason: err.Error(), Err: err}
 	}
 	if req.Duration <= 0 {
@@ -57,21 +63,38 @@ func (e *Engine) check(req *OpenRequest) (lever.Lever, error) {
 	return lv, nil
 }
 
+// selfPlaceholder stands in for the actor's login when a Self request is
+// validated before the identity read (any syntactically valid login).
+const selfPlaceholder = "glass-self"
+
+// selfPending reports whether the target's user is the actor, not yet known.
+func (r OpenRequest) selfPending() bool { return r.Self && r.Target.User == "" }
+
 // round1 reads, in parallel: the actor, the live overrides in the audit
-// repository, the live setting and the branch head. No writes.
+// repository, the live setting and the branch head. No writes. For a Self
+// request the setting is read as soon as the actor is known (the user is
+// part of it); everything else runs beside that.
 func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st *stepper) (*planned, error) {
 	p := &planned{req: req, lv: lv, audit: req.AuditRepo}
 	g, gctx := errgroup.WithContext(ctx)
+	who := make(chan string, 1)
 	g.Go(func() error {
+		defer close(who)
 		var u *github.User
 		err := e.again(gctx, func() (err error) { u, _, err = e.gh.Users.Get(gctx, ""); return err })
 		if err != nil {
 			return stepErr("identity", fmt.Errorf("reading who the token belongs to (GET /user): %w", err))
 		}
 		p.actor = u.GetLogin()
+		if p.actor == "" {
+			return stepErr("identity", errors.New("GitHub answered GET /user without a login"))
+		}
+		who <- p.actor
 		st.emit("identity", p.actor, nil)
 		return nil
 	})
+	target := req.Target
+	self := req.selfPending()
 	g.Go(func() error {
 		var list []*override.Override
 		var invalid *ledger.InvalidRecordsError
@@ -93,8 +116,16 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 	// round, off the critical path in Plan, before the audit issue in Open.
 	g.Go(func() error { _ = e.ledger.CheckLabels(gctx, req.AuditRepo); return nil })
 	g.Go(func() error {
+		t := target
+		if self {
+			login, ok := <-who
+			if !ok {
+				return nil // the identity read failed and says so
+			}
+			t.User = login
+		}
 		var s lever.Snapshot
-		err := e.again(gctx, func() (err error) { s, err = lv.Read(gctx, req.Target); return err })
+		err := e.again(gctx, func() (err error) { s, err = lv.Read(gctx, t); return err })
 		if err != nil {
 			return stepErr("snapshot", err)
 		}
@@ -134,6 +165,10 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 			return nil, &RefusalError{Reason: r.Reason, Hint: r.Hint, Err: err}
 		}
 		return nil, &Error{Op: "open", Step: step, Err: err, Unchanged: "nothing; glass made no change and wrote no audit record", Next: "check the target and your network, then run the same command again"}
+	}
+	if self {
+		req.Target.User = p.actor
+		p.req = req
 	}
 	if c, ok := lv.(lever.Completer); ok {
 		// e.g. an organization ruleset: its overlap key names the organization.
@@ -290,6 +325,7 @@ func (e *Engine) openShown(ctx context.Context, req OpenRequest, pv *Preview) (o
 	} else if p, err = e.round1(ctx, req, lv, st); err != nil {
 		return nil, nil, err
 	} else {
+		req = p.req // a Self request now names the user
 		shown = p.preview()
 	}
 	o, err = e.openPlanned(ctx, req, lv, p, pv, shown, st)
@@ -405,43 +441,82 @@ func (e *Engine) record(ctx context.Context, o *override.Override, evs ...ledger
 	return e.recordEvents(ctx, o, false, evs...)
 }
 
-// recordEvents is record; with dedupe (a racer may be recording the same
-// rollback) the events go first, then ledger.Dedupe makes each keyed one
-// single, and only then is the issue saved (closed): a crash anywhere in
-// between leaves an open issue for the next sweep to finish.
+// recordEvents is record. For a record that closes the issue (closed,
+// denied) the events go into the state block of the PATCH that closes it
+// (ledger.Store.SaveRecord), so the issue is never closed without its
+// record; the comments carrying the same events are readable copies,
+// posted beside that PATCH (one round trip for both). With dedupe (a racer
+// may be recording the same rollback: sweep, or a close of an overdue
+// override) the comments go first, then ledger.Dedupe makes each keyed one
+// single, and only then is the issue closed: a crash anywhere in between
+// leaves an open issue for the next sweep to finish.
 func (e *Engine) recordEvents(ctx context.Context, o *override.Override, dedupe bool, evs ...ledger.Event) error {
-	if (e.strict || dedupe) && !ledger.IssueOpen(o.State) {
-		var g errgroup.Group
-		gctx := ctx
+	// Writes are never cancelled by a sibling's failure (a PATCH cut off
+	// mid-body helps nobody).
+	var g errgroup.Group
+	gctx := ctx
+	cp := *o
+	if ledger.IssueOpen(o.State) {
+		g.Go(func() error { return e.again(gctx, func() error { return e.ledger.Save(gctx, &cp) }) })
+		for _, ev := range evs {
+			g.Go(func() error { return e.appendEvent(gctx, o, ev) })
+		}
+		return g.Wait()
+	}
+	// The comment copies and the block carry the same step numbers.
+	evs = e.ledger.Number(o.ID, evs...)
+	if dedupe {
 		for _, ev := range evs {
 			g.Go(func() error { return e.appendEvent(gctx, o, ev) })
 		}
 		if err := g.Wait(); err != nil {
 			return err
 		}
-		if dedupe {
-			var keys []string
-			for _, ev := range evs {
-				if ev.Key != "" {
-					keys = append(keys, ev.Key)
-				}
-			}
-			if err := e.again(ctx, func() error { _, err := e.ledger.Dedupe(ctx, o.ID, keys...); return err }); err != nil {
-				return err
+		var keys []string
+		for _, ev := range evs {
+			if ev.Key != "" {
+				keys = append(keys, ev.Key)
 			}
 		}
-		evs = nil
+		if err := e.again(ctx, func() error { _, err := e.ledger.Dedupe(ctx, o.ID, keys...); return err }); err != nil {
+			return err
+		}
+		return e.saveRecord(ctx, &cp, evs)
 	}
-	// Writes are never cancelled by a sibling's failure (a PATCH cut off
-	// mid-body helps nobody).
-	var g errgroup.Group
-	gctx := ctx
-	cp := *o
-	g.Go(func() error { return e.again(gctx, func() error { return e.ledger.Save(gctx, &cp) }) })
-	for _, ev := range evs {
-		g.Go(func() error { return e.appendEvent(gctx, o, ev) })
+	var saveErr error
+	postErrs := make([]error, len(evs))
+	g.Go(func() error {
+		saveErr = e.again(gctx, func() error { return e.ledger.SaveRecord(gctx, &cp, evs...) })
+		return nil
+	})
+	for i, ev := range evs {
+		g.Go(func() error { postErrs[i] = e.appendEvent(gctx, o, ev); return nil })
 	}
-	return g.Wait()
+	_ = g.Wait()
+	if saveErr == nil {
+		// The record is in the state block; a comment copy that failed
+		// loses nothing (the body shows the same events).
+		return nil
+	}
+	if errors.Is(saveErr, ledger.ErrTooLarge) {
+		// No PATCH was sent: the record does not fit beside the snapshot.
+		// Records first, then close, as comments alone.
+		if err := errors.Join(postErrs...); err != nil {
+			return err
+		}
+		return e.again(ctx, func() error { return e.ledger.Save(ctx, &cp) })
+	}
+	return saveErr
+}
+
+// saveRecord closes the issue with evs in its state block, or, when they
+// do not fit, with the comments (already posted) as the only record.
+func (e *Engine) saveRecord(ctx context.Context, o *override.Override, evs []ledger.Event) error {
+	err := e.again(ctx, func() error { return e.ledger.SaveRecord(ctx, o, evs...) })
+	if errors.Is(err, ledger.ErrTooLarge) {
+		err = e.again(ctx, func() error { return e.ledger.Save(ctx, o) })
+	}
+	return err
 }
 
 // appendEvent is Store.Append, retried on transient failures. The POST is

@@ -168,36 +168,7 @@ func RenderEvent(o *override.Override, ev Event) (string, error) {
 	ev.Key = ev.key()
 	var b strings.Builder
 	w := func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }
-	w("### %s %s\n\n", icon(ev), heading(ev))
-	w("%s", meta(ev))
-	if ev.Summary != "" {
-		w("\n%s\n", inline(ev.Summary, maxText))
-	}
-	switch ev.Kind {
-	case KindExtended:
-		if e := ev.Extension; e != nil {
-			w("\nExtended by **%s** by %s: %s\n", e.By, orDash(inline(e.Actor, maxShort)), orDash(inline(e.Reason, maxShort)))
-		}
-		if !o.Expires.IsZero() {
-			w("\nNew expiry: %s\n", ts(o.Expires))
-		}
-	case KindActivity:
-		renderActivity(&b, ev.Activity)
-	}
-	if len(ev.Notices) > 0 {
-		w("\n**Side effects**\n\n")
-		for _, n := range ev.Notices {
-			w("- **%s**: %s\n", inline(n.Kind, maxShort), inline(n.Message, maxShort))
-		}
-	}
-	renderFields(&b, o, ev)
-	renderPlan(&b, ev.Plan)
-	if ev.Text != "" {
-		w("\n")
-		for _, l := range multiline(ev.Text, maxText) {
-			w("> %s\n", l)
-		}
-	}
+	renderEventText(&b, o, ev, "###")
 	js, err := json.Marshal(ev)
 	if err != nil {
 		return "", fmt.Errorf("encode event: %w", err)
@@ -214,6 +185,43 @@ func RenderEvent(o *override.Override, ev Event) (string, error) {
 		return "", fmt.Errorf("%w: %s comment is %d characters", ErrTooLarge, ev.Kind, n)
 	}
 	return b.String(), nil
+}
+
+// renderEventText writes the readable part of ev (everything but the
+// marker), its heading at level hl ("###" in a comment, "####" in the
+// closing record of a body).
+func renderEventText(b *strings.Builder, o *override.Override, ev Event, hl string) {
+	w := func(f string, a ...any) { fmt.Fprintf(b, f, a...) }
+	w("%s %s %s\n\n", hl, icon(ev), heading(ev))
+	w("%s", meta(ev))
+	if ev.Summary != "" {
+		w("\n%s\n", inline(ev.Summary, maxText))
+	}
+	switch ev.Kind {
+	case KindExtended:
+		if e := ev.Extension; e != nil {
+			w("\nExtended by **%s** by %s: %s\n", e.By, orDash(inline(e.Actor, maxShort)), orDash(inline(e.Reason, maxShort)))
+		}
+		if !o.Expires.IsZero() {
+			w("\nNew expiry: %s\n", ts(o.Expires))
+		}
+	case KindActivity:
+		renderActivity(b, ev.Activity)
+	}
+	if len(ev.Notices) > 0 {
+		w("\n**Side effects**\n\n")
+		for _, n := range ev.Notices {
+			w("- **%s**: %s\n", inline(n.Kind, maxShort), inline(n.Message, maxShort))
+		}
+	}
+	renderFields(b, o, ev)
+	renderPlan(b, ev.Plan)
+	if ev.Text != "" {
+		w("\n")
+		for _, l := range multiline(ev.Text, maxText) {
+			w("> %s\n", l)
+		}
+	}
 }
 
 func icon(ev Event) string {

@@ -197,6 +197,13 @@ func RenderBody(o *override.Override, x BodyExtras) (string, error) {
 	if o.State != override.StateRequested && o.State != override.StateDenied {
 		renderReview(&b, o)
 	}
+	if len(x.Record) > 0 {
+		w("\n### Closing record\n\n<sub>Part of the state block below; the same events are posted as comments.</sub>\n")
+		for _, ev := range x.Record {
+			w("\n")
+			renderEventText(&b, o, ev, "####")
+		}
+	}
 	if m := mentions(x.Mentions); m != "" {
 		w("\ncc %s\n", m)
 	}

@@ -146,8 +146,35 @@ type BodyExtras struct {
 	// PolicyDecision explains which rule allowed (or asked approval for) the
 	// override.
 	PolicyDecision string `json:"policy_decision,omitempty"`
+	// Record holds the events that closed the override (reverted and
+	// verified, activity; a denial), written by the same PATCH that
+	// closes the issue (Store.SaveRecord): a closed issue always carries
+	// its rollback record, whatever happens to the comments posted beside
+	// it as readable copies. The body shows them under "Closing record".
+	Record []Event `json:"record,omitempty"`
 }
 
 func (x BodyExtras) empty() bool {
-	return len(x.Mentions) == 0 && x.CloseHint == "" && len(x.Notices) == 0 && x.PolicyDecision == ""
+	return len(x.Mentions) == 0 && x.CloseHint == "" && len(x.Notices) == 0 && x.PolicyDecision == "" && len(x.Record) == 0
+}
+
+// withRecord returns x with evs in its Record, an event replacing one of
+// the same key (a retried or reconciled close records once).
+func (x BodyExtras) withRecord(evs ...Event) BodyExtras {
+	out := append([]Event(nil), x.Record...)
+	for _, ev := range evs {
+		ev.Kind = Kind(safeKind(ev.Kind))
+		ev.Key = ev.key()
+		replaced := false
+		for i := range out {
+			if out[i].Key == ev.Key {
+				out[i], replaced = ev, true
+			}
+		}
+		if !replaced {
+			out = append(out, ev)
+		}
+	}
+	x.Record = out
+	return x
 }

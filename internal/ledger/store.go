@@ -333,6 +333,42 @@ func (s *Store) Create(ctx context.Context, auditRepo string, o *override.Overri
 // PATCH. If this Store has not read or written the issue before, it first
 // reads it (one GET) to keep the notices and mentions of the body.
 func (s *Store) Save(ctx context.Context, o *override.Override) error {
+	return s.save(ctx, o, nil)
+}
+
+// SaveRecord is Save with evs written into the state block (BodyExtras.Record)
+// by the same PATCH, so the record and the state it leads to (closed) land
+// together or not at all: close's one write that matters. Callers post the
+// same events as comments beside it, for people; give them their Seq first
+// (Number). It fails with ErrTooLarge, before any request, when the body
+// would not fit; the caller then falls back to comments and a plain Save.
+func (s *Store) SaveRecord(ctx context.Context, o *override.Override, evs ...Event) error {
+	return s.save(ctx, o, evs)
+}
+
+// Number gives each event without a Seq the next seq on o's issue, as
+// Append would, when this Store knows the issue's comments (Prefetch, or it
+// created the issue); otherwise the events are returned as they are (Append
+// then numbers the comment itself, after listing).
+func (s *Store) Number(id string, evs ...Event) []Event {
+	out := append([]Event(nil), evs...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.known[id]
+	if !ok || (k.listed.IsZero() && !k.created) || (!k.listed.IsZero() && time.Since(k.listed) >= prefetchTTL) {
+		return out
+	}
+	for i := range out {
+		if out[i].Seq == 0 {
+			k.maxSeq++
+			out[i].Seq = k.maxSeq
+		}
+	}
+	s.known[id] = k
+	return out
+}
+
+func (s *Store) save(ctx context.Context, o *override.Override, record []Event) error {
 	repo, n, err := ParseID(o.ID, "")
 	if err != nil {
 		return err
@@ -351,6 +387,9 @@ func (s *Store) Save(ctx context.Context, o *override.Override) error {
 			x = px
 		}
 		others = otherLabels(is)
+	}
+	if len(record) > 0 {
+		x = x.withRecord(record...)
 	}
 	body, err := RenderBody(o, x)
 	if err != nil {

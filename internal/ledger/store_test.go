@@ -629,3 +629,92 @@ func TestDedupeKeepsLowestID(t *testing.T) {
 		t.Fatalf("left %v, want only %d", ids, first)
 	}
 }
+
+// TestSaveRecord: the closing PATCH carries the record in the state block
+// (one request), numbered like the comments would be; a later Save by
+// another process (glass review) keeps it; the same key replaces, never
+// duplicates; a record that does not fit fails before any request.
+func TestSaveRecord(t *testing.T) {
+	ctx := context.Background()
+	st, sim, c := newStore(t, "alice")
+	o := newOverride()
+	if _, _, _, err := st.Create(ctx, "acme/audit", o, BodyExtras{Mentions: []string{"bob"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Append(ctx, o, Event{Kind: KindApplied, At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Prefetch(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	evs := st.Number(o.ID, Event{Kind: KindRestored, Key: "restored", At: t0.Add(time.Hour), Summary: "reverted and verified"},
+		Event{Kind: KindActivity, Key: "activity", At: t0.Add(time.Hour), Activity: &Activity{Since: t0, Until: t0.Add(time.Hour)}})
+	if evs[0].Seq != 2 || evs[1].Seq != 3 {
+		t.Fatalf("Number gave seqs %d, %d; want 2, 3 (after applied/1)", evs[0].Seq, evs[1].Seq)
+	}
+	o.State, o.Closed = override.StateClosed, t0.Add(time.Hour)
+	sim.ResetLog()
+	if err := st.SaveRecord(ctx, o, evs...); err != nil {
+		t.Fatal(err)
+	}
+	if n, lines := requests(sim); n != 1 || !strings.HasPrefix(lines[0], "PATCH ") {
+		t.Fatalf("SaveRecord = %d requests, want one PATCH:\n%s", n, strings.Join(lines, "\n"))
+	}
+	record := func() (string, []Event) {
+		t.Helper()
+		_, n, _ := ParseID(o.ID, "")
+		is, _, err := c.Issues.Get(ctx, "acme", "audit", n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, x, err := ParseBodyExtras(is.GetBody())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(x.Mentions) != 1 {
+			t.Errorf("extras lost: %+v", x)
+		}
+		return is.GetState(), x.Record
+	}
+	state, rec := record()
+	if state != "closed" || len(rec) != 2 || rec[0].Kind != KindRestored || rec[0].Seq != 2 || rec[1].Key != "activity" {
+		t.Fatalf("after SaveRecord: %s, record %+v", state, rec)
+	}
+
+	// Another process signs the review off: its Save keeps the record.
+	st2 := NewStore(c)
+	o2, err := st2.LoadOverride(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2.Review = &override.Review{By: "carol", At: t0.Add(2 * time.Hour)}
+	if err := st2.Save(ctx, o2); err != nil {
+		t.Fatal(err)
+	}
+	if _, rec := record(); len(rec) != 2 {
+		t.Fatalf("Save after SaveRecord kept %d events, want 2", len(rec))
+	}
+	// The same key again (a sweep finishing a close): replaced, not added.
+	if err := st2.SaveRecord(ctx, o2, Event{Kind: KindReconciled, Key: "restored", At: t0.Add(3 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, rec := record(); len(rec) != 2 || rec[0].Kind != KindReconciled {
+		t.Fatalf("same key recorded again: %+v", rec)
+	}
+
+	// Too large for a body: ErrTooLarge, and no request at all.
+	sim.ResetLog()
+	err = st2.SaveRecord(ctx, o2, Event{Kind: KindRestoreFailed, At: t0, Text: strings.Repeat("x", MaxBody)})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("oversized record: %v, want ErrTooLarge", err)
+	}
+	if n, lines := requests(sim); n != 0 {
+		t.Fatalf("oversized record made %d requests:\n%s", n, strings.Join(lines, "\n"))
+	}
+	if err := st2.Save(ctx, o2); err != nil {
+		t.Fatal(err)
+	}
+	if _, rec := record(); len(rec) != 2 || rec[1].Kind != KindActivity {
+		t.Fatalf("a failed SaveRecord changed what the Store saves next: %+v", rec)
+	}
+}

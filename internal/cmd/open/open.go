@@ -104,20 +104,34 @@ and asks before changing anything, unless --yes is given.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			flags := cmd.Flags()
-			var missing []string
+			// Every problem with the flags is collected before any is
+			// reported, so one run names them all: values that are
+			// invalid (or not for the lever) and required flags that
+			// are missing.
+			var missing, invalid []string
 			need := func(flag string, ok bool) {
 				if !ok {
 					missing = append(missing, flag)
+				}
+			}
+			bad := func(err error) {
+				var fe *cmdutil.FlagError
+				if errors.As(err, &fe) {
+					invalid = append(invalid, strings.TrimSuffix(fe.Error(), "; nothing was changed"))
 				}
 			}
 
 			repo, err := baseRepo(f)
 			if err != nil {
 				var fe *cmdutil.FlagError
-				if f.RepoOverride != "" || !errors.As(err, &fe) {
+				switch {
+				case !errors.As(err, &fe):
 					return err
+				case f.RepoOverride != "":
+					bad(err) // an invalid -R
+				default:
+					need("-R/--repo", false)
 				}
-				need("-R/--repo", false)
 			}
 			opts.Repo = repo
 
@@ -140,10 +154,9 @@ and asks before changing anything, unless --yes is given.`,
 			switch opts.Lever {
 			case override.LeverProtection:
 				if err := notFor("protection", "ruleset", "team", "bypass-team", "bypass-role"); err != nil {
-					return err
-				}
-				if flags.Changed("permission") || flags.Changed("user") {
-					return cmdutil.FlagErrorf("--permission and --user are for --lever access; branch protection takes --branch and --relax")
+					bad(err)
+				} else if flags.Changed("permission") || flags.Changed("user") {
+					bad(cmdutil.FlagErrorf("--permission and --user are for --lever access; branch protection takes --branch and --relax"))
 				}
 				opts.Branch = strings.TrimSpace(opts.Branch)
 				need("--branch", opts.Branch != "")
@@ -151,23 +164,23 @@ and asks before changing anything, unless --yes is given.`,
 				need("--relax", len(opts.Relax) > 0)
 			case override.LeverRuleset:
 				if err := notFor("ruleset", "user", "permission", "team"); err != nil {
-					return err
+					bad(err)
 				}
 				opts.Branch = strings.TrimSpace(opts.Branch)
 				opts.Ruleset = strings.TrimSpace(opts.Ruleset)
 				need("--ruleset or --branch", opts.Branch != "" || opts.Ruleset != "")
 				if err := opts.bypassRelax(flags.Changed("relax")); err != nil {
-					return err
+					bad(err)
 				}
 				opts.Relax = override.NormalizeRelax(opts.Relax)
-				need("--relax (or --bypass-team, --bypass-role)", len(opts.Relax) > 0)
+				need("--relax (or --bypass-team, --bypass-role)", len(opts.Relax) > 0 || len(opts.BypassTeams)+len(opts.BypassRoles) > 0)
 			case override.LeverTeam:
 				if err := notFor("team", "branch", "relax", "permission", "ruleset", "bypass-team", "bypass-role"); err != nil {
-					return err
+					bad(err)
 				}
 				opts.User = strings.TrimPrefix(strings.TrimSpace(opts.User), "@")
 				if opts.User != "" && !loginRE.MatchString(opts.User) {
-					return cmdutil.FlagErrorf("invalid --user %q: expected a GitHub login", opts.User)
+					bad(cmdutil.FlagErrorf("invalid --user %q: expected a GitHub login", opts.User))
 				}
 				opts.Team = strings.TrimSpace(opts.Team)
 				need("--team", opts.Team != "")
@@ -177,41 +190,50 @@ and asks before changing anything, unless --yes is given.`,
 				}
 			case override.LeverAccess:
 				if err := notFor("access", "ruleset", "team", "bypass-team", "bypass-role"); err != nil {
-					return err
-				}
-				if flags.Changed("branch") || flags.Changed("relax") {
-					return cmdutil.FlagErrorf("--branch and --relax are for --lever protection; access takes --user and --permission")
+					bad(err)
+				} else if flags.Changed("branch") || flags.Changed("relax") {
+					bad(cmdutil.FlagErrorf("--branch and --relax are for --lever protection; access takes --user and --permission"))
 				}
 				opts.User = strings.TrimPrefix(strings.TrimSpace(opts.User), "@")
 				if opts.User != "" && !loginRE.MatchString(opts.User) {
-					return cmdutil.FlagErrorf("invalid --user %q: expected a GitHub login", opts.User)
+					bad(cmdutil.FlagErrorf("invalid --user %q: expected a GitHub login", opts.User))
 				}
 				opts.Permission = strings.ToLower(strings.TrimSpace(opts.Permission))
 				if opts.Permission != "" && !contains(permissions, opts.Permission) {
-					return cmdutil.FlagErrorf("invalid --permission %q (valid: %s)", opts.Permission, strings.Join(permissions, ", "))
+					bad(cmdutil.FlagErrorf("invalid --permission %q (valid: %s)", opts.Permission, strings.Join(permissions, ", ")))
+				} else {
+					need("--permission", opts.Permission != "")
 				}
-				need("--permission", opts.Permission != "")
 			default:
-				return cmdutil.FlagErrorf("unknown --lever %q (valid: protection, ruleset, access, team)", leverName)
+				bad(cmdutil.FlagErrorf("unknown --lever %q (valid: protection, ruleset, access, team)", leverName))
 			}
 
 			if strings.TrimSpace(duration) == "" {
 				need("--duration", false)
 			} else if opts.Duration, err = cmdutil.ParseDuration("--duration", duration); err != nil {
-				return err
+				bad(err)
 			}
 			opts.Reason = strings.TrimSpace(opts.Reason)
 			need("--reason", opts.Reason != "")
 			opts.Incident = strings.TrimSpace(opts.Incident)
 			if auditRepo != "" {
 				if opts.AuditRepo, err = cmdutil.ParseRepo(auditRepo); err != nil {
-					return cmdutil.FlagErrorf("invalid --audit-repo %q: expected OWNER/REPO", auditRepo)
+					bad(cmdutil.FlagErrorf("invalid --audit-repo %q: expected OWNER/REPO", auditRepo))
 				}
 			}
 			// gh's rule (pkg/cmd/repo/delete): without a terminal to ask on,
 			// the change must be confirmed on the command line.
 			need("--yes", opts.Yes || opts.IO.CanPrompt())
 
+			if len(invalid) > 0 {
+				// On a terminal the flow would ask for what is missing, so
+				// only the invalid values are reported there.
+				msg := strings.Join(invalid, "; ")
+				if len(missing) > 0 && !opts.IO.CanPrompt() {
+					msg += "; missing required flags: " + strings.Join(missing, ", ")
+				}
+				return cmdutil.FlagErrorf("%s; nothing was changed", msg)
+			}
 			if len(missing) > 0 && opts.IO.CanPrompt() {
 				opts.Engine, opts.Levers, opts.GitHub = f.Engine, f.Levers, f.GitHub
 				opts.Whoami = func(ctx context.Context) (string, error) { return whoami(ctx, f) }
@@ -359,6 +381,7 @@ func (o *OpenOptions) request() engine.OpenRequest {
 		req.Relax = o.Relax
 	case override.LeverAccess:
 		req.Target.User = o.User
+		req.Self = o.User == ""
 		req.Target.Permission = o.Permission
 		req.Relax = []string{o.Permission}
 	case override.LeverRuleset:
@@ -367,6 +390,7 @@ func (o *OpenOptions) request() engine.OpenRequest {
 		req.Relax = o.Relax
 	case override.LeverTeam:
 		req.Target.User = o.User
+		req.Self = o.User == ""
 		req.Target.Team = o.Team
 		req.Relax = []string{"member"}
 	}
@@ -400,10 +424,16 @@ func (o *OpenOptions) validate() (lever.Lever, error) {
 	return lv, nil
 }
 
-// check runs the lever's own offline validation (after --user defaults to
-// the token's login, which the access lever requires).
+// selfLogin stands in for the token's login (--user's default, which the
+// engine fills in) in the offline validation: any valid login will do.
+const selfLogin = "glass-self"
+
+// check runs the lever's own offline validation.
 func (o *OpenOptions) check(lv lever.Lever) error {
 	req := o.request()
+	if req.Self {
+		req.Target.User = selfLogin
+	}
 	if err := lv.Validate(req.Target, req.Relax); err != nil {
 		return cmdutil.FlagErrorf("%v; nothing was changed", err)
 	}
@@ -440,13 +470,8 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 	if err != nil {
 		return err
 	}
-	if (opts.Lever == override.LeverAccess || opts.Lever == override.LeverTeam) && opts.User == "" {
-		login, err := opts.Whoami(ctx)
-		if err != nil {
-			return mapErr(err, opts)
-		}
-		opts.User = login
-	}
+	// --user defaults to the token's login: the engine reads it in its
+	// first round anyway (request.Self), so it costs nothing here.
 	if opts.Lever == override.LeverRuleset {
 		if err := opts.resolveRuleset(ctx); err != nil {
 			return err

@@ -88,32 +88,32 @@ func TestNewCmdOpen(t *testing.T) {
 		{
 			name:    "malformed repo",
 			args:    "-R acme --branch main --relax reviews --duration 30m --reason x --yes",
-			wantErr: `invalid repository "acme": expected OWNER/REPO`,
+			wantErr: `invalid repository "acme": expected OWNER/REPO; nothing was changed`,
 		},
 		{
 			name:    "malformed audit repo",
 			args:    "-R acme/payments --branch main --relax reviews --duration 30m --reason x --audit-repo a/b/c/d --yes",
-			wantErr: `invalid --audit-repo "a/b/c/d": expected OWNER/REPO`,
+			wantErr: `invalid --audit-repo "a/b/c/d": expected OWNER/REPO; nothing was changed`,
 		},
 		{
 			name:    "zero duration",
 			args:    "-R acme/payments --branch main --relax reviews --duration 0s --reason x --yes",
-			wantErr: `invalid --duration "0s": must be at least 1s`,
+			wantErr: `invalid --duration "0s": must be at least 1s; nothing was changed`,
 		},
 		{
 			name:    "negative duration",
 			args:    "-R acme/payments --branch main --relax reviews --duration -5m --reason x --yes",
-			wantErr: `invalid --duration "-5m": must be at least 1s`,
+			wantErr: `invalid --duration "-5m": must be at least 1s; nothing was changed`,
 		},
 		{
 			name:    "huge duration",
 			args:    "-R acme/payments --branch main --relax reviews --duration 9000h --reason x --yes",
-			wantErr: `invalid --duration "9000h": must be at most 168h0m0s`,
+			wantErr: `invalid --duration "9000h": must be at most 168h0m0s; nothing was changed`,
 		},
 		{
 			name:    "not a duration",
 			args:    "-R acme/payments --branch main --relax reviews --duration soon --reason x --yes",
-			wantErr: `invalid --duration "soon": use a duration such as 15m or 1h30m`,
+			wantErr: `invalid --duration "soon": use a duration such as 15m or 1h30m; nothing was changed`,
 		},
 		{
 			name: "ruleset by name",
@@ -133,7 +133,23 @@ func TestNewCmdOpen(t *testing.T) {
 		{
 			name:    "ruleset takes no --team",
 			args:    "-R acme/payments --lever ruleset --ruleset 7 --team oncall --relax disable --duration 30m --reason x --yes",
-			wantErr: "--team is not for --lever ruleset (ruleset takes --ruleset or --branch, and --relax)",
+			wantErr: "--team is not for --lever ruleset (ruleset takes --ruleset or --branch, and --relax (or --bypass-team, --bypass-role)); nothing was changed",
+		},
+		{
+			name: "ruleset bypass shorthands",
+			args: "-R acme/payments --lever ruleset --ruleset 7 --bypass-team oncall --bypass-role maintain:pull_request,admin --duration 30m --reason x --yes",
+			want: OpenOptions{Repo: "acme/payments", Lever: override.LeverRuleset, Ruleset: "7", BypassTeams: []string{"oncall"}, BypassRoles: []string{"maintain:pull_request", "admin"},
+				Relax: []string{"bypass-role:admin", "bypass-role:maintain:pull_request", "bypass-team:oncall"}, Duration: 30 * time.Minute, Reason: "x", Yes: true},
+		},
+		{
+			name:    "ruleset bypass shorthand and --relax",
+			args:    "-R acme/payments --lever ruleset --ruleset 7 --bypass-team oncall --relax disable --duration 30m --reason x --yes",
+			wantErr: "--relax cannot be combined with --bypass-team or --bypass-role: pass one or the other (--bypass-team SLUG is --relax bypass-team:SLUG, --bypass-role ROLE is --relax bypass-role:ROLE); nothing was changed",
+		},
+		{
+			name:    "ruleset bypass role unknown",
+			args:    "-R acme/payments --lever ruleset --ruleset 7 --bypass-role owner --duration 30m --reason x --yes",
+			wantErr: "invalid --bypass-role \"owner\": expected admin, maintain or write, optionally followed by :pull_request (bypass through pull requests only); nothing was changed",
 		},
 		{
 			name: "team with a bare slug is in the repository's owner",
@@ -153,37 +169,51 @@ func TestNewCmdOpen(t *testing.T) {
 		{
 			name:    "team takes no --relax",
 			args:    "-R acme/payments --lever team --team oncall --relax member --duration 30m --reason x --yes",
-			wantErr: "--relax is not for --lever team (team takes --team and --user)",
+			wantErr: "--relax is not for --lever team (team takes --team and --user); nothing was changed",
 		},
 		{
 			name:    "protection takes no --ruleset",
 			args:    "-R acme/payments --branch main --relax reviews --ruleset 7 --duration 30m --reason x --yes",
-			wantErr: "--ruleset is not for --lever protection (protection takes --branch and --relax)",
+			wantErr: "--ruleset is not for --lever protection (protection takes --branch and --relax); nothing was changed",
 		},
 		{
 			name:    "unknown lever",
 			args:    "-R acme/payments --lever door --duration 1m --reason x --yes",
-			wantErr: `unknown --lever "door" (valid: protection, ruleset, access, team)`,
+			wantErr: `unknown --lever "door" (valid: protection, ruleset, access, team); nothing was changed`,
 		},
 		{
 			name:    "bad permission",
 			args:    "-R acme/payments --lever access --permission god --duration 1m --reason x --yes",
-			wantErr: `invalid --permission "god" (valid: pull, triage, push, maintain, admin)`,
+			wantErr: `invalid --permission "god" (valid: pull, triage, push, maintain, admin); nothing was changed`,
 		},
 		{
 			name:    "bad user",
 			args:    "-R acme/payments --lever access --user 'a b' --permission push --duration 1m --reason x --yes",
-			wantErr: `invalid --user "a b": expected a GitHub login`,
+			wantErr: `invalid --user "a b": expected a GitHub login; nothing was changed`,
 		},
 		{
 			name:    "protection flags on access",
 			args:    "-R acme/payments --lever access --branch main --permission push --duration 1m --reason x --yes",
-			wantErr: "--branch and --relax are for --lever protection; access takes --user and --permission",
+			wantErr: "--branch and --relax are for --lever protection; access takes --user and --permission; nothing was changed",
+		},
+		{
+			// On a terminal the flow would ask for what is missing: only
+			// the invalid value is an error (without one, see
+			// testdata/script/open-missing-flags.txtar).
+			name:    "invalid value on a terminal",
+			args:    "-R acme/payments --permission root",
+			tty:     true,
+			wantErr: `invalid --permission "root" (valid: pull, triage, push, maintain, admin); nothing was changed`,
+		},
+		{
+			name:    "invalid value and missing flags without a terminal",
+			args:    "-R acme/payments --permission root --reason x",
+			wantErr: `invalid --permission "root" (valid: pull, triage, push, maintain, admin); missing required flags: --duration, --yes; nothing was changed`,
 		},
 		{
 			name:    "access flags on protection",
 			args:    "-R acme/payments --lever protection --branch main --relax reviews --user dave --duration 1m --reason x --yes",
-			wantErr: "--permission and --user are for --lever access; branch protection takes --branch and --relax",
+			wantErr: "--permission and --user are for --lever access; branch protection takes --branch and --relax; nothing was changed",
 		},
 		{
 			name:    "arguments",

@@ -511,3 +511,82 @@ func TestRulesetFlow(t *testing.T) {
 		t.Fatalf("result = %+v; view:\n%s", r, m.View())
 	}
 }
+
+// update sends msgs to m without running the commands they return.
+func update(m Model, msgs ...tea.Msg) (Model, tea.Cmd) {
+	var cur tea.Model = m
+	var cmd tea.Cmd
+	for _, msg := range msgs {
+		cur, cmd = cur.Update(msg)
+	}
+	return cur.(Model), cmd
+}
+
+// Keys typed while a list loads are not lost: they apply, in order, once
+// it has loaded, and those typed during a later load wait for that one.
+// Nothing typed ahead reaches the confirmation.
+func TestKeysTypedWhileLoading(t *testing.T) {
+	e := tuitest.New(t)
+	m := New(deps(t, e, &policyRules), Known{Repo: "acme/payments", Lever: override.LeverProtection, AuditRepo: "acme/audit"})
+	if m.Step() != StepBranch || m.loading != "Listing branches…" {
+		t.Fatalf("step %v, loading %q", m.Step(), m.loading)
+	}
+	// While the branches load: pick the third (staging), then, while the
+	// policy loads, select the first relaxation and go on; then, while
+	// nothing loads any more, choose the default duration... and "y",
+	// which must not open anything.
+	load := m.initCmd
+	m.initCmd = nil
+	m, _ = update(m, key("down"), key("down"), key("enter"), key("space"), key("enter"))
+	if m.Step() != StepBranch || len(m.pending) != 5 {
+		t.Fatalf("step %v, %d pending", m.Step(), len(m.pending))
+	}
+	m = drive(t, feed(t, m, load))
+	if m.k.Branch != "staging" || strings.Join(m.k.Relax, ",") != "reviews" || m.Step() != StepDuration {
+		t.Fatalf("branch %q relax %v step %v; view:\n%s", m.k.Branch, m.k.Relax, m.Step(), m.View())
+	}
+	if len(m.pending) != 0 {
+		t.Errorf("%d keys left pending", len(m.pending))
+	}
+	// Typed ahead into a load that ends on the confirmation: dropped.
+	k := Known{Repo: "acme/payments", Lever: override.LeverProtection, Branch: "main", Relax: []string{"reviews"}, Duration: time.Hour, Reason: "INC-8: typed ahead", AuditRepo: "acme/audit"}
+	m = New(deps(t, e, &policyRules), k)
+	load = m.initCmd
+	m.initCmd = nil
+	m, _ = update(m, key("y"))
+	m = drive(t, feed(t, m, load))
+	if m.Step() != StepConfirm || writes(e) != 0 {
+		t.Fatalf("step %v, %d writes: a key typed ahead reached the confirmation", m.Step(), writes(e))
+	}
+}
+
+// A login typed while "who are you" loads replaces the default.
+func TestLoginTypedWhileLoading(t *testing.T) {
+	e := tuitest.New(t)
+	m := New(deps(t, e, &policyRules), Known{Repo: "acme/payments", Lever: override.LeverAccess, Duration: 15 * time.Minute, AuditRepo: "acme/audit"})
+	if m.Step() != StepUser || m.loading == "" {
+		t.Fatalf("step %v, loading %q", m.Step(), m.loading)
+	}
+	load := m.initCmd
+	m.initCmd = nil
+	m, _ = update(m, key("dave"), key("enter"))
+	m = drive(t, feed(t, m, load))
+	if m.k.User != "dave" || m.Step() != StepPermission {
+		t.Fatalf("user %q step %v; view:\n%s", m.k.User, m.Step(), m.View())
+	}
+}
+
+// feed runs cmd and delivers what it produces to m, running what follows.
+func feed(t *testing.T, m Model, cmd tea.Cmd) Model {
+	t.Helper()
+	var cur tea.Model = m
+	queue := run(cmd)
+	for len(queue) > 0 {
+		msg := queue[0]
+		queue = queue[1:]
+		var c tea.Cmd
+		cur, c = cur.Update(msg)
+		queue = append(run(c), queue...)
+	}
+	return cur.(Model)
+}

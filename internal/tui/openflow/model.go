@@ -100,6 +100,10 @@ type Model struct {
 	result               Result
 	quitting             bool
 	initCmd              tea.Cmd
+	// pending are keys typed while a question's list was loading: they
+	// are applied, in order, once it has loaded (never to the
+	// confirmation: typing ahead must not open anything unseen).
+	pending []tea.KeyMsg
 }
 
 func newInput(prompt string, width int) textinput.Model {
@@ -434,16 +438,21 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.other = true
 			m.text.Prompt, m.text.Placeholder = "Branch: ", ""
 			m.text.SetValue("")
-			return m, m.text.Focus()
+			return m.replay(m, m.text.Focus())
 		}
-		return m, nil
+		return m.replay(m, nil)
 	case meMsg:
 		m.loading = ""
 		m.me = msg.login
 		if msg.err != nil {
 			m.errNote = fmt.Sprintf("Could not read who you are (%v): type the login", msg.err)
 		}
-		return m.enter()
+		next, cmd := m.enter()
+		if next.step == StepUser && len(next.pending) > 0 && next.pending[0].Type == tea.KeyRunes {
+			// A login typed ahead replaces the default (you).
+			next.text.SetValue("")
+		}
+		return m.replay(next, cmd)
 	case rulesMsg:
 		m.loading = ""
 		if msg.err != nil {
@@ -456,7 +465,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			msg.r.Source = "no policy"
 		}
 		m.rules = msg.r
-		return m.advance()
+		return m.replay(m.advance())
 	case planMsg:
 		m.loading = ""
 		m.planTook = msg.at
@@ -486,6 +495,26 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// replay applies the keys typed while something loaded, after cmd (what
+// the loaded message led to), until a key starts another load (the rest
+// wait for that one) or the flow leaves the questions (the rest are
+// dropped: nothing typed ahead reaches the confirmation).
+func (m Model) replay(next tea.Model, cmd tea.Cmd) (tea.Model, tea.Cmd) {
+	m = next.(Model)
+	cmds := []tea.Cmd{cmd}
+	for len(m.pending) > 0 && m.loading == "" && m.step < StepPlanning && !m.quitting {
+		k := m.pending[0]
+		m.pending = m.pending[1:]
+		n, c := m.key(k)
+		m = n.(Model)
+		cmds = append(cmds, c)
+	}
+	if m.step >= StepPlanning || m.quitting {
+		m.pending = nil
+	}
+	return m, tea.Batch(cmds...)
+}
+
 func (m Model) cancel() (tea.Model, tea.Cmd) {
 	m.result = Result{Cancelled: true}
 	m.quitting = true
@@ -513,6 +542,9 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.cancel()
 	}
 	if m.loading != "" {
+		if m.step < StepPlanning {
+			m.pending = append(m.pending, k)
+		}
 		return m, nil
 	}
 	switch m.step {

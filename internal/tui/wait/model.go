@@ -35,6 +35,19 @@ type SignalMsg struct{ Signal os.Signal }
 // TickMsg makes the model look at the clock again.
 type TickMsg time.Time
 
+// RefreshMsg makes the model re-read the audit issue (see DefaultRefresh).
+type RefreshMsg struct{}
+
+// loadedMsg is the audit issue as re-read: periodically, or at expiry
+// (moved: the expiry had moved, nothing was closed; out: the wait ended).
+type loadedMsg struct {
+	o      *override.Override
+	err    error
+	expiry bool
+	out    *Outcome
+	gen    int
+}
+
 type closedMsg Outcome
 type extendedMsg struct {
 	o   *override.Override
@@ -53,6 +66,10 @@ type Options struct {
 	// Tick is how often the screen refreshes (default 1s; negative: never,
 	// the caller sends TickMsg).
 	Tick time.Duration
+	// Refresh is how often the audit issue is re-read to see extensions
+	// and closes made elsewhere (default DefaultRefresh; negative: never,
+	// the caller sends RefreshMsg).
+	Refresh time.Duration
 }
 
 // Model is the countdown screen.
@@ -67,6 +84,11 @@ type Model struct {
 	errNote string
 	busy    string
 	out     Outcome
+	loading bool // a periodic re-read is in flight
+	// gen counts this screen's own requests (extend, close, ...): a
+	// re-read that was in flight meanwhile may predate them and is
+	// dropped.
+	gen int
 }
 
 // New returns the countdown screen for o.
@@ -79,6 +101,9 @@ func New(o *override.Override, opt Options) Model {
 	}
 	if opt.Tick == 0 {
 		opt.Tick = time.Second
+	}
+	if opt.Refresh == 0 {
+		opt.Refresh = DefaultRefresh
 	}
 	if opt.MaxExtend <= 0 {
 		opt.MaxExtend = 24 * time.Hour
@@ -108,7 +133,35 @@ func (m Model) tick() tea.Cmd {
 	return tea.Tick(m.opt.Tick, func(t time.Time) tea.Msg { return TickMsg(t) })
 }
 
-func (m Model) Init() tea.Cmd { return m.tick() }
+func (m Model) refresh() tea.Cmd {
+	if m.opt.Refresh < 0 {
+		return nil
+	}
+	return tea.Tick(m.opt.Refresh, func(time.Time) tea.Msg { return RefreshMsg{} })
+}
+
+func (m Model) Init() tea.Cmd { return tea.Batch(m.tick(), m.refresh()) }
+
+func (m Model) loadCmd() tea.Cmd {
+	eng, id, gen := m.opt.Engine, m.o.ID, m.gen
+	return func() tea.Msg {
+		o, err := eng.Get(context.Background(), id)
+		return loadedMsg{o: o, err: err, gen: gen}
+	}
+}
+
+// expireCmd re-reads the audit issue and closes only if the expiry has
+// not moved and nobody closed it meanwhile (atExpiry).
+func (m Model) expireCmd() tea.Cmd {
+	eng, o, clk := m.opt.Engine, m.o, m.opt.Clock
+	return func() tea.Msg {
+		moved, out := atExpiry(context.Background(), eng, o, clk.Now(), nil)
+		if moved != nil {
+			return loadedMsg{o: moved, expiry: true}
+		}
+		return loadedMsg{expiry: true, out: &out}
+	}
+}
 
 func (m Model) closeCmd(why string) tea.Cmd {
 	eng, o := m.opt.Engine, m.o
@@ -130,6 +183,7 @@ func (m Model) extendCmd(by time.Duration, why string) tea.Cmd {
 
 func (m Model) start(why, busy string, cmd tea.Cmd) (tea.Model, tea.Cmd) {
 	m.mode = working
+	m.gen++
 	m.busy = busy
 	m.by.Blur()
 	m.why.Blur()
@@ -147,9 +201,20 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		if m.mode != working && !m.now.Before(m.o.Expires) {
-			return m.start("expired", fmt.Sprintf("%s expired at %s: rolling back and verifying…", m.o.ID, tui.At(m.o.Expires)), m.closeCmd("expired"))
+			return m.start("expired", fmt.Sprintf("%s expired at %s: rolling back and verifying…", m.o.ID, tui.At(m.o.Expires)), m.expireCmd())
 		}
 		return m, m.tick()
+	case RefreshMsg:
+		if m.mode == done {
+			return m, nil
+		}
+		if m.mode == working || m.loading {
+			return m, m.refresh() // the request in flight reads it anyway
+		}
+		m.loading = true
+		return m, m.loadCmd()
+	case loadedMsg:
+		return m.loaded(msg)
 	case closedMsg:
 		m.out = Outcome(msg)
 		m.mode = done
@@ -171,6 +236,42 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.key(msg)
 	}
 	return m, nil
+}
+
+// loaded takes in a re-read audit issue.
+func (m Model) loaded(msg loadedMsg) (tea.Model, tea.Cmd) {
+	if m.mode == done {
+		return m, nil
+	}
+	if msg.expiry {
+		if msg.out != nil {
+			m.out = *msg.out
+			m.mode = done
+			return m, tea.Quit
+		}
+		// The expiry moved while this screen was not looking: wait on.
+		m.note, m.errNote = movedNote(m.o, msg.o), ""
+		m.o = msg.o
+		m.mode = waiting
+		return m, m.tick()
+	}
+	m.loading = false
+	next := m.refresh()
+	if msg.err != nil || m.mode == working || msg.gen != m.gen {
+		// A failed re-read changes nothing: the expiry re-reads again
+		// before closing. A request in flight settles the rest.
+		return m, next
+	}
+	switch {
+	case closedElsewhere(msg.o):
+		m.out = Outcome{Kind: Closed, Override: msg.o, Why: "closed elsewhere", Already: true}
+		m.mode = done
+		return m, tea.Quit
+	case !msg.o.Expires.Equal(m.o.Expires) && msg.o.State == override.StateActive:
+		m.note, m.errNote = movedNote(m.o, msg.o), ""
+		m.o = msg.o
+	}
+	return m, next
 }
 
 func (m Model) signal(s os.Signal) (tea.Model, tea.Cmd) {

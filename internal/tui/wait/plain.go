@@ -16,12 +16,16 @@ import (
 // 5 minutes, every minute in the last 10, every 10 seconds in the last
 // minute, every second in the last 10), the rollback at expiry, and a
 // close on SIGINT, SIGTERM or SIGHUP (there is nobody to ask, so a signal
-// closes the override rather than leaving it open).
+// closes the override rather than leaving it open). Every Refresh it
+// re-reads the audit issue (a conditional request, 304 while nothing
+// changed): an extension made elsewhere moves the countdown, a close made
+// elsewhere ends the wait; at expiry it re-reads before closing.
 type Plain struct {
 	Engine  Engine
 	Clock   clock.Clock
 	Out     io.Writer
 	Signals <-chan os.Signal
+	Refresh time.Duration // default DefaultRefresh; negative: only at expiry
 }
 
 // interval is how long until the next countdown line, given the time left.
@@ -50,22 +54,60 @@ func (p *Plain) Run(ctx context.Context, o *override.Override) Outcome {
 	if c == nil {
 		c = clock.Real{}
 	}
+	refresh := p.Refresh
+	if refresh == 0 {
+		refresh = DefaultRefresh
+	}
 	fmt.Fprintf(p.Out, "Waiting for %s to expire at %s (%s left); SIGINT, SIGTERM or SIGHUP closes it now\n", o.ID, tui.At(o.Expires), tui.Human(o.Expires.Sub(c.Now())))
-	total := o.Expires.Sub(o.Opened)
+	now := c.Now()
+	nextLine := now.Add(interval(o.Expires.Sub(now)))
+	nextRead := now.Add(refresh)
 	for {
-		left := o.Expires.Sub(c.Now())
+		now := c.Now()
+		left := o.Expires.Sub(now)
 		if left <= 0 {
-			fmt.Fprintf(p.Out, "%s expired at %s: rolling back\n", o.ID, tui.At(o.Expires))
-			return p.finish(doClose(context.WithoutCancel(ctx), p.Engine, o, "expired"))
+			moved, out := atExpiry(context.WithoutCancel(ctx), p.Engine, o, now, func() {
+				fmt.Fprintf(p.Out, "%s expired at %s: rolling back\n", o.ID, tui.At(o.Expires))
+			})
+			if moved == nil {
+				return p.finish(out)
+			}
+			fmt.Fprintln(p.Out, movedNote(o, moved))
+			o = moved
+			nextLine = now.Add(interval(o.Expires.Sub(now)))
+			continue
+		}
+		wake := nextLine
+		if refresh > 0 && nextRead.Before(wake) {
+			wake = nextRead
+		}
+		if o.Expires.Before(wake) {
+			wake = o.Expires
 		}
 		select {
-		case <-c.After(interval(left)):
-			if left := o.Expires.Sub(c.Now()); left > 0 {
+		case <-c.After(wake.Sub(now)):
+			now := c.Now()
+			if refresh > 0 && !now.Before(nextRead) {
+				nextRead = now.Add(refresh)
+				if cur, err := p.Engine.Get(ctx, o.ID); err == nil {
+					switch {
+					case closedElsewhere(cur):
+						return p.finish(Outcome{Kind: Closed, Override: cur, Why: "closed elsewhere", Already: true})
+					case cur.State == override.StateActive && !cur.Expires.Equal(o.Expires):
+						fmt.Fprintln(p.Out, movedNote(o, cur))
+						o = cur
+						nextLine = now.Add(interval(o.Expires.Sub(now)))
+					}
+				}
+			}
+			if left := o.Expires.Sub(now); left > 0 && !now.Before(nextLine) {
+				total := o.Expires.Sub(o.Opened)
 				frac := 1.0
 				if total > 0 {
 					frac = 1 - float64(left)/float64(total)
 				}
 				fmt.Fprintf(p.Out, "%s: %s left %s\n", o.ID, tui.Clock(left), tui.Bar(frac, 20))
+				nextLine = now.Add(interval(left))
 			}
 		case sig := <-p.Signals:
 			why := SignalName(sig)

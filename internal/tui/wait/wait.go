@@ -26,6 +26,62 @@ type Engine interface {
 	Close(ctx context.Context, id, reason string) (*engine.CloseResult, error)
 	Extend(ctx context.Context, id string, by time.Duration, reason string) (*override.Override, error)
 	Detach(ctx context.Context, o *override.Override, reason string) error
+	// Get re-reads the override from its audit issue (a conditional
+	// request: 304 while nothing changed).
+	Get(ctx context.Context, id string) (*override.Override, error)
+}
+
+// DefaultRefresh is how often a wait re-reads the audit issue to see an
+// extension or a close made elsewhere (another terminal, glass sweep).
+// The re-read is conditional: while nothing changes GitHub answers 304,
+// which does not count against the rate limit ("Best practices for using
+// the REST API": use conditional requests), so an idle wait costs nothing.
+const DefaultRefresh = 15 * time.Second
+
+// closedElsewhere reports whether o was rolled back by someone else: its
+// audit record is terminal (closed, or denied). A failed record is not:
+// its rollback could not be verified, and closing it again retries it.
+func closedElsewhere(o *override.Override) bool {
+	return o.State == override.StateClosed || o.State == override.StateDenied
+}
+
+// movedNote says how someone else changed the expiry of was into now.
+func movedNote(was, now *override.Override) string {
+	s := "Expiry changed elsewhere"
+	if len(now.Extensions) > len(was.Extensions) {
+		x := now.Extensions[len(now.Extensions)-1]
+		s = fmt.Sprintf("Extended elsewhere by %s (%s)", tui.Human(time.Duration(x.By)), orSomeone(x.Actor))
+	}
+	return fmt.Sprintf("%s: now expires at %s", s, tui.At(now.Expires))
+}
+
+func orSomeone(login string) string {
+	if login == "" {
+		return "someone"
+	}
+	return login
+}
+
+// atExpiry is what happens when the known expiry has passed: the audit
+// issue is read again first, so an extension made elsewhere keeps the
+// door open as its owner asked (moved is the newer record) and a close
+// made elsewhere is not done twice. A failed read does not keep the door
+// open: glass closes by what it knows. closing (if not nil) is called just
+// before the rollback starts.
+func atExpiry(ctx context.Context, eng Engine, o *override.Override, now time.Time, closing func()) (moved *override.Override, out Outcome) {
+	if cur, err := eng.Get(ctx, o.ID); err == nil {
+		switch {
+		case closedElsewhere(cur):
+			return nil, Outcome{Kind: Closed, Override: cur, Why: "closed elsewhere", Already: true}
+		case cur.State == override.StateActive && cur.Expires.After(now):
+			return cur, Outcome{}
+		}
+		o = cur
+	}
+	if closing != nil {
+		closing()
+	}
+	return nil, doClose(ctx, eng, o, "expired")
 }
 
 // Kind is how a wait ended.
@@ -85,7 +141,14 @@ func (out Outcome) Lines() []string {
 	switch out.Kind {
 	case Closed:
 		if out.Already {
-			return []string{fmt.Sprintf("✓ %s was already rolled back (by glass close or glass sweep); nothing left to do", id)}
+			when := ""
+			if o != nil && !o.Closed.IsZero() {
+				when = " at " + tui.At(o.Closed)
+			}
+			return []string{
+				fmt.Sprintf("✓ %s was already rolled back elsewhere%s", id, when),
+				"  (by glass close or glass sweep); glass closed nothing twice.",
+			}
 		}
 		lines := []string{fmt.Sprintf("✓ Rolled back %s (%s) and verified field by field", id, out.Why)}
 		if r := out.Result; r != nil {

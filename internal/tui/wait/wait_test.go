@@ -3,9 +3,12 @@ package wait
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -321,4 +324,279 @@ func ghsimFaults(t *testing.T, spec string) ghsim.Faults {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// writesSince are the simulator's non-GET exchanges after the log was
+// last reset.
+func writesSince(e *tuitest.Env) []string {
+	var w []string
+	for _, x := range e.Sim.Log() {
+		if x.Method != "GET" {
+			w = append(w, x.Method+" "+x.Path)
+		}
+	}
+	return w
+}
+
+// The countdown sees what other terminals (glass extend, glass close) and
+// glass sweep do meanwhile: by its periodic re-read, or at the latest by
+// the re-read at expiry, which never closes at a stale expiry and never
+// closes twice.
+func TestChangesMadeElsewhere(t *testing.T) {
+	tests := []struct {
+		name    string
+		refresh bool // a periodic re-read happens before the old expiry
+		extend  bool // else: closed elsewhere
+	}{
+		{name: "extended, seen by the periodic re-read", refresh: true, extend: true},
+		{name: "extended, seen by the re-read at expiry", extend: true},
+		{name: "closed, seen by the periodic re-read", refresh: true},
+		{name: "closed, seen by the re-read at expiry"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := tuitest.New(t)
+			before := protection(t, e)
+			o := openReviews(t, e, 10*time.Minute)
+			m := run(t, New(o, Options{Engine: e.Engine("alice"), Clock: e.Clk, Styles: tui.Plain(), Tick: -1, Refresh: -1}), RefreshMsg{})
+			// Another terminal, three minutes in.
+			e.Clk.Advance(3 * time.Minute)
+			other := e.Engine("alice")
+			if tt.extend {
+				if _, err := other.Extend(context.Background(), o.ID, 20*time.Minute, "deploy still rolling"); err != nil {
+					t.Fatal(err)
+				}
+			} else if _, err := other.Close(context.Background(), o.ID, "done from another terminal"); err != nil {
+				t.Fatal(err)
+			}
+			relaxed := protection(t, e)
+			e.Sim.ResetLog()
+			if tt.refresh {
+				m = run(t, m, RefreshMsg{})
+			}
+			e.Clk.Advance(7 * time.Minute) // the old expiry
+			m = run(t, m, TickMsg{})
+			if w := writesSince(e); len(w) != 0 {
+				t.Errorf("the waiter wrote %v after the change made elsewhere", w)
+			}
+			if tt.extend {
+				if m.mode != waiting || !m.o.Expires.Equal(o.Expires.Add(20*time.Minute)) {
+					t.Fatalf("mode %v, expires %v; outcome %+v", m.mode, m.o.Expires, m.out)
+				}
+				if v := m.View(); !strings.Contains(v, "Extended elsewhere by 20m (alice): now expires at") || !strings.Contains(v, "20:00 left") {
+					t.Errorf("view:\n%s", v)
+				}
+				if protection(t, e) != relaxed {
+					t.Error("protection changed at the old expiry")
+				}
+				// The new expiry closes it.
+				e.Clk.Advance(20 * time.Minute)
+				if m = run(t, m, TickMsg{}); m.out.Kind != Closed || m.out.Already || m.out.Why != "expired" {
+					t.Fatalf("outcome = %+v", m.out)
+				}
+				if protection(t, e) != before {
+					t.Error("protection not restored at the new expiry")
+				}
+				return
+			}
+			if m.mode != done || m.out.Kind != Closed || !m.out.Already || m.out.Why != "closed elsewhere" {
+				t.Fatalf("mode %v, outcome %+v", m.mode, m.out)
+			}
+			if v := m.View(); !strings.Contains(v, "✓ acme/audit#1 was already rolled back elsewhere at 09:03:00 UTC") || !strings.Contains(v, "closed nothing twice") {
+				t.Errorf("view:\n%s", v)
+			}
+			_, comments := e.Get("repos/acme/audit/issues/1/comments")
+			if n := strings.Count(comments, "glass:event kind=restored"); n != 1 {
+				t.Errorf("%d restored records, want 1", n)
+			}
+		})
+	}
+}
+
+// An idle countdown costs no rate limit: after the first read every
+// periodic re-read is a conditional request the simulator answers 304
+// (without counting it), until the issue changes.
+func TestIdleRereadsAre304(t *testing.T) {
+	e := tuitest.New(t)
+	o := openReviews(t, e, 30*time.Minute)
+	m := New(o, Options{Engine: e.Engine("alice"), Clock: e.Clk, Styles: tui.Plain(), Tick: -1, Refresh: -1})
+	e.Sim.ResetLog()
+	for i := 0; i < 8; i++ {
+		e.Clk.Advance(15 * time.Second)
+		m = run(t, m, TickMsg{}, RefreshMsg{})
+	}
+	// Another terminal extends it.
+	if _, err := e.Engine("alice").Extend(context.Background(), o.ID, 10*time.Minute, "needs longer"); err != nil {
+		t.Fatal(err)
+	}
+	n := len(e.Sim.Log())
+	m = run(t, m, RefreshMsg{})
+	var codes []int
+	remaining := map[string]bool{}
+	total := 0
+	for i, x := range e.Sim.Log() {
+		if i >= 8 && i < n {
+			continue // the extension's own requests
+		}
+		total++
+		if x.Method == "GET" && x.Path == "/repos/acme/audit/issues/1" {
+			codes = append(codes, x.Status)
+			if x.Status == 304 {
+				remaining[x.RespHeader.Get("X-RateLimit-Remaining")] = true
+			}
+		}
+	}
+	if got := fmt.Sprint(codes); got != "[200 304 304 304 304 304 304 304 200]" {
+		t.Errorf("re-reads = %s, want the first and the one after the change 200, the rest 304", got)
+	}
+	if total != len(codes) {
+		t.Errorf("%d requests, %d of them re-reads: the countdown sent others", total, len(codes))
+	}
+	if len(remaining) != 1 {
+		t.Errorf("X-RateLimit-Remaining moved across 304s: %v", remaining)
+	}
+	if m.mode != waiting || !m.o.Expires.Equal(o.Expires.Add(10*time.Minute)) || !strings.Contains(m.View(), "Extended elsewhere by 10m") {
+		t.Errorf("after the change: expires %v; view:\n%s", m.o.Expires, m.View())
+	}
+}
+
+// A re-read that was in flight while this screen extended may predate
+// the extension: it must not move the expiry back.
+func TestStaleRereadDropped(t *testing.T) {
+	e := tuitest.New(t)
+	o := openReviews(t, e, 10*time.Minute)
+	m := New(o, Options{Engine: e.Engine("alice"), Clock: e.Clk, Styles: tui.Plain(), Tick: -1, Refresh: -1})
+	cur, cmd := m.Update(RefreshMsg{})
+	stale := cmd() // read before the extension
+	m = run(t, cur.(Model), keys("e"), keys("20m"), tea.KeyMsg{Type: tea.KeyEnter}, keys("longer"), tea.KeyMsg{Type: tea.KeyEnter})
+	m = run(t, m, stale)
+	if !m.o.Expires.Equal(o.Expires.Add(20 * time.Minute)) {
+		t.Fatalf("a stale re-read moved the expiry back to %v", m.o.Expires)
+	}
+}
+
+// The real program schedules its own re-reads: an extension made
+// elsewhere shows up on the screen, and a close made elsewhere ends it.
+func TestTeatestSeesChangesElsewhere(t *testing.T) {
+	e := tuitest.New(t)
+	o := openReviews(t, e, 30*time.Minute)
+	tm := teatest.NewTestModel(t, New(o, Options{Engine: e.Engine("alice"), Clock: e.Clk, Styles: tui.Plain(), Tick: -1, Refresh: 20 * time.Millisecond}),
+		teatest.WithInitialTermSize(80, 24))
+	other := e.Engine("alice")
+	if _, err := other.Extend(context.Background(), o.ID, 15*time.Minute, "another terminal"); err != nil {
+		t.Fatal(err)
+	}
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Extended elsewhere by 15m")) }, teatest.WithDuration(10*time.Second))
+	if _, err := other.Close(context.Background(), o.ID, "another terminal"); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(Model)
+	if fm.out.Kind != Closed || !fm.out.Already {
+		t.Fatalf("outcome = %+v", fm.out)
+	}
+}
+
+// Without a terminal the same: the countdown lines follow an extension
+// made elsewhere, and a close made elsewhere ends the wait.
+func TestPlainSeesChangesElsewhere(t *testing.T) {
+	e := tuitest.New(t)
+	o := openReviews(t, e, 2*time.Minute)
+	var out syncBuffer
+	done := make(chan Outcome)
+	go func() {
+		done <- (&Plain{Engine: e.Engine("alice"), Clock: e.Clk, Out: &out, Refresh: 15 * time.Second}).Run(context.Background(), o)
+	}()
+	other := e.Engine("alice")
+	var res Outcome
+	extended, closed := false, false
+	for loop := true; loop; {
+		select {
+		case res = <-done:
+			loop = false
+		case <-time.After(5 * time.Millisecond):
+			el := e.Clk.Now().Sub(tuitest.T0)
+			switch {
+			case !extended && el >= 30*time.Second:
+				extended = true
+				if _, err := other.Extend(context.Background(), o.ID, 5*time.Minute, "another terminal"); err != nil {
+					t.Fatal(err)
+				}
+			case !closed && el >= 3*time.Minute:
+				// Past the old expiry: had the waiter not seen the
+				// extension, it would have closed already and this
+				// close would find nothing to do.
+				closed = true
+				if _, err := other.Close(context.Background(), o.ID, "another terminal"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.Clk.Advance(time.Second)
+		}
+	}
+	if res.Kind != Closed || !res.Already || res.Why != "closed elsewhere" {
+		t.Fatalf("outcome = %+v", res)
+	}
+	s := out.String()
+	for _, want := range []string{"Extended elsewhere by 5m (alice): now expires at", "acme/audit#1: 4:00 left", "✓ acme/audit#1 was already rolled back elsewhere at"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("missing %q in:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "expired at") {
+		t.Errorf("closed at the old expiry:\n%s", s)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// noReads is the engine with every re-read failing (the network path of
+// Get is covered by TestRereadFails; this isolates expiry from it).
+type noReads struct{ *engine.Engine }
+
+func (noReads) Get(context.Context, string) (*override.Override, error) {
+	return nil, errors.New("connection reset")
+}
+
+// A re-read that fails changes nothing on the screen and keeps the
+// countdown going (the next one, or the one at expiry, reads again); at
+// expiry a failed re-read does not keep the door open: glass closes by
+// what it knows.
+func TestRereadFails(t *testing.T) {
+	e := tuitest.New(t)
+	before := protection(t, e)
+	o := openReviews(t, e, 10*time.Minute)
+	m := New(o, Options{Engine: e.Engine("alice"), Clock: e.Clk, Styles: tui.Plain(), Tick: -1, Refresh: -1})
+	e.Sim.SetFaults(ghsimFaults(t, "fail-path=^/repos/acme/audit/issues/1$:502"))
+	view := m.View()
+	m = run(t, m, RefreshMsg{})
+	if m.mode != waiting || m.View() != view || m.loading {
+		t.Fatalf("a failed re-read changed the screen (mode %v):\n%s", m.mode, m.View())
+	}
+	if n := e.Count("GET", "/repos/acme/audit/issues/1"); n == 0 {
+		t.Fatal("no re-read was sent")
+	}
+	e.Sim.SetFaults(ghsim.Faults{})
+	m.opt.Engine = noReads{e.Engine("alice")}
+	e.Clk.Advance(10 * time.Minute)
+	if m = run(t, m, TickMsg{}); m.out.Kind != Closed || m.out.Already || m.out.Why != "expired" {
+		t.Fatalf("outcome = %+v", m.out)
+	}
+	if protection(t, e) != before {
+		t.Error("protection not restored")
+	}
 }
