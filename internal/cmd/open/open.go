@@ -173,7 +173,7 @@ and asks before changing anything, unless --yes is given.`,
 					bad(err)
 				}
 				opts.Relax = override.NormalizeRelax(opts.Relax)
-				need("--relax (or --bypass-team, --bypass-role)", len(opts.Relax) > 0 || len(opts.BypassTeams)+len(opts.BypassRoles) > 0)
+				need("--relax", len(opts.Relax) > 0 || len(opts.BypassTeams)+len(opts.BypassRoles) > 0)
 			case override.LeverTeam:
 				if err := notFor("team", "branch", "relax", "permission", "ruleset", "bypass-team", "bypass-role"); err != nil {
 					bad(err)
