@@ -113,8 +113,10 @@ func (o *OpenOptions) interactive(ctx context.Context, f *cmdutil.Factory, flags
 		Levers:      levers,
 		DefaultRepo: o.Repo,
 		Branches:    func(ctx context.Context, repo string) ([]openflow.Branch, error) { return listBranches(ctx, gh, repo) },
-		Rulesets:    func(ctx context.Context, repo, branch string) ([]openflow.Ruleset, error) { return branchRulesets(ctx, gh, repo, branch) },
-		Me:          whoami,
+		Rulesets: func(ctx context.Context, repo, branch string) ([]openflow.Ruleset, error) {
+			return branchRulesets(ctx, gh, repo, branch)
+		},
+		Me: whoami,
 		Rules: func(ctx context.Context, repo string, lv override.Lever, branch string) (openflow.Rules, error) {
 			login, err := whoami(ctx)
 			if err != nil {

@@ -117,9 +117,9 @@ type Model struct {
 	rulesetsDone bool      // listed (or could not be): not asked again
 	rulesetName  string
 	// relax choices beyond the lever's plain names
-	modes map[string]bool // value → its mode suffix is on
-	typed []string        // names typed for a template (bypass-team:oncall)
-	typing string         // the prefix of the name being typed, "" when not
+	modes  map[string]bool // value → its mode suffix is on
+	typed  []string        // names typed for a template (bypass-team:oncall)
+	typing string          // the prefix of the name being typed, "" when not
 }
 
 func newInput(prompt string, width int) textinput.Model {
