@@ -28,6 +28,12 @@ type OpenRequest struct {
 	// the policy's timeout (0: the policy's timeout).
 	NoWait bool
 	Wait   time.Duration
+	// Self, with an empty Target.User (access and team levers), makes the
+	// actor the user: the engine fills Target.User in from its identity read
+	// (GET /user, in open's first round), so `--user`'s default costs no
+	// request or round trip of its own. Previews and the record carry the
+	// login.
+	Self bool
 
 	approved *approvedRequest // set by the approval flow (approval.go)
 }

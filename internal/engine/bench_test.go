@@ -57,7 +57,7 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	alice := e.user("alice")
 	seedAudit(b, e, alice, 10_000, 50)
 	e.sim.SetFaults(ghsim.Faults{Latency: 50 * time.Millisecond})
-	var open, cls, status, sweep, sweep304, planOpen, openPV measure
+	var open, cls, status, sweep, sweep304, planOpen, openPV, confirmed, confirmedLate, selfOpen, userOpen measure
 	var openT, closeT time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -90,6 +90,53 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 			b.Fatal(err)
 		}
 		u.take()
+		// glass open on a terminal: what runs after the person confirmed,
+		// quickly (Plan's reads reused) and after PlanFresh.
+		for _, late := range []bool{false, true} {
+			u = e.user("alice")
+			pv, err := u.eng.Plan(bg, protReq("linear-history"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			u.take()
+			if late {
+				e.clk.Advance(PlanFresh + time.Second)
+			}
+			o, err = u.eng.OpenPreview(bg, pv)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if late {
+				confirmedLate = u.take()
+			} else {
+				confirmed = u.take()
+			}
+			if _, err := u.eng.Close(bg, o.ID, "bench"); err != nil {
+				b.Fatal(err)
+			}
+			u.take()
+		}
+		// access for yourself (no --user) and with the login given.
+		for _, self := range []bool{true, false} {
+			u = e.user("alice")
+			req := accessReq("alice", "push")
+			if self {
+				req.Target.User, req.Self = "", true
+			}
+			o, err = u.eng.Open(bg, req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if self {
+				selfOpen = u.take()
+			} else {
+				userOpen = u.take()
+			}
+			if _, err := u.eng.Close(bg, o.ID, "bench"); err != nil {
+				b.Fatal(err)
+			}
+			u.take()
+		}
 		// glass open --yes: OpenWithPreview, one go.
 		u = e.user("alice")
 		o, _, err = u.eng.OpenWithPreview(bg, protReq("admins"))
@@ -122,7 +169,8 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	for _, m := range []struct {
 		name string
 		m    measure
-	}{{"open", open}, {"plan+open-preview", planOpen}, {"open-with-preview", openPV}, {"close", cls}, {"status", status}, {"sweep", sweep}, {"sweep-repeat", sweep304}} {
+	}{{"open", open}, {"plan+open-preview", planOpen}, {"open-with-preview", openPV}, {"open-preview-after-confirm", confirmed}, {"open-preview-after-slow-confirm", confirmedLate},
+		{"open-access-self", selfOpen}, {"open-access-user", userOpen}, {"close", cls}, {"status", status}, {"sweep", sweep}, {"sweep-repeat", sweep304}} {
 		b.Logf("%s: %d requests, %d sequential round trips", m.name, m.m.requests, m.m.waves)
 		for _, l := range m.m.log {
 			b.Logf("    %s", l)
@@ -134,6 +182,10 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	b.ReportMetric(float64(planOpen.waves), "plan+openpreview-roundtrips")
 	b.ReportMetric(float64(openPV.waves), "openwithpreview-roundtrips")
 	b.ReportMetric(float64(openPV.requests), "openwithpreview-requests")
+	b.ReportMetric(float64(confirmed.waves), "after-confirm-roundtrips")
+	b.ReportMetric(float64(confirmedLate.waves), "after-slow-confirm-roundtrips")
+	b.ReportMetric(float64(selfOpen.waves), "access-self-roundtrips")
+	b.ReportMetric(float64(userOpen.waves), "access-user-roundtrips")
 	b.ReportMetric(float64(cls.waves), "close-roundtrips")
 	b.ReportMetric(float64(cls.requests), "close-requests")
 	b.ReportMetric(float64(closeT.Milliseconds())/float64(b.N), "close-ms")

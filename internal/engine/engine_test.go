@@ -644,3 +644,60 @@ func eventKinds(e *env, id string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestOpenSelf: an access or team request for yourself (Self, no user)
+// names the actor, learnt from the identity read of open's first round:
+// exactly the requests of the same open with the login given, one GET /user
+// among them, and the login in the preview and the record.
+func TestOpenSelf(t *testing.T) {
+	count := func(req OpenRequest) (*override.Override, int, int) {
+		e := newEnv(t)
+		alice := e.user("alice")
+		o := mustOpen(t, alice, req)
+		n, _, log := alice.rec.stats()
+		users := 0
+		for _, l := range log {
+			if strings.HasSuffix(l, " GET /user") {
+				users++
+			}
+		}
+		mustClose(t, alice, o.ID)
+		return o, n, users
+	}
+	self := accessReq("", "push")
+	self.Self = true
+	o, n, users := count(self)
+	_, want, _ := count(accessReq("alice", "push"))
+	if o.Target.User != "alice" || n != want || users != 1 {
+		t.Fatalf("Self open: user %q, %d requests (%d GET /user); with --user alice: %d requests", o.Target.User, n, users, want)
+	}
+
+	e := newEnv(t)
+	alice := e.user("alice")
+	pv, err := alice.eng.Plan(bg, self)
+	if err != nil || pv.Request.Target.User != "alice" || pv.Actor != "alice" {
+		t.Fatalf("Self plan: %+v %v", pv, err)
+	}
+	// Without Self, an empty user is still bad input, before any request.
+	alice.rec.reset()
+	if _, err := alice.eng.Open(bg, accessReq("", "push")); ExitCode(err) != ExitRefused {
+		t.Fatalf("no user, no Self: %v (exit %d)", err, ExitCode(err))
+	}
+	if n, _, _ := alice.rec.stats(); n != 0 {
+		t.Fatalf("no user, no Self: %d requests", n)
+	}
+	// The identity read fails: nothing is read on a guessed user, nothing written.
+	alice.rec.reset()
+	e.sim.SetFaults(ghsim.Faults{FailPath: `^/user$`, FailPathKind: ghsim.Fault502})
+	_, err = alice.eng.Open(bg, self)
+	e.sim.SetFaults(ghsim.Faults{})
+	if err == nil || !strings.Contains(err.Error(), "GET /user") || !strings.Contains(err.Error(), "not changed: nothing") {
+		t.Fatalf("Self open with GET /user failing: %v", err)
+	}
+	_, _, log := alice.rec.stats()
+	for _, l := range log {
+		if strings.Contains(l, "/collaborators") || strings.Contains(l, "POST ") {
+			t.Fatalf("Self open read or wrote without a login: %s", l)
+		}
+	}
+}

@@ -42,7 +42,13 @@ func (e *Engine) check(req *OpenRequest) (lever.Lever, error) {
 		return nil, err
 	}
 	req.Relax = override.NormalizeRelax(req.Relax)
-	if err := lv.Validate(req.Target, req.Relax); err != nil {
+	vt := req.Target
+	if req.selfPending() {
+		// The login comes with the first round; any valid one will do to
+		// check the rest of the target now, before any request.
+		vt.User = selfPlaceholder
+	}
+	if err := lv.Validate(vt, req.Relax); err != nil {
 		return nil, &RefusalError{Reason: err.Error(), Err: err}
 	}
 	if req.Duration <= 0 {
@@ -57,21 +63,38 @@ func (e *Engine) check(req *OpenRequest) (lever.Lever, error) {
 	return lv, nil
 }
 
+// selfPlaceholder stands in for the actor's login when a Self request is
+// validated before the identity read (any syntactically valid login).
+const selfPlaceholder = "glass-self"
+
+// selfPending reports whether the target's user is the actor, not yet known.
+func (r OpenRequest) selfPending() bool { return r.Self && r.Target.User == "" }
+
 // round1 reads, in parallel: the actor, the live overrides in the audit
-// repository, the live setting and the branch head. No writes.
+// repository, the live setting and the branch head. No writes. For a Self
+// request the setting is read as soon as the actor is known (the user is
+// part of it); everything else runs beside that.
 func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st *stepper) (*planned, error) {
 	p := &planned{req: req, lv: lv, audit: req.AuditRepo}
 	g, gctx := errgroup.WithContext(ctx)
+	who := make(chan string, 1)
 	g.Go(func() error {
+		defer close(who)
 		var u *github.User
 		err := e.again(gctx, func() (err error) { u, _, err = e.gh.Users.Get(gctx, ""); return err })
 		if err != nil {
 			return stepErr("identity", fmt.Errorf("reading who the token belongs to (GET /user): %w", err))
 		}
 		p.actor = u.GetLogin()
+		if p.actor == "" {
+			return stepErr("identity", errors.New("GitHub answered GET /user without a login"))
+		}
+		who <- p.actor
 		st.emit("identity", p.actor, nil)
 		return nil
 	})
+	target := req.Target
+	self := req.selfPending()
 	g.Go(func() error {
 		var list []*override.Override
 		var invalid *ledger.InvalidRecordsError
@@ -93,8 +116,16 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 	// round, off the critical path in Plan, before the audit issue in Open.
 	g.Go(func() error { _ = e.ledger.CheckLabels(gctx, req.AuditRepo); return nil })
 	g.Go(func() error {
+		t := target
+		if self {
+			login, ok := <-who
+			if !ok {
+				return nil // the identity read failed and says so
+			}
+			t.User = login
+		}
 		var s lever.Snapshot
-		err := e.again(gctx, func() (err error) { s, err = lv.Read(gctx, req.Target); return err })
+		err := e.again(gctx, func() (err error) { s, err = lv.Read(gctx, t); return err })
 		if err != nil {
 			return stepErr("snapshot", err)
 		}
@@ -134,6 +165,10 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 			return nil, &RefusalError{Reason: r.Reason, Hint: r.Hint, Err: err}
 		}
 		return nil, &Error{Op: "open", Step: step, Err: err, Unchanged: "nothing; glass made no change and wrote no audit record", Next: "check the target and your network, then run the same command again"}
+	}
+	if self {
+		req.Target.User = p.actor
+		p.req = req
 	}
 	st.emit("snapshot", req.Target.String(), nil)
 
@@ -285,6 +320,7 @@ func (e *Engine) openShown(ctx context.Context, req OpenRequest, pv *Preview) (o
 	} else if p, err = e.round1(ctx, req, lv, st); err != nil {
 		return nil, nil, err
 	} else {
+		req = p.req // a Self request now names the user
 		shown = p.preview()
 	}
 	o, err = e.openPlanned(ctx, req, lv, p, pv, shown, st)

@@ -339,6 +339,7 @@ func (o *OpenOptions) request() engine.OpenRequest {
 		req.Relax = o.Relax
 	case override.LeverAccess:
 		req.Target.User = o.User
+		req.Self = o.User == ""
 		req.Target.Permission = o.Permission
 		req.Relax = []string{o.Permission}
 	case override.LeverRuleset:
@@ -347,6 +348,7 @@ func (o *OpenOptions) request() engine.OpenRequest {
 		req.Relax = o.Relax
 	case override.LeverTeam:
 		req.Target.User = o.User
+		req.Self = o.User == ""
 		req.Target.Team = o.Team
 		req.Relax = []string{"member"}
 	}
@@ -380,10 +382,16 @@ func (o *OpenOptions) validate() (lever.Lever, error) {
 	return lv, nil
 }
 
-// check runs the lever's own offline validation (after --user defaults to
-// the token's login, which the access lever requires).
+// selfLogin stands in for the token's login (--user's default, which the
+// engine fills in) in the offline validation: any valid login will do.
+const selfLogin = "glass-self"
+
+// check runs the lever's own offline validation.
 func (o *OpenOptions) check(lv lever.Lever) error {
 	req := o.request()
+	if req.Self {
+		req.Target.User = selfLogin
+	}
 	if err := lv.Validate(req.Target, req.Relax); err != nil {
 		return cmdutil.FlagErrorf("%v; nothing was changed", err)
 	}
@@ -420,13 +428,8 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 	if err != nil {
 		return err
 	}
-	if (opts.Lever == override.LeverAccess || opts.Lever == override.LeverTeam) && opts.User == "" {
-		login, err := opts.Whoami(ctx)
-		if err != nil {
-			return mapErr(err, opts)
-		}
-		opts.User = login
-	}
+	// --user defaults to the token's login: the engine reads it in its
+	// first round anyway (request.Self), so it costs nothing here.
 	if opts.Lever == override.LeverRuleset {
 		if err := opts.resolveRuleset(ctx); err != nil {
 			return err

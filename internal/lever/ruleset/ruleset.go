@@ -437,7 +437,9 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 	}
 	var out bytes.Buffer
 	if _, err := l.c.Do(ctx, req, &out); err != nil {
-		return nil, lever.DescribeError(what+" (PUT)", err, "the ruleset may or may not have changed: read it again before retrying")
+		// A dropped answer or a gateway error leaves it open whether the
+		// PUT applied; any other error is GitHub saying it did not.
+		return nil, lever.DescribeWriteError(what+" (PUT)", err, fmt.Sprintf("ruleset %d was not changed", t.RulesetID))
 	}
 	got, err := FieldsFromJSON(out.Bytes())
 	if err != nil {

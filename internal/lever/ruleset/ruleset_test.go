@@ -431,11 +431,6 @@ func TestRefusalsAndFailures(t *testing.T) {
 	l := ruleset.New(sim.GitHub(t, "alice"))
 	orig := mustRead(t, l, tg).Fields
 	want, _ = l.Relax(tg, orig, []string{"disable"})
-	// The PUT (second request of Write) fails: the error says it may or may not have landed.
-	sim.SetFaults(ghsim.Faults{FailNth: 2, FailNthKind: ghsim.Fault502})
-	if _, err := l.Write(ctx, tg, orig, want); err == nil || !strings.Contains(err.Error(), "may or may not") {
-		t.Errorf("PUT failure: %v", err)
-	}
 	// The GET before it fails: nothing was changed.
 	sim.SetFaults(ghsim.Faults{FailNth: 1, FailNthKind: ghsim.Fault500})
 	if _, err := l.Write(ctx, tg, orig, want); err == nil || !strings.Contains(err.Error(), "nothing was changed") {
@@ -502,5 +497,79 @@ func TestPreviewAutoMerge(t *testing.T) {
 	sim.SetFaults(ghsim.Faults{FailPath: "/pulls", FailPathKind: ghsim.Fault502})
 	if _, err := l.(lever.Previewer).Preview(ctx, tg, orig, want); err == nil || !strings.Contains(err.Error(), "nothing was changed") {
 		t.Errorf("failing list: %v", err)
+	}
+}
+
+// TestWriteFailures: the PUT of Write (its second request, after the GET)
+// fails. GitHub's own answer (500, 503, 403) means nothing changed, and the
+// error says so; with no answer (dropped connection) or a gateway error
+// (502) glass cannot know, so the error claims nothing about the ruleset
+// and names `glass status` and `glass sweep`.
+func TestWriteFailures(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		kind ghsim.FaultKind
+		want []string
+		not  string
+	}{
+		{"put-500", ghsim.Fault500, []string{"(PUT)", "500", "was not changed"}, "does not know"},
+		{"put-503", ghsim.Fault503, []string{"503", "was not changed"}, "does not know"},
+		{"put-502", ghsim.Fault502, []string{"does not know whether GitHub applied this change: GitHub's gateway answered 502", "`glass status`", "`glass sweep`"}, "was not changed"},
+		{"put-drop", ghsim.FaultDrop, []string{"does not know whether GitHub applied this change: the request was sent but the connection dropped", "`glass sweep`"}, "was not changed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sim := start(t)
+			tg := override.Target{Repo: "acme/payments", RulesetID: seeded(t, sim, ghsim.SeedRulesetPayments)}
+			l := ruleset.New(sim.GitHub(t, "alice"))
+			orig := mustRead(t, l, tg).Fields
+			want, _ := l.Relax(tg, orig, []string{"disable"})
+			sim.SetFaults(ghsim.Faults{FailNth: 2, FailNthKind: c.kind})
+			_, err := l.Write(ctx, tg, orig, want)
+			sim.SetFaults(ghsim.Faults{})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+			if strings.Contains(err.Error(), c.not) {
+				t.Errorf("error says %q: %v", c.not, err)
+			}
+			// The simulator failed the request before carrying it out.
+			if f := mustRead(t, l, tg).Fields; f["enforcement"] != "active" {
+				t.Errorf("enforcement = %v after a failed PUT", f["enforcement"])
+			}
+		})
+	}
+}
+
+// TestWriteDroppedAfterApply: GitHub carried out the PUT, then the
+// connection died before its answer (blackout after request 2). The error
+// must not claim the ruleset is unchanged: the read-back shows it disabled.
+func TestWriteDroppedAfterApply(t *testing.T) {
+	sim := start(t)
+	tg := override.Target{Repo: "acme/payments", RulesetID: seeded(t, sim, ghsim.SeedRulesetPayments)}
+	l := ruleset.New(sim.GitHub(t, "alice"))
+	orig := mustRead(t, l, tg).Fields
+	want, _ := l.Relax(tg, orig, []string{"disable"})
+	sim.SetFaults(ghsim.Faults{BlackoutAfter: 2})
+	_, err := l.Write(ctx, tg, orig, want)
+	sim.SetFaults(ghsim.Faults{})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, s := range []string{"does not know whether GitHub applied", "`glass status`", "`glass sweep`"} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("error lacks %q: %s", s, msg)
+		}
+	}
+	if strings.Contains(msg, "was not changed") {
+		t.Errorf("error claims the ruleset was not changed: %s", msg)
+	}
+	if f := mustRead(t, l, tg).Fields; f["enforcement"] != "disabled" {
+		t.Errorf("enforcement = %v, want disabled (the PUT applied before the drop)", f["enforcement"])
 	}
 }
