@@ -88,7 +88,7 @@ func (o *OpenOptions) interactive(ctx context.Context, f *cmdutil.Factory, flags
 	if err != nil {
 		return err
 	}
-	k := openflow.Known{Branch: o.Branch, Relax: o.Relax, User: o.User, Permission: o.Permission, Team: o.Team,
+	k := openflow.Known{Branch: o.Branch, Relax: o.Relax, User: o.User, Permission: o.Permission, Team: o.Team, Ruleset: o.Ruleset,
 		Duration: o.Duration, Reason: o.Reason, Incident: o.Incident, AuditRepo: o.AuditRepo, Wait: o.Wait}
 	if f.RepoOverride != "" {
 		k.Repo = o.Repo
@@ -113,7 +113,10 @@ func (o *OpenOptions) interactive(ctx context.Context, f *cmdutil.Factory, flags
 		Levers:      levers,
 		DefaultRepo: o.Repo,
 		Branches:    func(ctx context.Context, repo string) ([]openflow.Branch, error) { return listBranches(ctx, gh, repo) },
-		Me:          whoami,
+		Rulesets: func(ctx context.Context, repo, branch string) ([]openflow.Ruleset, error) {
+			return branchRulesets(ctx, gh, repo, branch)
+		},
+		Me: whoami,
 		Rules: func(ctx context.Context, repo string, lv override.Lever, branch string) (openflow.Rules, error) {
 			login, err := whoami(ctx)
 			if err != nil {
@@ -164,6 +167,39 @@ func (o *OpenOptions) interactive(ctx context.Context, f *cmdutil.Factory, flags
 // error messages that name the target).
 func (o *OpenOptions) fromRequest(r engine.OpenRequest) {
 	o.Repo, o.Lever, o.Branch, o.User = r.Target.Repo, r.Lever, r.Target.Branch, r.Target.User
+}
+
+// branchRulesets lists the rulesets with active rules on branch, for the
+// flow's "which ruleset?" question: repos/get-branch-rules for the ids,
+// and, when there are several, repos/get-repo-rulesets (with parents)
+// for their names and where they come from.
+func branchRulesets(ctx context.Context, gh *github.Client, repo, branch string) ([]openflow.Ruleset, error) {
+	ids, err := ruleset.BranchRulesets(ctx, gh, repo, branch)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	out := make([]openflow.Ruleset, len(ids))
+	for i, id := range ids {
+		out[i] = openflow.Ruleset{ID: id, Name: fmt.Sprint(id)}
+	}
+	if len(ids) == 1 {
+		return out, nil
+	}
+	all, err := ruleset.List(ctx, gh, repo)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		for _, s := range all {
+			if s.ID == out[i].ID {
+				out[i].Name = s.Name
+				if s.SourceType == "Organization" {
+					out[i].Org = s.Source
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 // listBranches lists up to 500 branches of repo (repos/list-branches, 100

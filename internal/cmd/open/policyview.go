@@ -48,10 +48,16 @@ func policyRules(ctx context.Context, gh *github.Client, lv lever.Lever, repo st
 		where = " on " + branch
 	}
 	for _, opt := range lv.Relaxations() {
+		name := opt.Name
+		if l == override.LeverRuleset && strings.HasPrefix(name, "bypass") {
+			// The ruleset lever's bypass-team:SLUG and bypass-role:ROLE are
+			// the policy's "bypass" (as engine.policyRequest maps them).
+			name = "bypass"
+		}
 		switch {
 		case !ok:
 			r.Forbidden[opt.Name] = fmt.Sprintf("no rule of %s lets %s use %s%s", p.Source, login, l, where)
-		case !contains(allowed, opt.Name):
+		case !contains(allowed, name):
 			r.Forbidden[opt.Name] = fmt.Sprintf("%s does not allow it%s", p.Source, where)
 		}
 	}

@@ -28,6 +28,13 @@ type Branch struct {
 	Protected bool
 }
 
+// Ruleset is one ruleset with active rules on the chosen branch.
+type Ruleset struct {
+	ID   int64
+	Name string
+	Org  string // the organization of an organization ruleset; "" for the repository's own
+}
+
 // Rules is what policy says about the request being built. The zero value
 // allows everything glass itself allows.
 type Rules struct {
@@ -55,6 +62,9 @@ type Deps struct {
 	Me func(ctx context.Context) (string, error)
 	// Rules returns the policy view for a lever on a target; nil: no policy.
 	Rules func(ctx context.Context, repo string, lv override.Lever, branch string) (Rules, error)
+	// Rulesets lists the rulesets with active rules on a branch (the
+	// ruleset lever asks which one when there are several); nil: not asked.
+	Rulesets func(ctx context.Context, repo, branch string) ([]Ruleset, error)
 	// Prepare completes a request before the plan (e.g. finds the ruleset
 	// on the branch); nil: the request is complete as asked.
 	Prepare func(ctx context.Context, req engine.OpenRequest) (engine.OpenRequest, error)
@@ -77,6 +87,8 @@ type Known struct {
 	User       string
 	Permission string
 	Team       string // ORG/SLUG (team lever)
+	Ruleset    string // --ruleset ID or NAME (ruleset lever): not asked
+	RulesetID  int64  // the ruleset chosen in the flow
 	Duration   time.Duration
 	Reason     string
 	Incident   string
@@ -160,6 +172,11 @@ func sortBranches(bs []Branch) []Branch {
 
 var repoRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
 
+// slugRE is a team slug as GitHub makes them (lower-case words and dashes;
+// a guess wide enough for the slugs in the wild, checked again by the
+// ruleset lever's team lookup).
+var slugRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+
 var loginRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9]|-(?:[A-Za-z0-9])){0,38}$`)
 
 // presets are the durations offered; those above the bound are left out.
@@ -189,6 +206,76 @@ func reasonCheck(r Rules, reason, incident string) (ok bool, msg string) {
 		}
 	}
 	return ok, strings.Join(parts, " · ")
+}
+
+// choice is one relax name a lever option stands for: a plain name, or
+// one concrete value of a template such as bypass-role:admin|maintain|write
+// [:pull_request] (each alternative, with the optional suffix as a mode)
+// or bypass-team:SLUG[:pull_request] (a name the person types).
+type choice struct {
+	value  string // the relax name (without the mode suffix); "" when typed
+	prefix string // for a typed name: what goes before it (bypass-team:)
+	mode   string // the optional suffix (":pull_request"), "" when none
+}
+
+// expand lists the choices of one lever option.
+func expand(name string) []choice {
+	if !strings.ContainsAny(name, "|[") && !hasPlaceholder(name) {
+		return []choice{{value: name}}
+	}
+	base, mode := name, ""
+	if i := strings.Index(name, "["); i >= 0 {
+		base, mode = name[:i], strings.Trim(name[i:], "[]")
+	}
+	i := strings.LastIndex(base, ":")
+	prefix, alts := base[:i+1], base[i+1:]
+	if hasPlaceholder(alts) {
+		return []choice{{prefix: prefix, mode: mode}}
+	}
+	var out []choice
+	for _, a := range strings.Split(alts, "|") {
+		out = append(out, choice{value: prefix + a, mode: mode})
+	}
+	return out
+}
+
+// hasPlaceholder reports whether s has an upper-case placeholder (SLUG).
+func hasPlaceholder(s string) bool {
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ':' || r == '|' || r == '[' || r == ']' }) {
+		if len(w) > 1 && strings.ToUpper(w) == w && strings.ToLower(w) != w {
+			return true
+		}
+	}
+	return false
+}
+
+// bypassNotes explains the ruleset lever's bypass choices in one line
+// each (GitHub: a bypass actor in mode always may bypass the ruleset;
+// in mode pull_request only by merging a pull request; REST docs,
+// "Create a repository ruleset", bypass_actors.bypass_mode).
+var bypassNotes = map[string]string{
+	"bypass-role:admin":    "the admin role may bypass it",
+	"bypass-role:maintain": "the maintain role may bypass it",
+	"bypass-role:write":    "the write role may bypass it",
+}
+
+// choiceNote is the one-line explanation of a choice (value with or
+// without its mode suffix).
+func choiceNote(value, mode string, withMode bool, summary string) string {
+	note, ok := bypassNotes[value]
+	if !ok && strings.HasPrefix(value, "bypass-team:") {
+		note, ok = "the team's members may bypass it", true
+	}
+	if !ok {
+		return summary
+	}
+	if mode == "" {
+		return note
+	}
+	if withMode {
+		return note + " · only via PRs"
+	}
+	return note + " · always"
 }
 
 // parseDuration reads a free-entry duration and applies the bounds.

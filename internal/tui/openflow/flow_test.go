@@ -3,6 +3,7 @@ package openflow
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -392,11 +393,20 @@ func TestGoldenScreens(t *testing.T) {
 		{"reason", Known{Repo: "acme/payments", Lever: override.LeverProtection, Branch: "main", Relax: []string{"reviews"}, Duration: time.Hour}, []string{"INC-4711: checkout 500"}},
 		{"confirm", Known{Repo: "acme/payments", Lever: override.LeverProtection, Branch: "main", Relax: []string{"reviews", "checks"}, Duration: time.Hour, Reason: "INC-4711: checkout returns 500, hotfix PR 812", Incident: "INC-4711", AuditRepo: "acme/audit"}, nil},
 		{"done", Known{Repo: "acme/payments", Lever: override.LeverProtection, Branch: "main", Relax: []string{"reviews"}, Duration: time.Hour, Reason: "INC-4711: checkout returns 500", AuditRepo: "acme/audit"}, []string{"y"}},
+		{"ruleset", Known{Repo: "acme/payments", Lever: override.LeverRuleset, Branch: "staging"}, nil},
+		{"relax-ruleset", Known{Repo: "acme/payments", Lever: override.LeverRuleset, Branch: "staging", Ruleset: "payments-staging"},
+			[]string{"down", "down", "down", "down", "down", "p", "up", "up", "up", "space", "oncall", "enter"}},
+		{"relax-ruleset-team", Known{Repo: "acme/payments", Lever: override.LeverRuleset, Branch: "staging", Ruleset: "payments-staging"},
+			[]string{"down", "down", "space", "on"}},
 	}
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {
 			e := tuitest.New(t)
-			m := drive(t, New(deps(t, e, &policyRules), sc.known), sc.keys...)
+			d := deps(t, e, &policyRules)
+			if sc.known.Lever == override.LeverRuleset {
+				d = rulesetDeps(t, e, &policyRules, "alice", sc.known.Ruleset)
+			}
+			m := drive(t, New(d, sc.known), sc.keys...)
 			teatest.RequireEqualOutput(t, normalize(m.View()))
 			for i, l := range strings.Split(m.View(), "\n") {
 				if n := len([]rune(l)); n > 80 {
@@ -481,34 +491,170 @@ func TestTeamFlow(t *testing.T) {
 	}
 }
 
-func TestRulesetFlow(t *testing.T) {
-	e := tuitest.New(t)
-	d := deps(t, e, nil)
-	gh := e.Client("alice")
+// rulesetDeps wires the ruleset questions as the command does: the
+// rulesets on a branch (names when several), and Resolve before the plan
+// with the --ruleset flag's value (flag; "" when not given).
+func rulesetDeps(t *testing.T, e *tuitest.Env, rules *Rules, login, flag string) Deps {
+	d := depsAs(t, e, rules, login)
+	gh := e.Client(login)
+	d.Rulesets = func(ctx context.Context, repo, branch string) ([]Ruleset, error) {
+		ids, err := ruleset.BranchRulesets(ctx, gh, repo, branch)
+		if err != nil {
+			return nil, err
+		}
+		all, err := ruleset.List(ctx, gh, repo)
+		if err != nil {
+			return nil, err
+		}
+		var out []Ruleset
+		for _, id := range ids {
+			for _, s := range all {
+				if s.ID == id {
+					r := Ruleset{ID: id, Name: s.Name}
+					if s.SourceType == "Organization" {
+						r.Org = s.Source
+					}
+					out = append(out, r)
+				}
+			}
+		}
+		return out, nil
+	}
 	d.Prepare = func(ctx context.Context, req engine.OpenRequest) (engine.OpenRequest, error) {
-		// Two rulesets apply to staging: the flow passes --ruleset through
-		// (the dispatch gives the flag's value), here the repository's own.
-		tg, relax, err := ruleset.Resolve(ctx, gh, req.Target, "payments-staging", req.Relax)
+		tg, relax, err := ruleset.Resolve(ctx, gh, req.Target, flag, req.Relax)
 		req.Target, req.Relax = tg, relax
 		return req, err
 	}
-	m := drive(t, New(d, Known{Repo: "acme/payments", Lever: override.LeverRuleset, Duration: 15 * time.Minute, AuditRepo: "acme/audit"}))
+	return d
+}
+
+// Two rulesets apply to acme/payments@staging (the repository's
+// payments-staging and the organization's acme-staging-guard): the flow
+// asks which, then offers the bypass choices (a role, with p for pull
+// requests only; a team typed by slug), and opens exactly that.
+func TestRulesetFlow(t *testing.T) {
+	e := tuitest.New(t)
+	m := drive(t, New(rulesetDeps(t, e, nil, "alice", ""), Known{Repo: "acme/payments", Lever: override.LeverRuleset, Duration: 15 * time.Minute, AuditRepo: "acme/audit"}))
 	// Protected branches first: main, release/1.x, staging.
 	m = drive(t, m, "down", "down", "enter")
-	if m.Step() != StepRelax {
+	if m.Step() != StepRuleset {
 		t.Fatalf("step = %v; view:\n%s", m.Step(), m.View())
 	}
-	if !strings.Contains(m.View(), "[-] bypass-team:…") {
-		t.Errorf("the bypass template is not greyed out:\n%s", m.View())
+	v := m.View()
+	for _, want := range []string{"Which ruleset?", "payments-staging", "repository ruleset", "acme-staging-guard", "organization ruleset of acme (owners only)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("ruleset question lacks %q:\n%s", want, v)
+		}
 	}
-	m = drive(t, m, "space", "enter", "INC-7: staging deploy blocked", "ctrl+s")
+	if i, j := strings.Index(v, "payments-staging"), strings.Index(v, "acme-staging-guard"); i < 0 || j < 0 {
+		t.Fatalf("view:\n%s", v)
+	}
+	// Choose the repository's own.
+	for m.items[m.cursor].label != "payments-staging" {
+		m = drive(t, m, "down")
+	}
+	m = drive(t, m, "enter")
+	if m.Step() != StepRelax || !strings.Contains(m.View(), "ruleset payments-staging") {
+		t.Fatalf("step = %v; view:\n%s", m.Step(), m.View())
+	}
+	v = m.View()
+	for _, want := range []string{"[ ] disable", "[+] bypass-team:…", "type a team slug to add it", "[ ] bypass-role:admin", "the admin role may bypass it · always", "[ ] bypass-role:write"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("relax list lacks %q:\n%s", want, v)
+		}
+	}
+	// bypass-role:write, through pull requests only (p selects it too).
+	for m.items[m.cursor].label != "bypass-role:write" {
+		m = drive(t, m, "down")
+	}
+	m = drive(t, m, "p")
+	if v := m.View(); !strings.Contains(v, "[x] bypass-role:write    the write role may bypass it · only via PRs") || !strings.Contains(v, "p only via PRs/always") {
+		t.Errorf("view:\n%s", v)
+	}
+	// A team: typed, added to the list, selected.
+	for m.items[m.cursor].label != "bypass-team:…" {
+		m = drive(t, m, "up")
+	}
+	m = drive(t, m, "space", "no such slug!", "enter")
+	if !strings.Contains(m.View(), "type a team slug, e.g. oncall") {
+		t.Fatalf("a bad slug was accepted:\n%s", m.View())
+	}
+	m.text.SetValue("")
+	m = drive(t, m, "oncall", "enter")
+	if v := m.View(); !strings.Contains(v, "[x] bypass-team:oncall") || !strings.Contains(v, "the team's members may bypass it · always") {
+		t.Fatalf("view:\n%s", v)
+	}
+	m = drive(t, m, "enter", "INC-7: staging deploy blocked", "ctrl+s")
 	if m.Step() != StepConfirm {
 		t.Fatalf("step = %v; view:\n%s", m.Step(), m.View())
 	}
+	v = m.View()
+	if !regexp.MustCompile(`ruleset     payments-staging \(id \d+\)`).MatchString(v) || !regexp.MustCompile(`relax       bypass-role:write:pull_request, bypass-team:oncall:\d+`).MatchString(v) {
+		t.Errorf("confirm screen:\n%s", v)
+	}
 	m = drive(t, m, "y")
 	r := m.Result()
-	if r.Err != nil || r.Override == nil || r.Override.Target.RulesetID == 0 || strings.Join(r.Override.Relax, ",") != "disable" {
+	if r.Err != nil || r.Override == nil || r.Override.Target.RulesetID == 0 {
 		t.Fatalf("result = %+v; view:\n%s", r, m.View())
+	}
+	if got := strings.Join(r.Override.Relax, ","); !regexp.MustCompile(`^bypass-role:write:pull_request,bypass-team:oncall:\d+$`).MatchString(got) {
+		t.Errorf("relax = %s", got)
+	}
+	_, live := e.Get(fmt.Sprintf("repos/acme/payments/rulesets/%d", r.Override.Target.RulesetID))
+	if !strings.Contains(live, `"name":"payments-staging"`) || !strings.Contains(live, `"actor_type":"RepositoryRole"`) || !strings.Contains(live, `"bypass_mode":"pull_request"`) || !strings.Contains(live, `"actor_type":"Team"`) {
+		t.Errorf("live ruleset: %s", live)
+	}
+}
+
+// --ruleset given as a flag is not asked again; a branch without an
+// active ruleset says so and offers another branch.
+func TestRulesetQuestionSkipped(t *testing.T) {
+	e := tuitest.New(t)
+	m := drive(t, New(rulesetDeps(t, e, nil, "alice", "payments-staging"), Known{Repo: "acme/payments", Lever: override.LeverRuleset, Ruleset: "payments-staging", Duration: 15 * time.Minute}))
+	m = drive(t, m, "down", "down", "enter")
+	if m.Step() != StepRelax || !strings.Contains(m.View(), "ruleset payments-staging") {
+		t.Fatalf("step = %v; view:\n%s", m.Step(), m.View())
+	}
+	if n := e.Count("GET", "/repos/acme/payments/rules/branches/"); n != 0 {
+		t.Errorf("%d branch-rules lookups with --ruleset given", n)
+	}
+
+	m = drive(t, New(rulesetDeps(t, e, nil, "alice", ""), Known{Repo: "acme/payments", Lever: override.LeverRuleset, Duration: 15 * time.Minute}), "enter")
+	if m.Step() != StepRuleset || !strings.Contains(m.View(), "no active ruleset applies to main of acme/payments") {
+		t.Fatalf("step = %v; view:\n%s", m.Step(), m.View())
+	}
+	m = drive(t, m, "enter")
+	if m.Step() != StepBranch || m.k.Branch != "" {
+		t.Fatalf("step = %v; view:\n%s", m.Step(), m.View())
+	}
+	m = drive(t, m, "down", "down", "enter")
+	if m.Step() != StepRuleset || !strings.Contains(m.View(), "acme-staging-guard") {
+		t.Fatalf("step = %v; view:\n%s", m.Step(), m.View())
+	}
+}
+
+// Policy greys out the bypass choices when it does not allow "bypass"
+// (the command maps the policy's bypass onto every bypass option).
+func TestRulesetBypassGreyedByPolicy(t *testing.T) {
+	e := tuitest.New(t)
+	no := "acme/.github:.github/glass.yml does not allow it on staging"
+	rules := Rules{Source: "acme/.github:.github/glass.yml", Forbidden: map[string]string{
+		ruleset.PrefixTeam + "SLUG[:pull_request]":                 no,
+		ruleset.PrefixRole + "admin|maintain|write[:pull_request]": no,
+	}}
+	m := drive(t, New(rulesetDeps(t, e, &rules, "alice", "payments-staging"), Known{Repo: "acme/payments", Lever: override.LeverRuleset, Branch: "staging", Ruleset: "payments-staging"}))
+	v := m.View()
+	for _, want := range []string{"[-] bypass-team:…", "[-] bypass-role:admin", "[-] bypass-role:write", "not allowed by policy", "[ ] disable"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("lacks %q:\n%s", want, v)
+		}
+	}
+	for m.items[m.cursor].label != "bypass-role:admin" {
+		m = drive(t, m, "down")
+	}
+	m = drive(t, m, "space", "p")
+	if m.picked["bypass-role:admin"] || !strings.Contains(m.View(), "bypass-role:admin: "+no) {
+		t.Errorf("a forbidden choice was selected:\n%s", m.View())
 	}
 }
 

@@ -23,6 +23,7 @@ const (
 	StepRepo Step = iota
 	StepLever
 	StepBranch
+	StepRuleset
 	StepTeam
 	StepUser
 	StepPermission
@@ -39,6 +40,9 @@ const (
 type item struct {
 	value, label, note string
 	disabled           string // why it cannot be chosen ("" : it can)
+	mode               string // an optional suffix p switches on (":pull_request")
+	prefix             string // a name to type: what goes before it (bypass-team:)
+	summary            string // the lever's summary of the option it comes from
 }
 
 type (
@@ -49,6 +53,10 @@ type (
 	rulesMsg struct {
 		r   Rules
 		err error
+	}
+	rulesetsMsg struct {
+		list []Ruleset
+		err  error
 	}
 	meMsg struct {
 		login string
@@ -104,6 +112,14 @@ type Model struct {
 	// are applied, in order, once it has loaded (never to the
 	// confirmation: typing ahead must not open anything unseen).
 	pending []tea.KeyMsg
+	// ruleset lever
+	rulesets     []Ruleset // with active rules on the branch; nil: not listed yet
+	rulesetsDone bool      // listed (or could not be): not asked again
+	rulesetName  string
+	// relax choices beyond the lever's plain names
+	modes  map[string]bool // value → its mode suffix is on
+	typed  []string        // names typed for a template (bypass-team:oncall)
+	typing string          // the prefix of the name being typed, "" when not
 }
 
 func newInput(prompt string, width int) textinput.Model {
@@ -130,7 +146,7 @@ func New(d Deps, k Known) Model {
 	ta.SetWidth(min(76, d.Width-4))
 	ta.SetHeight(4)
 	ta.CharLimit = 2000
-	m := Model{d: d, k: k, picked: map[string]bool{}, events: make(chan flowEvent, 64),
+	m := Model{d: d, k: k, picked: map[string]bool{}, modes: map[string]bool{}, events: make(chan flowEvent, 64),
 		repo: newInput("Repository: ", d.Width), text: newInput("> ", d.Width), incident: newInput("Incident: ", d.Width), reason: ta}
 	m.repo.SetValue(d.DefaultRepo)
 	m.repo.CursorEnd()
@@ -165,6 +181,8 @@ func (m Model) needs(s Step) bool {
 		return k.Lever == ""
 	case StepBranch:
 		return kindOf(k.Lever) == targetBranch && k.Branch == ""
+	case StepRuleset:
+		return k.Lever == override.LeverRuleset && k.Ruleset == "" && k.RulesetID == 0 && !m.rulesetsDone
 	case StepTeam:
 		return kindOf(k.Lever) == targetTeam && k.Team == ""
 	case StepUser:
@@ -227,6 +245,26 @@ func (m Model) enter() (Model, tea.Cmd) {
 			return m, m.branchesCmd()
 		}
 		m.branchItems()
+	case StepRuleset:
+		if m.d.Rulesets == nil {
+			m.rulesetsDone = true
+			return m.advance()
+		}
+		if m.rulesets == nil {
+			m.loading = fmt.Sprintf("Finding the rulesets on %s…", m.k.Branch)
+			return m, m.rulesetsCmd()
+		}
+		for _, r := range m.rulesets {
+			note := "repository ruleset"
+			if r.Org != "" {
+				note = fmt.Sprintf("organization ruleset of %s (owners only)", r.Org)
+			}
+			m.items = append(m.items, item{value: fmt.Sprint(r.ID), label: r.Name, note: fmt.Sprintf("%s · id %d", note, r.ID)})
+		}
+		if len(m.items) == 0 {
+			m.items = append(m.items, item{value: "", label: "other branch…", note: "nothing to relax on " + m.k.Branch})
+			m.errNote = fmt.Sprintf("no active ruleset applies to %s of %s", m.k.Branch, m.k.Repo)
+		}
 	case StepTeam:
 		m.text.Prompt = "Team: "
 		m.text.Placeholder = "SLUG or ORG/SLUG"
@@ -264,17 +302,7 @@ func (m Model) fill() (Model, tea.Cmd) {
 		}
 		m.cursor = firstEnabled(m.items)
 	case StepRelax:
-		lv := m.d.Levers[m.k.Lever]
-		for _, r := range lv.Relaxations() {
-			it := item{value: r.Name, label: r.Name, note: r.Summary, disabled: m.rules.Forbidden[r.Name]}
-			if strings.ContainsAny(r.Name, "|[") || strings.Contains(r.Name, "SLUG") {
-				// A template (bypass-team:SLUG): it needs a name only a
-				// flag can give.
-				it.label = strings.SplitN(r.Name, ":", 2)[0] + ":…"
-				it.disabled = "needs a name: give it as --relax " + r.Name
-			}
-			m.items = append(m.items, it)
-		}
+		m.items = m.relaxItems()
 		m.cursor = firstEnabled(m.items)
 	case StepDuration:
 		maxD := m.maxDuration()
@@ -302,6 +330,45 @@ func (m Model) fill() (Model, tea.Cmd) {
 		return m, m.reason.Focus()
 	}
 	return m, nil
+}
+
+// relaxItems lists what can be relaxed: the lever's plain names, and each
+// concrete choice of its templates (bypass-role:admin, ...; a team typed
+// for bypass-team:SLUG), all greyed out with their option when policy
+// forbids it.
+func (m Model) relaxItems() []item {
+	var items []item
+	for _, r := range m.d.Levers[m.k.Lever].Relaxations() {
+		off := m.rules.Forbidden[r.Name]
+		for _, c := range expand(r.Name) {
+			if c.value == "" {
+				// A name to type: those typed so far, then the entry.
+				for _, v := range m.typed {
+					if strings.HasPrefix(v, c.prefix) {
+						items = append(items, item{value: v, label: v, mode: c.mode, summary: r.Summary, disabled: off})
+					}
+				}
+				what := strings.TrimSuffix(strings.TrimPrefix(c.prefix, "bypass-"), ":")
+				items = append(items, item{label: c.prefix + "…", prefix: c.prefix, note: "type a " + what + " slug to add it", disabled: off})
+				continue
+			}
+			items = append(items, item{value: c.value, label: c.value, mode: c.mode, summary: r.Summary, disabled: off})
+		}
+	}
+	for i := range items {
+		if it := &items[i]; it.prefix == "" {
+			it.note = choiceNote(it.value, it.mode, m.modes[it.value], it.summary)
+		}
+	}
+	return items
+}
+
+// relaxName is the relax name an item stands for, with its mode.
+func (m Model) relaxName(it item) string {
+	if it.mode != "" && m.modes[it.value] {
+		return it.value + it.mode
+	}
+	return it.value
 }
 
 func (m Model) maxDuration() time.Duration {
@@ -352,6 +419,14 @@ func (m Model) meCmd() tea.Cmd {
 	}
 }
 
+func (m Model) rulesetsCmd() tea.Cmd {
+	f, repo, branch := m.d.Rulesets, m.k.Repo, m.k.Branch
+	return func() tea.Msg {
+		l, err := f(context.Background(), repo, branch)
+		return rulesetsMsg{l, err}
+	}
+}
+
 func (m Model) rulesCmd() tea.Cmd {
 	f, k := m.d.Rules, m.k
 	return func() tea.Msg {
@@ -374,6 +449,7 @@ func (m Model) Request() engine.OpenRequest {
 		req.Relax = []string{"member"}
 	default:
 		req.Target.Branch = k.Branch
+		req.Target.RulesetID = k.RulesetID
 		req.Relax = override.NormalizeRelax(k.Relax)
 	}
 	return req
@@ -453,6 +529,23 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			next.text.SetValue("")
 		}
 		return m.replay(next, cmd)
+	case rulesetsMsg:
+		m.loading = ""
+		m.rulesets = msg.list
+		if m.rulesets == nil {
+			m.rulesets = []Ruleset{}
+		}
+		switch {
+		case msg.err != nil:
+			// The plan finds the ruleset again and says what is wrong.
+			m.rulesetsDone = true
+			return m.replay(m.advance())
+		case len(m.rulesets) == 1:
+			// One ruleset applies: nothing to ask.
+			m.k.RulesetID, m.rulesetName = m.rulesets[0].ID, m.rulesets[0].Name
+			return m.replay(m.advance())
+		}
+		return m.replay(m.enter())
 	case rulesMsg:
 		m.loading = ""
 		if msg.err != nil {
@@ -538,7 +631,7 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	if k.String() == "ctrl+c" || (k.String() == "esc" && !m.other) {
+	if k.String() == "ctrl+c" || (k.String() == "esc" && !m.other && m.typing == "") {
 		return m.cancel()
 	}
 	if m.loading != "" {
@@ -586,6 +679,22 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m.advance()
 		}
 		return m, nil
+	case StepRuleset:
+		if v, ok := m.pick(k); ok {
+			if v == "" {
+				// No ruleset on that branch: choose another.
+				m.k.Branch, m.rulesets = "", nil
+				return m.advance()
+			}
+			for _, r := range m.rulesets {
+				if fmt.Sprint(r.ID) == v {
+					m.k.RulesetID, m.rulesetName = r.ID, r.Name
+				}
+			}
+			m.rulesetsDone = true
+			return m.advance()
+		}
+		return m, nil
 	case StepTeam:
 		if k.String() == "enter" {
 			v := strings.TrimPrefix(strings.TrimSpace(m.text.Value()), "@")
@@ -626,21 +735,41 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case StepRelax:
+		if m.typing != "" {
+			return m.typeName(k)
+		}
 		switch k.String() {
 		case " ", "x":
 			it := m.items[m.cursor]
 			if it.disabled != "" {
-				m.errNote = fmt.Sprintf("%s: %s", it.value, it.disabled)
+				m.errNote = fmt.Sprintf("%s: %s", it.label, it.disabled)
 				return m, nil
+			}
+			if it.prefix != "" {
+				m.typing = it.prefix
+				m.errNote = ""
+				m.text.Prompt, m.text.Placeholder = it.label[:len(it.label)-len("…")], "SLUG, e.g. oncall"
+				m.text.Width = max(20, m.d.Width-len(m.text.Prompt)-6)
+				m.text.SetValue("")
+				return m, m.text.Focus()
 			}
 			m.picked[it.value] = !m.picked[it.value]
 			m.errNote = ""
 			return m, nil
+		case "p":
+			it := m.items[m.cursor]
+			if it.mode == "" || it.disabled != "" {
+				return m, nil
+			}
+			m.modes[it.value] = !m.modes[it.value]
+			m.picked[it.value] = true
+			m.items[m.cursor].note = choiceNote(it.value, it.mode, m.modes[it.value], it.summary)
+			return m, nil
 		case "enter":
 			var names []string
 			for _, it := range m.items {
-				if m.picked[it.value] {
-					names = append(names, it.value)
+				if it.value != "" && m.picked[it.value] {
+					names = append(names, m.relaxName(it))
 				}
 			}
 			if len(names) == 0 {
@@ -712,6 +841,52 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// typeName handles keys while a name for a template is typed (a team
+// for bypass-team:): enter adds it to the list, selected.
+func (m Model) typeName(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	switch k.String() {
+	case "esc":
+		m.typing, m.errNote = "", ""
+		m.text.Blur()
+		return m, nil
+	case "enter":
+		v := strings.TrimPrefix(strings.TrimSpace(m.text.Value()), "@")
+		if _, slug, ok := strings.Cut(v, "/"); ok {
+			v = slug // the team is in the repository's organization
+		}
+		if !slugRE.MatchString(v) {
+			m.errNote = "type a team slug, e.g. oncall"
+			return m, nil
+		}
+		name := m.typing + strings.ToLower(v)
+		if !contains(m.typed, name) {
+			m.typed = append(m.typed, name)
+		}
+		m.picked[name] = true
+		m.typing, m.errNote = "", ""
+		m.text.Blur()
+		m.items = m.relaxItems()
+		for i, it := range m.items {
+			if it.value == name {
+				m.cursor = i
+			}
+		}
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.text, cmd = m.text.Update(k)
+	return m, cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
 func (m Model) submitReason() (tea.Model, tea.Cmd) {
 	m.k.Reason, m.k.Incident = m.reason.Value(), m.incident.Value()
 	if ok, msg := reasonCheck(m.rules, m.k.Reason, m.k.Incident); !ok {
@@ -727,6 +902,7 @@ func (m Model) startOther(prompt, placeholder string) (tea.Model, tea.Cmd) {
 	m.other = true
 	m.errNote = ""
 	m.text.Prompt, m.text.Placeholder = prompt, placeholder
+	m.text.Width = max(20, m.d.Width-len(prompt)-6)
 	m.text.SetValue("")
 	return m, m.text.Focus()
 }

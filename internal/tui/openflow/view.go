@@ -12,6 +12,7 @@ var questions = map[Step]string{
 	StepRepo:       "Which repository?",
 	StepLever:      "What do you need?",
 	StepBranch:     "Which branch?",
+	StepRuleset:    "Which ruleset? (several apply to this branch)",
 	StepTeam:       "Which team?",
 	StepUser:       "Who? (default: you)",
 	StepPermission: "Which role?",
@@ -64,6 +65,9 @@ func (m Model) View() string {
 			break
 		}
 		m.viewList(&b)
+		if m.typing != "" {
+			w("  %s\n", m.text.View())
+		}
 	}
 	if m.errNote != "" {
 		w("  %s\n", s.Err.Render("! "+m.errNote))
@@ -74,6 +78,10 @@ func (m Model) View() string {
 
 func (m Model) help() string {
 	switch {
+	case m.step == StepRelax && m.typing != "":
+		return "enter add · esc back to the list"
+	case m.step == StepRelax && m.cursor < len(m.items) && m.items[m.cursor].mode != "":
+		return "↑/↓ move · space select · p only via PRs/always · enter continue · esc cancel"
 	case m.step == StepRelax:
 		return "↑/↓ move · space select · enter continue · esc cancel"
 	case m.step == StepReason:
@@ -100,6 +108,12 @@ func (m Model) answered() string {
 	if k.Branch != "" {
 		parts = append(parts, "branch "+k.Branch)
 	}
+	switch {
+	case m.rulesetName != "":
+		parts = append(parts, "ruleset "+m.rulesetName)
+	case k.Ruleset != "":
+		parts = append(parts, "ruleset "+k.Ruleset)
+	}
 	if k.Team != "" {
 		parts = append(parts, "team "+k.Team)
 	}
@@ -124,6 +138,14 @@ func (m Model) answered() string {
 func (m Model) viewList(b *strings.Builder) {
 	s := m.d.Styles
 	width := m.d.Width
+	labelW := 16
+	if m.step == StepRelax || m.step == StepRuleset {
+		// Choices such as bypass-role:maintain and ruleset names are
+		// longer: keep the notes in one column.
+		for _, it := range m.items {
+			labelW = max(labelW, min(28, len([]rune(it.label))))
+		}
+	}
 	for i, it := range m.items {
 		pointer := "  "
 		if i == m.cursor {
@@ -134,13 +156,15 @@ func (m Model) viewList(b *strings.Builder) {
 			switch {
 			case it.disabled != "":
 				box = "[-] "
+			case it.prefix != "":
+				box = "[+] " // an entry that adds a name
 			case m.picked[it.value]:
 				box = "[x] "
 			default:
 				box = "[ ] "
 			}
 		}
-		label := fmt.Sprintf("%-16s", it.label)
+		label := fmt.Sprintf("%-*s", labelW, it.label)
 		note := it.note
 		if it.disabled != "" {
 			note = "not allowed by policy"
@@ -178,6 +202,17 @@ func (m Model) viewConfirm(b *strings.Builder) {
 		w("  user        %s\n", req.Target.User)
 	default:
 		w("  branch      %s\n", req.Target.Branch)
+		if req.Lever == override.LeverRuleset && req.Target.RulesetID > 0 {
+			name := m.rulesetName
+			if name == "" {
+				name = m.k.Ruleset
+			}
+			if name == "" || name == fmt.Sprint(req.Target.RulesetID) {
+				w("  ruleset     id %d\n", req.Target.RulesetID)
+			} else {
+				w("  ruleset     %s (id %d)\n", name, req.Target.RulesetID)
+			}
+		}
 		w("  relax       %s\n", strings.Join(req.Relax, ", "))
 	}
 	w("  duration    %s (expires about %s)\n", tui.Human(req.Duration), tui.At(m.now().Add(req.Duration)))
