@@ -116,6 +116,8 @@ func current(ts *testscript.TestScript) *scriptSim {
 //	                                      -omit drops top-level keys of a JSON object (updated_at,
 //	                                      which GitHub moves on every write, even one that restores)
 //	sim as LOGIN METHOD PATH [BODYFILE]   any request as a seeded user; body to stdout
+//	sim branch OWNER/REPO NEW FROM        create branch NEW at FROM's head, as acme-admin,
+//	                                      through the API (git/get-ref, git/create-ref)
 //	sim fault SPEC | sim fault reset      inject faults (see ghsim.ParseFaults)
 //	sim requests [METHOD [PATH-REGEXP]]   print how many exchanges matched
 //	sim await N METHOD PATH-REGEXP        wait (up to 20 s) until N exchanges match
@@ -190,6 +192,22 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 		status, resp := simRequest(ts, args[1], args[2], args[3], body)
 		checkStatus(ts, neg, status, resp)
 		ts.Stdout().Write(resp)
+	case "branch":
+		if len(args) != 4 {
+			ts.Fatalf("usage: sim branch OWNER/REPO NEW FROM")
+		}
+		status, body := simRequest(ts, "acme-admin", "GET", "repos/"+args[1]+"/git/ref/heads/"+args[3], "")
+		checkStatus(ts, false, status, body)
+		var ref struct {
+			Object struct {
+				SHA string `json:"sha"`
+			} `json:"object"`
+		}
+		ts.Check(json.Unmarshal(body, &ref))
+		req, err := json.Marshal(map[string]string{"ref": "refs/heads/" + args[2], "sha": ref.Object.SHA})
+		ts.Check(err)
+		status, body = simRequest(ts, "acme-admin", "POST", "repos/"+args[1]+"/git/refs", string(req))
+		checkStatus(ts, neg, status, body)
 	case "fault":
 		s := current(ts)
 		if len(args) != 2 {

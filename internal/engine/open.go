@@ -170,6 +170,11 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		req.Target.User = p.actor
 		p.req = req
 	}
+	if c, ok := lv.(lever.Completer); ok {
+		// e.g. an organization ruleset: its overlap key names the organization.
+		req.Target = c.Complete(req.Target, p.snap)
+		p.req = req
+	}
 	st.emit("snapshot", req.Target.String(), nil)
 
 	p.others = sameKey(p.list, req.Lever, req.Target, "")
@@ -328,6 +333,7 @@ func (e *Engine) openShown(ctx context.Context, req OpenRequest, pv *Preview) (o
 }
 
 func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Lever, p *planned, pv, shown *Preview, st *stepper) (*override.Override, error) {
+	req.Target = p.req.Target // as completed by the first read (lever.Completer)
 	adm, err := e.admission(ctx, &req, p)
 	if err != nil {
 		st.emit("policy", "", err)

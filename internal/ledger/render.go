@@ -288,6 +288,9 @@ func what(o *override.Override) string {
 	case override.LeverTeam:
 		return "add to the team"
 	case override.LeverRuleset:
+		if o.Target.RulesetOrg != "" {
+			return s + " in an organization ruleset of " + inline(o.Target.RulesetOrg, maxShort)
+		}
 		return s + " in a repository ruleset"
 	}
 	return s + " (" + inline(string(o.Lever), maxShort) + ")"

@@ -63,6 +63,16 @@ type Previewer interface {
 	Preview(ctx context.Context, t override.Target, orig, want Fields) ([]Notice, error)
 }
 
+// Completer is implemented by levers whose target is only fully known
+// once the live setting has been read: an organization ruleset reached
+// through one repository is the same setting as through any other, so its
+// overlap key (override.Target.Key) names the organization. The engine
+// calls Complete after its first read, before it looks for overlapping
+// overrides, and records the completed target.
+type Completer interface {
+	Complete(t override.Target, s Snapshot) override.Target
+}
+
 // RefusalError means the lever will not act on the target; nothing was changed.
 type RefusalError struct {
 	Reason string // what is wrong

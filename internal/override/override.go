@@ -50,6 +50,10 @@ type Target struct {
 	Permission string `json:"permission,omitempty"` // access: pull|triage|push|maintain|admin
 	Team       string `json:"team,omitempty"`       // team: ORG/SLUG
 	RulesetID  int64  `json:"ruleset_id,omitempty"` // ruleset
+	// RulesetOrg is the organization that owns the ruleset, for an
+	// organization ruleset (the engine fills it in from the snapshot): one
+	// setting, whichever repository the override was opened from.
+	RulesetOrg string `json:"ruleset_org,omitempty"`
 }
 
 // Key identifies the live setting a target touches. Overrides with the same
@@ -61,6 +65,12 @@ func (t Target) Key(l Lever) string {
 	case LeverAccess:
 		return fmt.Sprintf("access:%s:%s", t.Repo, strings.ToLower(t.User))
 	case LeverRuleset:
+		if t.RulesetOrg != "" {
+			// An organization ruleset is one setting for every repository
+			// it applies to: overrides opened from different repositories
+			// overlap (an organization login has no "/", a repository does).
+			return fmt.Sprintf("ruleset:%s:%d", strings.ToLower(t.RulesetOrg), t.RulesetID)
+		}
 		return fmt.Sprintf("ruleset:%s:%d", t.Repo, t.RulesetID)
 	case LeverTeam:
 		return fmt.Sprintf("team:%s:%s", strings.ToLower(t.Team), strings.ToLower(t.User))
@@ -75,6 +85,10 @@ func (t Target) String() string {
 		return fmt.Sprintf("%s in team %s", t.User, t.Team)
 	case t.User != "":
 		return fmt.Sprintf("%s on %s", t.User, t.Repo)
+	case t.RulesetID != 0 && t.RulesetOrg != "" && t.Branch == "":
+		return fmt.Sprintf("%s ruleset %d of %s", t.Repo, t.RulesetID, t.RulesetOrg)
+	case t.RulesetID != 0 && t.RulesetOrg != "":
+		return fmt.Sprintf("%s ruleset %d of %s (%s)", t.Repo, t.RulesetID, t.RulesetOrg, t.Branch)
 	case t.RulesetID != 0 && t.Branch == "":
 		return fmt.Sprintf("%s ruleset %d", t.Repo, t.RulesetID)
 	case t.RulesetID != 0:

@@ -58,6 +58,11 @@ type OpenOptions struct {
 	// (or --branch) resolved to.
 	Ruleset   string
 	RulesetID int64
+	// BypassTeams and BypassRoles are --bypass-team and --bypass-role:
+	// shorthands for the ruleset relax names bypass-team:SLUG and
+	// bypass-role:ROLE (each with an optional :pull_request), added to Relax.
+	BypassTeams []string
+	BypassRoles []string
 	// Team is --team as ORG/SLUG (a bare slug is in the repository's owner).
 	Team      string
 	Duration  time.Duration
@@ -148,7 +153,7 @@ and asks before changing anything, unless --yes is given.`,
 			}
 			switch opts.Lever {
 			case override.LeverProtection:
-				if err := notFor("protection", "ruleset", "team"); err != nil {
+				if err := notFor("protection", "ruleset", "team", "bypass-team", "bypass-role"); err != nil {
 					bad(err)
 				} else if flags.Changed("permission") || flags.Changed("user") {
 					bad(cmdutil.FlagErrorf("--permission and --user are for --lever access; branch protection takes --branch and --relax"))
@@ -164,10 +169,13 @@ and asks before changing anything, unless --yes is given.`,
 				opts.Branch = strings.TrimSpace(opts.Branch)
 				opts.Ruleset = strings.TrimSpace(opts.Ruleset)
 				need("--ruleset or --branch", opts.Branch != "" || opts.Ruleset != "")
+				if err := opts.bypassRelax(flags.Changed("relax")); err != nil {
+					bad(err)
+				}
 				opts.Relax = override.NormalizeRelax(opts.Relax)
-				need("--relax", len(opts.Relax) > 0)
+				need("--relax", len(opts.Relax) > 0 || len(opts.BypassTeams)+len(opts.BypassRoles) > 0)
 			case override.LeverTeam:
-				if err := notFor("team", "branch", "relax", "permission", "ruleset"); err != nil {
+				if err := notFor("team", "branch", "relax", "permission", "ruleset", "bypass-team", "bypass-role"); err != nil {
 					bad(err)
 				}
 				opts.User = strings.TrimPrefix(strings.TrimSpace(opts.User), "@")
@@ -181,7 +189,7 @@ and asks before changing anything, unless --yes is given.`,
 					opts.Team = owner + "/" + opts.Team
 				}
 			case override.LeverAccess:
-				if err := notFor("access", "ruleset", "team"); err != nil {
+				if err := notFor("access", "ruleset", "team", "bypass-team", "bypass-role"); err != nil {
 					bad(err)
 				} else if flags.Changed("branch") || flags.Changed("relax") {
 					bad(cmdutil.FlagErrorf("--branch and --relax are for --lever protection; access takes --user and --permission"))
@@ -259,6 +267,8 @@ and asks before changing anything, unless --yes is given.`,
 	fl.StringVar(&opts.Branch, "branch", "", "Protected `branch` to relax (protection; ruleset: find the ruleset that applies to it)")
 	fl.StringSliceVar(&opts.Relax, "relax", nil, "What to relax, comma-separated `names`; protection: "+relaxHelp()+"; ruleset: "+rulesetRelaxHelp())
 	fl.StringVar(&opts.Ruleset, "ruleset", "", "The ruleset to relax, by `id or name` (ruleset; default: the one ruleset with active rules on --branch)")
+	fl.StringSliceVar(&opts.BypassTeams, "bypass-team", nil, "Let a team bypass the ruleset for the window, `SLUG[:pull_request]` (ruleset; same as --relax bypass-team:SLUG)")
+	fl.StringSliceVar(&opts.BypassRoles, "bypass-role", nil, "Let a repository role bypass the ruleset for the window, `ROLE[:pull_request]`: admin, maintain or write (ruleset; same as --relax bypass-role:ROLE)")
 	fl.StringVar(&opts.Team, "team", "", "The team to add --user to, `[ORG/]SLUG` (team; ORG defaults to the repository's owner)")
 	fl.StringVar(&opts.User, "user", "", "The `login` to grant the role to or add to the team (access, team; default: you)")
 	fl.StringVar(&opts.Permission, "permission", "", "The `role` to grant (access): pull, triage, push, maintain or admin")
@@ -287,9 +297,41 @@ func relaxHelp() string {
 // leverFlags says which flags each lever takes, for usage errors.
 var leverFlags = map[string]string{
 	"protection": "--branch and --relax",
-	"ruleset":    "--ruleset or --branch, and --relax",
+	"ruleset":    "--ruleset or --branch, and --relax (or --bypass-team, --bypass-role)",
 	"access":     "--user and --permission",
 	"team":       "--team and --user",
+}
+
+// bypassRelax turns --bypass-team and --bypass-role into the relax names
+// they stand for. With --relax as well the request is ambiguous (which one
+// is the whole relaxation?), so it is a usage error.
+func (o *OpenOptions) bypassRelax(relaxGiven bool) error {
+	if len(o.BypassTeams)+len(o.BypassRoles) == 0 {
+		return nil
+	}
+	if relaxGiven {
+		return cmdutil.FlagErrorf("--relax cannot be combined with --bypass-team or --bypass-role: pass one or the other (--bypass-team SLUG is --relax bypass-team:SLUG, --bypass-role ROLE is --relax bypass-role:ROLE); nothing was changed")
+	}
+	add := func(flag, prefix, v string, ok func(string) bool, want string) error {
+		v = strings.TrimSpace(v)
+		name, mode, hasMode := strings.Cut(v, ":")
+		if !ok(name) || (hasMode && mode != "pull_request") {
+			return cmdutil.FlagErrorf("invalid %s %q: expected %s, optionally followed by :pull_request (bypass through pull requests only); nothing was changed", flag, v, want)
+		}
+		o.Relax = append(o.Relax, prefix+v)
+		return nil
+	}
+	for _, v := range o.BypassTeams {
+		if err := add("--bypass-team", "bypass-team:", v, func(s string) bool { return s != "" && !strings.Contains(s, "/") }, "a team slug of the repository's organization, e.g. --bypass-team oncall"); err != nil {
+			return err
+		}
+	}
+	for _, v := range o.BypassRoles {
+		if err := add("--bypass-role", "bypass-role:", v, func(s string) bool { return s == "admin" || s == "maintain" || s == "write" }, "admin, maintain or write"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rulesetRelaxHelp lists the ruleset lever's relax names for --help.

@@ -133,7 +133,23 @@ func TestNewCmdOpen(t *testing.T) {
 		{
 			name:    "ruleset takes no --team",
 			args:    "-R acme/payments --lever ruleset --ruleset 7 --team oncall --relax disable --duration 30m --reason x --yes",
-			wantErr: "--team is not for --lever ruleset (ruleset takes --ruleset or --branch, and --relax); nothing was changed",
+			wantErr: "--team is not for --lever ruleset (ruleset takes --ruleset or --branch, and --relax (or --bypass-team, --bypass-role)); nothing was changed",
+		},
+		{
+			name: "ruleset bypass shorthands",
+			args: "-R acme/payments --lever ruleset --ruleset 7 --bypass-team oncall --bypass-role maintain:pull_request,admin --duration 30m --reason x --yes",
+			want: OpenOptions{Repo: "acme/payments", Lever: override.LeverRuleset, Ruleset: "7", BypassTeams: []string{"oncall"}, BypassRoles: []string{"maintain:pull_request", "admin"},
+				Relax: []string{"bypass-role:admin", "bypass-role:maintain:pull_request", "bypass-team:oncall"}, Duration: 30 * time.Minute, Reason: "x", Yes: true},
+		},
+		{
+			name:    "ruleset bypass shorthand and --relax",
+			args:    "-R acme/payments --lever ruleset --ruleset 7 --bypass-team oncall --relax disable --duration 30m --reason x --yes",
+			wantErr: "--relax cannot be combined with --bypass-team or --bypass-role: pass one or the other (--bypass-team SLUG is --relax bypass-team:SLUG, --bypass-role ROLE is --relax bypass-role:ROLE); nothing was changed",
+		},
+		{
+			name:    "ruleset bypass role unknown",
+			args:    "-R acme/payments --lever ruleset --ruleset 7 --bypass-role owner --duration 30m --reason x --yes",
+			wantErr: "invalid --bypass-role \"owner\": expected admin, maintain or write, optionally followed by :pull_request (bypass through pull requests only); nothing was changed",
 		},
 		{
 			name: "team with a bare slug is in the repository's owner",

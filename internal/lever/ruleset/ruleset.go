@@ -103,6 +103,7 @@ func New(c *github.Client) lever.Lever { return &Lever{c: c} }
 var (
 	_ lever.Lever     = (*Lever)(nil)
 	_ lever.Previewer = (*Lever)(nil)
+	_ lever.Completer = (*Lever)(nil)
 )
 
 func (l *Lever) Kind() override.Lever { return override.LeverRuleset }
@@ -386,6 +387,16 @@ func canonical(r json.RawMessage) (string, error) {
 	}
 	b, err := json.Marshal(v)
 	return string(b), err
+}
+
+// Complete fills in the organization of an organization ruleset
+// (lever.Completer), so that overrides on it opened from different
+// repositories share one overlap key.
+func (l *Lever) Complete(t override.Target, s lever.Snapshot) override.Target {
+	if src, _ := s.Fields[kSource].(string); s.Fields[kSourceType] == "Organization" && src != "" {
+		t.RulesetOrg = src
+	}
+	return t
 }
 
 // ---- Write ----

@@ -573,3 +573,26 @@ func TestWriteDroppedAfterApply(t *testing.T) {
 		t.Errorf("enforcement = %v, want disabled (the PUT applied before the drop)", f["enforcement"])
 	}
 }
+
+// TestComplete: an organization ruleset's target names its organization
+// (its overlap key), a repository ruleset's does not.
+func TestComplete(t *testing.T) {
+	l := ruleset.New(nil).(lever.Completer)
+	base := override.Target{Repo: "acme/payments", RulesetID: 7}
+	for _, c := range []struct {
+		name   string
+		fields lever.Fields
+		want   string
+	}{
+		{"organization", lever.Fields{"source_type": "Organization", "source": "acme"}, "acme"},
+		{"repository", lever.Fields{"source_type": "Repository", "source": "acme/payments"}, ""},
+		{"organization without a source", lever.Fields{"source_type": "Organization"}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := l.Complete(base, lever.Snapshot{Fields: c.fields})
+			if got.RulesetOrg != c.want || got.RulesetID != 7 || got.Repo != "acme/payments" {
+				t.Errorf("Complete = %+v, want RulesetOrg %q and the rest unchanged", got, c.want)
+			}
+		})
+	}
+}
