@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/ghsim/simtest"
@@ -84,5 +85,23 @@ func TestLoadPolicyReadsBothPlacesAtOnce(t *testing.T) {
 	commit("acme/payments", repoPolicy)
 	if src, _, par := load(); src != "acme/payments:.github/glass.yml" || par != 2 {
 		t.Fatalf("repository's policy: source %q, %d in flight together", src, par)
+	}
+}
+
+func TestLateDecision(t *testing.T) {
+	deadline := time.Date(2026, 3, 2, 9, 30, 0, 500_000_000, time.UTC) // 09:30:00.5
+	for _, tc := range []struct {
+		at   time.Time
+		late bool
+	}{
+		{deadline.Add(-time.Hour), false},
+		{time.Date(2026, 3, 2, 9, 29, 59, 0, time.UTC), false}, // the whole second ended before the deadline
+		{time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC), true},   // stamped in the deadline's second: may be late
+		{time.Date(2026, 3, 2, 9, 30, 1, 0, time.UTC), true},
+		{deadline.Add(time.Hour), true},
+	} {
+		if got := lateDecision(tc.at, deadline); got != tc.late {
+			t.Errorf("lateDecision(%s): %v, want %v", tc.at.Format(time.RFC3339Nano), got, tc.late)
+		}
 	}
 }
