@@ -122,7 +122,7 @@ func (o *OpenOptions) interactive(ctx context.Context, f *cmdutil.Factory, flags
 			if err != nil {
 				return openflow.Rules{}, err
 			}
-			return policyRules(ctx, gh, levers[lv], repo, lv, branch, login)
+			return policyRules(ctx, eng.LoadPolicy, eng.Directory(), levers[lv], repo, lv, branch, login)
 		},
 		Prepare: func(ctx context.Context, req engine.OpenRequest) (engine.OpenRequest, error) {
 			if req.Lever != override.LeverRuleset {
