@@ -23,6 +23,43 @@ func addMembershipRoutes(add addFunc) {
 	// application/vnd.github.v3.repository+json, 200 team-repository (the
 	// repository with the team's permissions and role_name).
 	add("GET", "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}", hTeamRepoCheck, true, scOrgRead, "members=read")
+	// orgs/remove-membership-for-user: "If the specified user is an active
+	// member of the organization, this will remove them from the
+	// organization. If the specified user has been invited to the
+	// organization, this will cancel their invitation." Owners only.
+	add("DELETE", "/orgs/{org}/memberships/{username}", hOrgMembershipDelete, true, scOrgWrite, "members=write")
+}
+
+// hOrgMembershipDelete removes a member (and their team memberships in the
+// organization) or cancels an invitation (and the pending team memberships
+// that made it). 403 for a non-owner (wording guess), 404 when the user is
+// neither.
+func hOrgMembershipDelete(c *ctx) {
+	o := c.st.Org(c.param("org"))
+	u := c.st.User(c.param("username"))
+	if o == nil || !c.st.isOrgMember(o.Login, c.user.Login) {
+		c.notFound()
+		return
+	}
+	if o.Members[c.user.Login] != "admin" {
+		c.errMsg(403, "You must be an organization owner to remove a member.", "https://docs.github.com/rest/orgs/members#remove-organization-membership-for-a-user") // wording guess
+		return
+	}
+	if u == nil {
+		c.notFound()
+		return
+	}
+	_, member := o.Members[u.Login]
+	if !member && !o.PendingInvites[u.Login] {
+		c.notFound()
+		return
+	}
+	delete(o.Members, u.Login)
+	delete(o.PendingInvites, u.Login)
+	for _, t := range o.Teams {
+		delete(t.Members, u.Login)
+	}
+	c.noContent()
 }
 
 // orgMembership renders org-membership for login in o; nil when login is

@@ -55,6 +55,25 @@ func TestOrgInvitationAccepted(t *testing.T) {
 		t.Errorf("permission after removal = %s", got)
 	}
 	wantCode(t, call(t, s, "GET", "/orgs/acme/memberships/erin", ad, nil), 200)
+
+	// An owner removes her from the organization again; a member cannot.
+	wantCode(t, call(t, s, "PUT", "/orgs/acme/teams/developers/memberships/erin", ad, map[string]any{"role": "member"}), 200)
+	wantCode(t, call(t, s, "DELETE", "/orgs/acme/memberships/erin", s.Token("alice"), nil), 403)
+	wantCode(t, call(t, s, "DELETE", "/orgs/acme/memberships/erin", ad, nil), 204)
+	wantCode(t, call(t, s, "GET", "/orgs/acme/memberships/erin", ad, nil), 404)
+	wantCode(t, call(t, s, "GET", "/orgs/acme/teams/developers/memberships/erin", ad, nil), 404)
+	wantCode(t, call(t, s, "DELETE", "/orgs/acme/memberships/erin", ad, nil), 404)
+}
+
+// TestOrgInvitationCancelled: removing the organization membership of an
+// invited user cancels the invitation and the pending team membership.
+func TestOrgInvitationCancelled(t *testing.T) {
+	s, _ := newAcme(t)
+	ad := s.Token("acme-admin")
+	wantCode(t, call(t, s, "PUT", "/orgs/acme/teams/oncall/memberships/erin", ad, map[string]any{"role": "member"}), 200)
+	wantCode(t, call(t, s, "DELETE", "/orgs/acme/memberships/erin", ad, nil), 204)
+	wantCode(t, call(t, s, "GET", "/user/memberships/orgs/acme", s.Token("erin"), nil), 404)
+	wantCode(t, call(t, s, "GET", "/orgs/acme/teams/oncall/memberships/erin", ad, nil), 404)
 }
 
 // TestTeamRepoPermission: teams/check-permissions-for-repo-in-org answers

@@ -229,6 +229,9 @@ func exerciseAll(t *testing.T, sim *simtest.Sim) {
 	c("GET", "/orgs/acme/teams/oncall/repos/acme/payments", a, nil)
 	c("GET", "/orgs/acme/teams/oncall/repos/acme/payments", a, nil, "Accept", "application/vnd.github.v3.repository+json")
 	c("GET", "/orgs/acme/teams/oncall/repos/alice/dotfiles", a, nil)
+	c("DELETE", "/orgs/acme/memberships/frank", a, nil)
+	c("DELETE", "/orgs/acme/memberships/frank", ad, nil)
+	c("DELETE", "/orgs/acme/memberships/frank", ad, nil)
 	exerciseRulesets(t, func(m, p, tok string, body any) (int, []byte) { r := c(m, p, tok, body); return r.Code, r.Body }, a, d, ad)
 
 	// issues
