@@ -105,11 +105,12 @@ type Pull struct {
 
 // SweepResult lists what one sweep did.
 type SweepResult struct {
-	Checked     int            // live overrides looked at
-	Restored    []*CloseResult // expired overrides rolled back
-	Reconciled  []*CloseResult // overrides left half-done by a crash, finished
-	Failed      []SweepFailure // could not be restored: exit non-zero
-	NotModified bool           // the live list was answered with 304
+	Checked     int              // live overrides looked at
+	Restored    []*CloseResult   // expired overrides rolled back
+	Reconciled  []*CloseResult   // overrides left half-done by a crash, finished
+	Failed      []SweepFailure   // could not be restored: exit non-zero
+	Requests    []*RequestResult // requests nobody waited for: applied after an approval, or closed (denied, timed out)
+	NotModified bool             // the live list was answered with 304
 }
 
 // StatusEntry is one override as `glass status` shows it.

@@ -89,7 +89,7 @@ func (e *Engine) openWithApproval(ctx context.Context, req OpenRequest, p *plann
 	o := &override.Override{
 		Lever: req.Lever, Target: req.Target, Relax: req.Relax, Actor: p.actor, Reason: req.Reason, Incident: req.Incident,
 		Duration: override.Duration(req.Duration), Drill: req.Drill, State: override.StateRequested, Requested: now,
-		Approval: &override.Approval{Mode: ApprovalRequired, Rule: adm.dec.Rule, At: now,
+		Approval: &override.Approval{Mode: ApprovalRequired, Rule: adm.dec.Rule, At: now, Until: now.Add(timeout), NoWait: req.NoWait,
 			Reason: fmt.Sprintf("waiting for %s until %s", strings.Join(adm.dec.Approvers, ", "), now.Add(timeout).UTC().Format(time.RFC3339))},
 	}
 	x := adm.extras
@@ -177,35 +177,8 @@ func (e *Engine) waitForDecision(ctx context.Context, o *override.Override, adm 
 		} else {
 			failures = 0
 		}
-		for _, c := range comments {
-			if seen[c.GetID()] {
-				continue
-			}
-			seen[c.GetID()] = true
-			verb, reason, ok := ParseCommand(c.GetBody())
-			if !ok {
-				continue
-			}
-			who := c.GetUser().GetLogin()
-			at := c.GetCreatedAt().Time
-			if !deadline.IsZero() && at.After(deadline) {
-				continue // after the request expired: grants nothing
-			}
-			if verb == "deny" && strings.EqualFold(who, o.Actor) {
-				o.Approval.Approver = who
-				return nil, withReason(fmt.Sprintf("withdrawn by the requester %s", who), reason), nil
-			}
-			ok, why := adm.pol.CanApprove(ctx, adm.preq, adm.dec.Rule, who, e.Directory())
-			if !ok {
-				_ = e.appendEvent(ctx, o, ledger.Event{Kind: ledger.KindPolicy, Key: "ignored-" + strconv.FormatInt(c.GetID(), 10), At: e.clock.Now(), Actor: who,
-					Summary: fmt.Sprintf("/%s by %s ignored: %s", verb, who, why)})
-				continue
-			}
-			if verb == "deny" {
-				o.Approval.Approver = who
-				return nil, withReason(fmt.Sprintf("denied by %s", who), reason), nil
-			}
-			return &override.Approval{Mode: ApprovalApproved, Rule: adm.dec.Rule, Approver: who, At: e.clock.Now(), Reason: withReason(why, reason)}, "", nil
+		if a, denial := e.scanDecisions(ctx, o, adm.pol, adm.preq, adm.dec.Rule, comments, deadline, seen); a != nil || denial != "" {
+			return a, denial, nil
 		}
 		left := deadline.Sub(e.clock.Now())
 		if left <= 0 {
@@ -221,6 +194,59 @@ func (e *Engine) waitForDecision(ctx context.Context, o *override.Override, adm 
 		case <-time.After(wait):
 		}
 	}
+}
+
+// scanDecisions reads decision comments in order (skipping the ids in
+// seen, and adding to it) and returns the first that counts: an approval
+// by an eligible approver, a denial by one, or the requester's
+// withdrawal. Comments made after deadline grant nothing; a decision by
+// someone not eligible is recorded on the issue (once per comment) and
+// ignored.
+func (e *Engine) scanDecisions(ctx context.Context, o *override.Override, pol *policy.Policy, preq policy.Request, rule string,
+	comments []*github.IssueComment, deadline time.Time, seen map[int64]bool) (*override.Approval, string) {
+	for _, c := range comments {
+		if seen != nil {
+			if seen[c.GetID()] {
+				continue
+			}
+			seen[c.GetID()] = true
+		}
+		verb, reason, ok := ParseCommand(c.GetBody())
+		if !ok {
+			continue
+		}
+		who := c.GetUser().GetLogin()
+		at := c.GetCreatedAt().Time
+		if !deadline.IsZero() && lateDecision(at, deadline) {
+			continue // after the request expired: grants nothing
+		}
+		if verb == "deny" && strings.EqualFold(who, o.Actor) {
+			o.Approval.Approver = who
+			return nil, withReason(fmt.Sprintf("withdrawn by the requester %s", who), reason)
+		}
+		ok, why := pol.CanApprove(ctx, preq, rule, who, e.Directory())
+		if !ok {
+			_ = e.appendEvent(ctx, o, ledger.Event{Kind: ledger.KindPolicy, Key: "ignored-" + strconv.FormatInt(c.GetID(), 10), At: e.clock.Now(), Actor: who,
+				Summary: fmt.Sprintf("/%s by %s ignored: %s", verb, who, why)})
+			continue
+		}
+		if verb == "deny" {
+			o.Approval.Approver = who
+			return nil, withReason(fmt.Sprintf("denied by %s", who), reason)
+		}
+		return &override.Approval{Mode: ApprovalApproved, Rule: rule, Approver: who, At: at, Reason: withReason(why, reason),
+			Until: o.Approval.Until, NoWait: o.Approval.NoWait}, ""
+	}
+	return nil, ""
+}
+
+// lateDecision reports whether a comment made at `at` may have been made
+// after deadline. GitHub's created_at has whole seconds, so a comment
+// stamped in the deadline's second may be late: it counts only when its
+// whole second ended by the deadline (a decision a second before the end
+// may be refused; one after it never grants anything).
+func lateDecision(at, deadline time.Time) bool {
+	return at.Truncate(time.Second).Add(time.Second).After(deadline)
 }
 
 func withReason(s, reason string) string {
@@ -267,6 +293,11 @@ func (e *Engine) Decide(ctx context.Context, id string, approve bool, reason str
 	}()
 	o, _, err := e.find(ctx, verb, id)
 	<-done
+	if errors.Is(err, ErrAlreadyClosed) && o != nil {
+		// A closed request (denied, timed out, or already applied and
+		// closed) takes no decision: a refusal, nothing posted.
+		return o, "", &RefusalError{Reason: fmt.Sprintf("%s is %s, not waiting for approval; a decision now grants nothing", o.ID, o.State), Err: err}
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -276,9 +307,12 @@ func (e *Engine) Decide(ctx context.Context, id string, approve bool, reason str
 	if o.State != override.StateRequested {
 		return o, "", &RefusalError{Reason: fmt.Sprintf("%s is %s, not waiting for approval", o.ID, o.State)}
 	}
+	if err := e.expiredRequest(ctx, o, verb); err != nil {
+		return o, "", err
+	}
 	why := fmt.Sprintf("%s withdrew their own request", login)
 	if !(verb == "deny" && strings.EqualFold(login, o.Actor)) {
-		pol, err := e.LoadPolicy(ctx, o.Target.Repo)
+		pol, err := e.requestPolicy(ctx, o)
 		if err != nil {
 			return o, "", &Error{Op: verb, Step: "policy", Err: err, Unchanged: "nothing; no decision was recorded", Next: "check the policy file and your network, then run the same command again"}
 		}
@@ -354,7 +388,7 @@ func (e *Engine) Pending(ctx context.Context, auditRepo string) ([]PendingReques
 		}
 		pol, ok := pols[o.Target.Repo]
 		if !ok {
-			if pol, err = e.LoadPolicy(ctx, o.Target.Repo); err != nil {
+			if pol, err = e.requestPolicy(ctx, o); err != nil {
 				out = append(out, PendingRequest{Override: o, Why: "the policy could not be read: " + err.Error()})
 				continue
 			}

@@ -3,6 +3,7 @@ package engine
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -43,6 +44,24 @@ func TestPolicyRequest(t *testing.T) {
 		pr := policyRequest(tc.req, "alice", t0)
 		if pr.Branch != tc.branch || pr.Permission != tc.perm || !reflect.DeepEqual(pr.Relax, tc.relax) || pr.User != "alice" || pr.Lever != string(tc.req.Lever) {
 			t.Errorf("%s: %+v", tc.name, pr)
+		}
+	}
+}
+
+func TestLateDecision(t *testing.T) {
+	deadline := time.Date(2026, 3, 2, 9, 30, 0, 500_000_000, time.UTC) // 09:30:00.5
+	for _, tc := range []struct {
+		at   time.Time
+		late bool
+	}{
+		{deadline.Add(-time.Hour), false},
+		{time.Date(2026, 3, 2, 9, 29, 59, 0, time.UTC), false}, // the whole second ended before the deadline
+		{time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC), true},   // stamped in the deadline's second: may be late
+		{time.Date(2026, 3, 2, 9, 30, 1, 0, time.UTC), true},
+		{deadline.Add(time.Hour), true},
+	} {
+		if got := lateDecision(tc.at, deadline); got != tc.late {
+			t.Errorf("lateDecision(%s): %v, want %v", tc.at.Format(time.RFC3339Nano), got, tc.late)
 		}
 	}
 }

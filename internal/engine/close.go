@@ -15,6 +15,7 @@ import (
 
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/notify"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -151,6 +152,12 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 			step = se.step
 		}
 		st.emit(step, o.ID, err)
+		if o.Overdue(now) {
+			// The window is over and the door is still open: that is worth
+			// an alert (each sweep that fails sends it again; the record on
+			// the issue is one comment).
+			e.announceRollback(ctx, o, notify.KindRestoreFailed, actor, fmt.Sprintf("overdue and not rolled back: %v", err))
+		}
 		return nil, &Error{Op: "close", Step: step, Err: err, Unchanged: fmt.Sprintf("%s is still relaxed as %s recorded it", t, o.ID),
 			Next: fmt.Sprintf("run `glass close %s` again; `glass sweep` rolls it back after %s expires", o.ID, o.ID)}
 	}
@@ -211,6 +218,7 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 	res := &CloseResult{Override: o, Plan: plan, Remaining: len(remaining), Activity: act}
 	if werr != nil {
 		st.emit("restore", o.ID, werr)
+		e.announceRollback(ctx, o, notify.KindRestoreFailed, actor, fmt.Sprintf("the rollback write failed: %v; %s may still be relaxed", werr, t))
 		// The PUT may or may not have reached GitHub. The record still
 		// says closing; sweep finishes it.
 		return res, &Error{Op: "close", Step: "restore", Err: werr,
@@ -280,6 +288,7 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 	}
 	if err != nil {
 		st.emit("record", o.ID, err)
+		e.announceRolledBack(ctx, res, actor, retErr)
 		if retErr != nil {
 			return res, retErr
 		}
@@ -289,7 +298,23 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 			Next:      fmt.Sprintf("run `glass sweep -R %s`: it records the rollback and closes the issue", mustRepo(o.ID))}
 	}
 	st.emit("record", o.ID, nil)
+	e.announceRolledBack(ctx, res, actor, retErr)
 	return res, retErr
+}
+
+// announceRolledBack announces a recorded rollback: restored, or
+// restore-failed with the fields that still differ.
+func (e *Engine) announceRolledBack(ctx context.Context, res *CloseResult, actor string, failed error) {
+	o := res.Override
+	if failed != nil {
+		e.announceRollback(ctx, o, notify.KindRestoreFailed, actor, failed.Error())
+		return
+	}
+	detail := fmt.Sprintf("rolled back and verified field by field by %s", actor)
+	if res.Remaining > 0 {
+		detail += fmt.Sprintf("; still relaxed for %d other override(s) on the same setting", res.Remaining)
+	}
+	e.announceRollback(ctx, o, notify.KindRestored, actor, detail)
 }
 
 func verb(kind ledger.Kind) string {

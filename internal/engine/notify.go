@@ -34,7 +34,10 @@ func (e *Engine) announce(ctx context.Context, pol *policy.Policy, o *override.O
 	opt.Getenv = e.policy.Getenv
 	n := notify.New(targets, opt)
 	ev := notify.Event{Kind: kind, OverrideID: o.ID, Repo: o.Target.Repo, Lever: string(o.Lever), Target: o.Target.String(),
-		Actor: actor, Reason: o.Reason, Incident: o.Incident, ExpiresAt: o.Expires, At: e.clock.Now(), Detail: detail, Drill: o.Drill}
+		Actor: actor, Reason: o.Reason, Incident: o.Incident, ExpiresAt: o.Expires, At: e.clock.Now(), Detail: detail, Drill: o.Drill,
+		// The audit issue's html_url, as GitHub returned it when glass
+		// created or listed the issue (issues/create, issues/list-for-repo).
+		URL: e.ledger.IssueURL(o.ID)}
 	// The deliveries outlive the command's context (they are bounded by
 	// the notifier's budget and by WaitNotifications).
 	bctx := context.WithoutCancel(ctx)
@@ -101,4 +104,39 @@ func (e *Engine) announceExtension(ctx context.Context, o *override.Override, ex
 		return
 	}
 	e.announce(ctx, pol, o, notify.KindExtended, ext.Actor, fmt.Sprintf("extended by %s: %s", time.Duration(ext.By), ext.Reason))
+}
+
+// announceRollback tells the policy's webhooks how a rollback (close,
+// sweep) ended: "restored" when it was verified, "restore-failed" when it
+// was not (or the write failed). It reads the policy (cached per engine)
+// in the background, after the rollback is recorded, so that neither the
+// policy read nor the deliveries delay or change the rollback; the outcome
+// is recorded on the audit issue like every notification.
+func (e *Engine) announceRollback(ctx context.Context, o *override.Override, kind notify.Kind, actor, detail string) {
+	if e.policy == nil || o == nil || o.ID == "" {
+		return
+	}
+	cp := *o
+	bctx := context.WithoutCancel(ctx)
+	e.ps.bg.Add(1)
+	go func() {
+		defer e.ps.bg.Done()
+		pol, err := e.policyFor(bctx, cp.Target.Repo)
+		if err != nil {
+			e.ps.warnMu.Lock()
+			e.ps.warnings = append(e.ps.warnings, fmt.Sprintf("%s: the %s notification was not sent: reading the policy for %s failed: %v", cp.ID, kind, cp.Target.Repo, err))
+			e.ps.warnMu.Unlock()
+			return
+		}
+		if kind == notify.KindRestoreFailed {
+			// The payload's summary reads "could not restore T after
+			// ACTOR's override": the actor is the override's owner, and
+			// who tried the rollback goes into the detail.
+			if actor != "" && !strings.EqualFold(actor, cp.Actor) {
+				detail = fmt.Sprintf("rollback by %s: %s", actor, detail)
+			}
+			actor = cp.Actor
+		}
+		e.announce(bctx, pol, &cp, kind, actor, detail)
+	}()
 }

@@ -51,14 +51,19 @@ func (e *Engine) check(req *OpenRequest) (lever.Lever, error) {
 	if err := lv.Validate(vt, req.Relax); err != nil {
 		return nil, &RefusalError{Reason: err.Error(), Err: err}
 	}
-	if req.Duration <= 0 {
-		return nil, &RefusalError{Reason: "the duration must be positive", Hint: "pass --for, e.g. --for 30m"}
+	// With policies on, a missing duration is the policy's default_duration
+	// (admit) and a missing audit repository the policy's audit_repo
+	// (round1); without, both must be given.
+	if req.Duration < 0 || (req.Duration == 0 && e.policy == nil) {
+		return nil, &RefusalError{Reason: "the duration must be positive", Hint: "pass --duration, e.g. --duration 30m"}
 	}
-	if req.AuditRepo == "" {
+	if req.AuditRepo == "" && e.policy == nil {
 		req.AuditRepo = req.Target.Repo
 	}
-	if _, _, err := splitRepo(req.AuditRepo); err != nil {
-		return nil, &RefusalError{Reason: "audit repository: " + err.Error()}
+	if req.AuditRepo != "" {
+		if _, _, err := splitRepo(req.AuditRepo); err != nil {
+			return nil, &RefusalError{Reason: "audit repository: " + err.Error()}
+		}
 	}
 	return lv, nil
 }
@@ -96,11 +101,30 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 	target := req.Target
 	self := req.selfPending()
 	g.Go(func() error {
+		audit := req.AuditRepo
+		if audit == "" {
+			// The policy's audit_repo (the policy is being read already,
+			// beside the other reads of this round), else the target;
+			// the gate's reads need it (they outlive this round: ctx).
+			audit = e.PolicyAuditRepo(gctx, req.Target.Repo)
+			rq := req
+			rq.AuditRepo = audit
+			e.startGate(ctx, rq)
+		}
+		p.audit, p.req.AuditRepo = audit, audit
+		// Which of glass's labels the audit repository lacks: a read, so
+		// that nothing is written before the input is known to be good;
+		// the missing ones (first use of a repository only) are made
+		// after this round, off the critical path in Plan, before the
+		// audit issue in Open.
+		labels := make(chan struct{})
+		go func() { defer close(labels); _ = e.ledger.CheckLabels(gctx, audit) }()
+		defer func() { <-labels }()
 		var list []*override.Override
 		var invalid *ledger.InvalidRecordsError
-		err := e.again(gctx, func() (err error) { list, _, invalid, err = e.listLive(gctx, req.AuditRepo); return err })
+		err := e.again(gctx, func() (err error) { list, _, invalid, err = e.listLive(gctx, audit); return err })
 		if err != nil {
-			return stepErr("audit", fmt.Errorf("listing open overrides in %s: %w", req.AuditRepo, err))
+			return stepErr("audit", fmt.Errorf("listing open overrides in %s: %w", audit, err))
 		}
 		p.list = list
 		if invalid != nil {
@@ -110,11 +134,6 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		}
 		return nil
 	})
-	// Which of glass's labels the audit repository lacks: a read, so that
-	// nothing is written before the input is known to be good; the
-	// missing ones (first use of a repository only) are made after this
-	// round, off the critical path in Plan, before the audit issue in Open.
-	g.Go(func() error { _ = e.ledger.CheckLabels(gctx, req.AuditRepo); return nil })
 	g.Go(func() error {
 		t := target
 		if self {
@@ -245,10 +264,16 @@ func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
 		return nil, err
 	}
 	st := e.steps()
-	e.startGate(ctx, req)
+	if req.AuditRepo != "" {
+		e.startGate(ctx, req) // else round1 starts it once the audit repository is known
+	}
 	p, err := e.round1(ctx, req, lv, st)
 	if err != nil {
 		return nil, err
+	}
+	if p.req.Duration == 0 {
+		// Show the window the policy will give (its default_duration).
+		p.req.Duration = e.defaultDuration(ctx, p.req, p.actor)
 	}
 	pv := p.preview()
 	// Beside the side-effect preview: the labels the audit issue will
@@ -317,7 +342,9 @@ func (e *Engine) openShown(ctx context.Context, req OpenRequest, pv *Preview) (o
 		return nil, nil, err
 	}
 	st := e.steps()
-	e.startGate(ctx, req)
+	if req.AuditRepo != "" {
+		e.startGate(ctx, req) // else round1 starts it once the audit repository is known
+	}
 	var p *planned
 	if pv != nil {
 		p = pv.plan
@@ -333,6 +360,7 @@ func (e *Engine) openShown(ctx context.Context, req OpenRequest, pv *Preview) (o
 }
 
 func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Lever, p *planned, pv, shown *Preview, st *stepper) (*override.Override, error) {
+	req.AuditRepo = p.audit   // resolved by round1 (the policy's audit_repo when none was given)
 	req.Target = p.req.Target // as completed by the first read (lever.Completer)
 	adm, err := e.admission(ctx, &req, p)
 	if err != nil {
@@ -347,8 +375,15 @@ func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Leve
 	st.emit("policy", approval.Mode, nil)
 
 	now := e.clock.Now()
+	// After an approval the requester stays the override's actor, whoever
+	// applies it (their waiting open, or `glass approve` / `glass sweep`
+	// for a request nobody waited for, see requests.go).
+	requester := p.actor
+	if req.approved != nil && req.approved.o.Actor != "" {
+		requester = req.approved.o.Actor
+	}
 	o := &override.Override{
-		Lever: req.Lever, Target: req.Target, Relax: req.Relax, Actor: p.actor, Reason: req.Reason, Incident: req.Incident,
+		Lever: req.Lever, Target: req.Target, Relax: req.Relax, Actor: requester, Reason: req.Reason, Incident: req.Incident,
 		Duration: override.Duration(req.Duration), Drill: req.Drill, State: override.StateApplying, Requested: now,
 		Raw: p.raw, HeadSHA: p.head, Approval: approval,
 	}
@@ -410,6 +445,9 @@ func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Leve
 	ev := ledger.Event{Kind: ledger.KindApplied, At: opened, Actor: p.actor, Notices: notices,
 		Fields:  &ledger.FieldTable{Before: p.orig, During: got},
 		Summary: fmt.Sprintf("applied and verified: %s relaxed (%v) until %s", req.Target, req.Relax, o.Expires.UTC().Format(time.RFC3339))}
+	if requester != p.actor {
+		ev.Summary += fmt.Sprintf(" (applied by %s for %s after the approval)", p.actor, requester)
+	}
 	// Beside the record, list the overrides again: one opened on the same
 	// setting at the same time (two responders, one branch) was invisible
 	// to the first list, and its PUT may have replaced ours.
@@ -432,7 +470,7 @@ func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Leve
 			Unchanged: "nothing else"}
 	}
 	st.emit("record", o.ID, nil)
-	e.announce(ctx, adm.pol, o, notify.KindGranted, p.actor, approvalText(approval))
+	e.announce(ctx, adm.pol, o, notify.KindGranted, requester, approvalText(approval))
 	return o, nil
 }
 

@@ -275,9 +275,24 @@ func (e *Engine) admit(ctx context.Context, req *OpenRequest, actor string) (*ad
 		cp.Identity = policy.Identity{Require2FA: policy.TwoFactorOff}
 		dp = &cp
 	}
+	if pol.Review.BlockUnreviewedSelfApproved {
+		// Only policies that block on it pay for the lookup (one request).
+		preq.UnreviewedSelfApproved, err = e.lastUnreviewedSelfApproved(ctx, req.AuditRepo, actor)
+		if err != nil {
+			return nil, &Error{Op: "open", Step: "policy", Err: fmt.Errorf("looking for your unreviewed self-approved overrides (review.block_unreviewed_self_approved): %w", err),
+				Unchanged: "nothing; glass made no change and wrote no audit record",
+				Next:      "check your network and access to the audit repository, then run the same command again"}
+		}
+	}
 	dec := dp.Decide(ctx, preq, e.Directory())
 	if !dec.Allowed {
 		return nil, &RefusalError{Reason: fmt.Sprintf("the policy (%s) does not allow this: %s", dec.Source, strings.Join(dec.Reasons, "; "))}
+	}
+	if req.Duration == 0 {
+		// No --duration: the rule's default_duration (the built-in
+		// defaults give 30m), decided before anything is written.
+		req.Duration = dec.Duration
+		preq.Duration = dec.Duration
 	}
 	a := &admission{pol: pol, dec: dec, preq: preq}
 	a.extras.Mentions = dec.Mentions
@@ -392,4 +407,53 @@ func approvalText(a *override.Approval) string {
 		return s
 	}
 	return a.Mode
+}
+
+// PolicyAuditRepo is where overrides on repo are recorded when no audit
+// repository is given: the policy's audit_repo, else repo itself. A policy
+// that cannot be read (or policies off) gives repo: open then refuses
+// under the unreadable policy before anything is written, and status and
+// sweep still look at repo.
+func (e *Engine) PolicyAuditRepo(ctx context.Context, repo string) string {
+	if e.policy == nil {
+		return repo
+	}
+	pol, err := e.policyFor(ctx, repo)
+	if err != nil || pol == nil || pol.AuditRepo == "" {
+		return repo
+	}
+	return pol.AuditRepo
+}
+
+// AuditReposFor lists where status and sweep look for overrides on repo
+// when no audit repository is given: repo itself (overrides opened with
+// the default) and the policy's audit_repo, when it names another one.
+// err reports a policy that could not be read (then only repo is listed).
+func (e *Engine) AuditReposFor(ctx context.Context, repo string) ([]string, error) {
+	if e.policy == nil {
+		return []string{repo}, nil
+	}
+	pol, err := e.policyFor(ctx, repo)
+	if err != nil {
+		return []string{repo}, err
+	}
+	if pol == nil || pol.AuditRepo == "" || strings.EqualFold(pol.AuditRepo, repo) {
+		return []string{repo}, nil
+	}
+	return []string{repo, pol.AuditRepo}, nil
+}
+
+// defaultDuration is the window the policy gives req when it names no
+// duration (0 when policies are off or no rule allows the request: open
+// then refuses with the policy's reasons).
+func (e *Engine) defaultDuration(ctx context.Context, req OpenRequest, actor string) time.Duration {
+	pol, err := e.policyFor(ctx, req.Target.Repo)
+	if err != nil || pol == nil {
+		return 0
+	}
+	cp := *pol
+	cp.Identity = policy.Identity{Require2FA: policy.TwoFactorOff} // the gate's business
+	cp.Review.BlockUnreviewedSelfApproved = false
+	dec := cp.Decide(ctx, policyRequest(req, actor, e.clock.Now()), e.Directory())
+	return dec.Duration
 }

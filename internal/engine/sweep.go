@@ -186,6 +186,22 @@ func (e *Engine) Sweep(ctx context.Context, repos ...string) (*SweepResult, erro
 			res.Restored = append(res.Restored, r)
 		}
 	}
+	// Then the requests nobody waits for (requests.go): after the
+	// rollbacks, so that an approved request applied now is not undone by
+	// a rollback computed from this sweep's list.
+	for _, o := range all {
+		if o.State != override.StateRequested {
+			continue
+		}
+		r, err := e.settleRequest(ctx, o)
+		if err != nil {
+			res.Failed = append(res.Failed, SweepFailure{ID: o.ID, Err: err})
+			continue
+		}
+		if r != nil {
+			res.Requests = append(res.Requests, r)
+		}
+	}
 	if len(res.Failed) > 0 {
 		return res, &SweepError{Failed: res.Failed}
 	}

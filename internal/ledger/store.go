@@ -733,6 +733,36 @@ func (s *Store) ListDrills(ctx context.Context, repo string) ([]*override.Overri
 	return s.decodeList(repo, issues)
 }
 
+// ListRecentBy lists the overrides whose audit issues creator opened in
+// repo, open and closed, newest first: one request (issues/list-for-repo
+// with creator, sort=created, direction=desc), at most n (≤100) issues.
+// Records glass cannot read are left out.
+func (s *Store) ListRecentBy(ctx context.Context, repo, creator string, n int) ([]*override.Override, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return nil, err
+	}
+	if n <= 0 || n > 100 {
+		n = 100
+	}
+	u := fmt.Sprintf("repos/%s/%s/issues?labels=%s&state=all&creator=%s&sort=created&direction=desc&per_page=%d",
+		url.PathEscape(owner), url.PathEscape(name), url.QueryEscape(LabelBase), url.QueryEscape(creator), n)
+	req, err := s.gh.NewRequest("GET", u, nil)
+	if err != nil {
+		return nil, err
+	}
+	var issues []*github.Issue
+	if _, err := s.gh.Do(ctx, req, &issues); err != nil {
+		return nil, fmt.Errorf("list %s's break-glass issues in %s: %w", creator, repo, err)
+	}
+	list, err := s.decodeList(repo, issues)
+	var inv *InvalidRecordsError
+	if errors.As(err, &inv) {
+		err = nil
+	}
+	return list, err
+}
+
 func (s *Store) decodeList(repo string, issues []*github.Issue) ([]*override.Override, error) {
 	var out []*override.Override
 	var bad []*NotOverrideError

@@ -115,6 +115,15 @@ type Approval struct {
 	Reason   string    `json:"reason,omitempty"`
 	At       time.Time `json:"at"`
 	Skipped  []string  `json:"skipped,omitempty"` // approvers who were not asked (self-approval)
+	// Until is when a request stops waiting for approval (state requested):
+	// an approval made later grants nothing, and sweep closes the request
+	// as timed out.
+	Until time.Time `json:"until,omitzero"`
+	// NoWait marks a request whose requester did not wait for the decision
+	// (glass open --no-wait): nobody polls it, so `glass approve` (when the
+	// approver's token can) or the next `glass sweep` applies it once an
+	// eligible approver approved it before Until.
+	NoWait bool `json:"no_wait,omitempty"`
 }
 
 // Override is one break-glass event. It is serialised into the audit issue's

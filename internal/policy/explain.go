@@ -186,6 +186,9 @@ func (p *Policy) Describe() string {
 	if p.Review.BlockUnreviewedSelfApproved {
 		fmt.Fprintf(&b, "Nobody may self-approve a new override while their previous self-approved one is unreviewed.\n")
 	}
+	if p.Review.AllowSelfReview {
+		fmt.Fprintf(&b, "Requesters may sign off the post-incident review of their own overrides.\n")
+	}
 	if len(p.Notify.Mention) > 0 {
 		fmt.Fprintf(&b, "Every audit issue mentions %s.\n", strings.Join(p.Notify.Mention, ", "))
 	}

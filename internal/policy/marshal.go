@@ -41,6 +41,7 @@ type (
 	}
 	fileReview struct {
 		BlockUnreviewedSelfApproved bool `yaml:"block_unreviewed_self_approved"`
+		AllowSelfReview             bool `yaml:"allow_self_review,omitempty"`
 	}
 	fileWebhook struct {
 		Name   string   `yaml:"name"`
@@ -79,7 +80,7 @@ func (p *Policy) Marshal() ([]byte, error) {
 		Version:   p.Version,
 		AuditRepo: p.AuditRepo,
 		Reason:    fileReason{p.Reason.MinLength, p.Reason.IncidentRequired, p.Reason.IncidentPattern},
-		Review:    fileReview{p.Review.BlockUnreviewedSelfApproved},
+		Review:    fileReview{p.Review.BlockUnreviewedSelfApproved, p.Review.AllowSelfReview},
 		Defaults:  fileLimits{fd(p.Defaults.MaxDuration), fd(p.Defaults.DefaultDuration), fd(p.Defaults.MaxExtension)},
 	}
 	switch p.Identity.Require2FA {

@@ -406,9 +406,12 @@ func (d *decoder) policy(doc *yaml.Node) *Policy {
 		d.approval(v, "approval", &p.Approval)
 	}
 	if v, ok := f["review"]; ok {
-		if g, ok := d.fields(v, "review", "block_unreviewed_self_approved"); ok {
+		if g, ok := d.fields(v, "review", "block_unreviewed_self_approved", "allow_self_review"); ok {
 			if b, ok := g["block_unreviewed_self_approved"]; ok {
 				p.Review.BlockUnreviewedSelfApproved, _ = d.boolean(b, "review.block_unreviewed_self_approved")
+			}
+			if b, ok := g["allow_self_review"]; ok {
+				p.Review.AllowSelfReview, _ = d.boolean(b, "review.allow_self_review")
 			}
 		}
 	}

@@ -90,6 +90,10 @@ type Review struct {
 	// BlockUnreviewedSelfApproved refuses a new self-approved open by someone
 	// whose previous self-approved override has not been reviewed.
 	BlockUnreviewedSelfApproved bool
+	// AllowSelfReview lets the requester sign off their own override's
+	// post-incident review (`glass review ID`). Off by default: a review is
+	// a second pair of eyes.
+	AllowSelfReview bool
 }
 
 // Notify lists who hears about overrides.
@@ -165,6 +169,13 @@ func (p *Policy) approval(r *Rule) Approval {
 		return *r.Approval
 	}
 	return p.Approval
+}
+
+// ApprovalTimeout is how long a request under rule waits for approval (the
+// top-level approval block's when the rule is gone or sets none).
+func (p *Policy) ApprovalTimeout(rule string) time.Duration {
+	r, _ := p.Rule(rule)
+	return p.approval(r).Timeout
 }
 
 // Rule returns the rule named name.

@@ -106,7 +106,28 @@ func decideRun(ctx context.Context, opts *DecideOptions) error {
 	cs := opts.IO.ColorScheme()
 	if opts.Approve {
 		fmt.Fprintf(opts.IO.ErrOut, "%s Approved %s (%s by %s on %s): %s\n", cs.SuccessIcon(), o.ID, o.Lever, o.Actor, o.Target, why)
-		fmt.Fprintf(opts.IO.ErrOut, "The waiting `glass open` applies the change and records your approval.\n")
+		if o.Approval == nil || !o.Approval.NoWait {
+			fmt.Fprintf(opts.IO.ErrOut, "The waiting `glass open` applies the change and records your approval.\n")
+			return nil
+		}
+		// Nobody waits for this request (--no-wait): apply it now, with
+		// the approver's token (engine.Resume).
+		defer closecmd.WaitNotifications(ctx, eng, opts.IO)
+		r, err := eng.Resume(ctx, o.ID)
+		switch {
+		case err != nil && engine.ExitCode(err) == 3:
+			fmt.Fprintf(opts.IO.ErrOut, "%s Your approval is recorded, but glass could not apply it with your token: %v\n", cs.WarningIcon(), err)
+			fmt.Fprintf(opts.IO.ErrOut, "The next `glass sweep` (or anyone who can make the change, running `glass sweep -R %s`) applies it; the window starts then.\n", auditRepoOf(o.ID))
+			return nil
+		case err != nil:
+			return cmdutil.WithCode(engine.ExitCode(err), fmt.Errorf("your approval is recorded, but applying %s failed: %w", o.ID, err))
+		case r == nil:
+			fmt.Fprintf(opts.IO.ErrOut, "The next `glass sweep` applies it.\n")
+		case r.Action == engine.RequestApplied:
+			fmt.Fprintf(opts.IO.ErrOut, "%s Applied %s for %s: %s, verified; the window runs until %s\n", cs.SuccessIcon(), r.Override.ID, r.Override.Actor, r.Override.Target, r.Override.Expires.UTC().Format(time.RFC3339))
+		default:
+			fmt.Fprintf(opts.IO.ErrOut, "%s %s was closed (%s) before your approval counted: %s\n", cs.WarningIcon(), r.Override.ID, r.Action, r.Override.Approval.Reason)
+		}
 	} else {
 		fmt.Fprintf(opts.IO.ErrOut, "%s Denied %s (%s by %s on %s); nothing will change\n", cs.SuccessIcon(), o.ID, o.Lever, o.Actor, o.Target)
 	}
@@ -118,6 +139,10 @@ type ReviewOptions struct {
 	IO        *iostreams.IOStreams
 	Engine    func() (*engine.Engine, error)
 	AuditRepo string
+	// ID, when given, is the override whose post-incident review to sign
+	// off (with Notes); without it, review lists the pending requests.
+	ID    string
+	Notes string
 }
 
 // NewCmdReview returns `glass review`.
@@ -125,14 +150,46 @@ func NewCmdReview(f *cmdutil.Factory, runF func(*ReviewOptions) error) *cobra.Co
 	opts := &ReviewOptions{IO: f.IOStreams}
 	var auditRepo string
 	cmd := &cobra.Command{
-		Use:   "review [--audit-repo OWNER/REPO]",
-		Short: "List break-glass requests waiting for approval, and which you may approve",
-		Long: `List the requests in an audit repository that wait for a second person,
-oldest first, saying for each whether you may approve it (and why not).
-Decide with ` + "`glass approve ID`" + ` or ` + "`glass deny ID --reason ...`" + `.`,
-		Example: `  glass review --audit-repo acme/audit`,
-		Args:    cobra.NoArgs,
+		Use:   "review [ID [--notes TEXT]] [--audit-repo OWNER/REPO]",
+		Short: "Sign off an override's post-incident review, or list requests waiting for approval",
+		Long: `With an ID, sign off the post-incident review of that override (its audit
+issue): glass ticks the review checklist in the issue and records who
+reviewed it, when, and --notes. The override must be over (closed, or
+failed); the person who opened it may not review it unless the policy
+sets review.allow_self_review. With review.block_unreviewed_self_approved,
+the policy refuses someone's new self-approved override until their last
+one is reviewed.
+
+Without an ID, list the requests in an audit repository that wait for a
+second person, oldest first, saying for each whether you may approve it
+(and why not). Decide with ` + "`glass approve ID`" + ` or ` + "`glass deny ID --reason ...`" + `.
+
+ID is the audit issue: OWNER/REPO#N, or #N / N with --audit-repo or -R.`,
+		Example: `  glass review acme/audit#12 --notes "commits checked with the IC; runbook updated"
+  glass review --audit-repo acme/audit`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return cmdutil.FlagErrorf("review takes at most one override ID (the audit issue); got %d arguments", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Engine = f.Engine
+			if len(args) == 1 {
+				id, err := closecmd.ParseID(f, args[0], auditRepo)
+				if err != nil {
+					return err
+				}
+				opts.ID = id
+				opts.Notes = strings.TrimSpace(opts.Notes)
+				if runF != nil {
+					return runF(opts)
+				}
+				return signOffRun(cmd.Context(), opts)
+			}
+			if cmd.Flags().Changed("notes") {
+				return cmdutil.FlagErrorf("--notes goes with an override ID: glass review ID --notes TEXT")
+			}
 			if auditRepo == "" {
 				auditRepo = f.RepoOverride
 			}
@@ -152,7 +209,26 @@ Decide with ` + "`glass approve ID`" + ` or ` + "`glass deny ID --reason ...`" +
 		},
 	}
 	cmd.Flags().StringVar(&auditRepo, "audit-repo", "", "Audit repository, `OWNER/REPO` (default: -R)")
+	cmd.Flags().StringVar(&opts.Notes, "notes", "", "With an ID: what the review found, in plain `text` (recorded in the audit issue)")
 	return cmd
+}
+
+func signOffRun(ctx context.Context, opts *ReviewOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	eng, err := opts.Engine()
+	if err != nil {
+		return err
+	}
+	o, err := eng.Review(ctx, opts.ID, opts.Notes)
+	if err != nil {
+		return cmdutil.WithCode(engine.ExitCode(err), err)
+	}
+	cs := opts.IO.ColorScheme()
+	fmt.Fprintf(opts.IO.ErrOut, "%s Reviewed %s (%s by %s on %s): checklist signed off by %s at %s\n", cs.SuccessIcon(), o.ID, o.Lever, o.Actor, o.Target,
+		o.Review.By, o.Review.At.UTC().Format(time.RFC3339))
+	return nil
 }
 
 func reviewRun(ctx context.Context, opts *ReviewOptions) error {
@@ -187,4 +263,9 @@ func reviewRun(ctx context.Context, opts *ReviewOptions) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%d request(s) waiting in %s; %s may approve %d\n", len(list), opts.AuditRepo, login, mine)
 	return nil
+}
+
+func auditRepoOf(id string) string {
+	repo, _, _ := strings.Cut(id, "#")
+	return repo
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -154,6 +155,9 @@ func closeRun(ctx context.Context, opts *CloseOptions) error {
 	}
 	cs := opts.IO.ColorScheme()
 	res, err := eng.Close(ctx, opts.ID, opts.Reason)
+	// The rollback is reported first; then the policy's webhooks get a
+	// bounded time to hear about it (restored or restore-failed).
+	defer WaitNotifications(ctx, eng, opts.IO)
 	if errors.Is(err, engine.ErrAlreadyClosed) {
 		// Closing twice is not a failure: the door is shut either way.
 		fmt.Fprintf(opts.IO.ErrOut, "%s %v\n", cs.WarningIcon(), err)
@@ -234,4 +238,22 @@ func oneID(cmd *cobra.Command, args []string) error {
 		return cmdutil.FlagErrorf("%s needs one override ID (the audit issue), e.g. %s acme/audit#12; got %d arguments", cmd.Name(), cmd.CommandPath(), len(args))
 	}
 	return nil
+}
+
+// NotifyGrace bounds how long a command waits, after reporting its result,
+// for webhook deliveries to finish and be recorded in the audit issue.
+const NotifyGrace = 30 * time.Second
+
+// WaitNotifications lets the policy's webhooks finish (bounded by
+// NotifyGrace) and warns about any that failed; the rollback happened (or
+// failed) either way, and its exit code does not depend on a webhook.
+func WaitNotifications(ctx context.Context, eng *engine.Engine, ios *iostreams.IOStreams) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), NotifyGrace)
+	defer cancel()
+	for _, w := range eng.WaitNotifications(wctx) {
+		fmt.Fprintf(ios.ErrOut, "%s notification: %s\n", ios.ColorScheme().WarningIcon(), w)
+	}
 }

@@ -208,10 +208,14 @@ and asks before changing anything, unless --yes is given.`,
 				bad(cmdutil.FlagErrorf("unknown --lever %q (valid: protection, ruleset, access, team)", leverName))
 			}
 
-			if strings.TrimSpace(duration) == "" {
-				need("--duration", false)
-			} else if opts.Duration, err = cmdutil.ParseDuration("--duration", duration); err != nil {
-				bad(err)
+			// No --duration: the policy's default_duration (30m under the
+			// built-in defaults), which the preview shows before anything
+			// changes. On a terminal the interactive flow, when it runs for
+			// other missing values, asks with that default preselected.
+			if strings.TrimSpace(duration) != "" {
+				if opts.Duration, err = cmdutil.ParseDuration("--duration", duration); err != nil {
+					bad(err)
+				}
 			}
 			opts.Reason = strings.TrimSpace(opts.Reason)
 			need("--reason", opts.Reason != "")
@@ -272,10 +276,10 @@ and asks before changing anything, unless --yes is given.`,
 	fl.StringVar(&opts.Team, "team", "", "The team to add --user to, `[ORG/]SLUG` (team; ORG defaults to the repository's owner)")
 	fl.StringVar(&opts.User, "user", "", "The `login` to grant the role to or add to the team (access, team; default: you)")
 	fl.StringVar(&opts.Permission, "permission", "", "The `role` to grant (access): pull, triage, push, maintain or admin")
-	fl.StringVar(&duration, "duration", "", "How long the override lasts, a `duration` such as 15m or 1h30m")
+	fl.StringVar(&duration, "duration", "", "How long the override lasts, a `duration` such as 15m or 1h30m (default: the policy's default_duration; 30m without a policy file)")
 	fl.StringVar(&opts.Reason, "reason", "", "Why, in plain `text`: recorded in the audit issue")
 	fl.StringVar(&opts.Incident, "incident", "", "Incident `reference`, e.g. INC-42")
-	fl.StringVar(&auditRepo, "audit-repo", "", "Repository for the audit issue, `OWNER/REPO` (default: the target repository)")
+	fl.StringVar(&auditRepo, "audit-repo", "", "Repository for the audit issue, `OWNER/REPO` (default: the policy's audit_repo, else the target repository)")
 	fl.BoolVar(&opts.NoWait, "no-wait", false, "When the policy requires approval, record the request and exit 8 instead of waiting for an approver")
 	fl.DurationVar(&opts.ApprovalTimeout, "approval-timeout", 0, "When the policy requires approval, wait at most this `duration` for an approver (never longer than the policy allows)")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation")

@@ -62,7 +62,7 @@ func TestNewCmdOpen(t *testing.T) {
 		{
 			name:    "every missing flag is named",
 			args:    "-R acme/payments --lever protection",
-			wantErr: "missing required flags: --branch, --relax, --duration, --reason, --yes; nothing was changed (glass cannot ask for confirmation without a terminal, so --yes must confirm the change)",
+			wantErr: "missing required flags: --branch, --relax, --reason, --yes; nothing was changed (glass cannot ask for confirmation without a terminal, so --yes must confirm the change)",
 		},
 		{
 			name:    "missing repository",
@@ -208,7 +208,7 @@ func TestNewCmdOpen(t *testing.T) {
 		{
 			name:    "invalid value and missing flags without a terminal",
 			args:    "-R acme/payments --permission root --reason x",
-			wantErr: `invalid --permission "root" (valid: pull, triage, push, maintain, admin); missing required flags: --duration, --yes; nothing was changed`,
+			wantErr: `invalid --permission "root" (valid: pull, triage, push, maintain, admin); missing required flags: --yes; nothing was changed`,
 		},
 		{
 			name:    "access flags on protection",

@@ -30,6 +30,9 @@ type StatusOptions struct {
 
 	AuditRepos []string // where to look
 	Target     string   // with both -R and --audit-repo: only overrides on this repository
+	// PolicyRepo is the -R (or current) repository when no --audit-repo
+	// was given: its policy's audit_repo is looked at too (ResolvePolicy).
+	PolicyRepo string
 	JSON       bool
 }
 
@@ -62,6 +65,9 @@ both, only overrides on the -R repository are shown.`,
 				return err
 			}
 			opts.AuditRepos, opts.Target = repos, target
+			if len(auditRepos) == 0 {
+				opts.PolicyRepo = repos[0]
+			}
 			opts.Engine = f.Engine
 			if runF != nil {
 				return runF(opts)
@@ -103,6 +109,19 @@ func AuditRepos(f *cmdutil.Factory, flag []string) (repos []string, target strin
 		}
 	}
 	return nil, "", cmdutil.FlagErrorf("missing required flags: --audit-repo or -R/--repo (no git remote \"origin\" here to default to)")
+}
+
+// ResolvePolicy is where status and sweep look when only a repository
+// was given (-R or the current one): the repository and, when its policy
+// names another audit_repo, that one too (more is true then). A policy
+// that cannot be read leaves the repository alone, with a warning.
+func ResolvePolicy(ctx context.Context, eng *engine.Engine, repo string, ios *iostreams.IOStreams) (repos []string, more bool) {
+	repos, err := eng.AuditReposFor(ctx, repo)
+	if err != nil {
+		fmt.Fprintf(ios.ErrOut, "%s could not read the policy of %s (%v); looking only in %s, not in any audit_repo it may name; pass --audit-repo to choose\n",
+			ios.ColorScheme().WarningIcon(), repo, err, repo)
+	}
+	return repos, len(repos) > 1
 }
 
 // ListErr maps an error from listing audit repositories (status, sweep):
@@ -167,6 +186,14 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	eng, err := opts.Engine()
 	if err != nil {
 		return err
+	}
+	if opts.PolicyRepo != "" {
+		var more bool
+		opts.AuditRepos, more = ResolvePolicy(ctx, eng, opts.PolicyRepo, opts.IO)
+		if more {
+			// Overrides on the repository, wherever they are recorded.
+			opts.Target = opts.PolicyRepo
+		}
 	}
 	if !opts.JSON && opts.IO.CanPrompt() {
 		return live(ctx, opts, eng)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +25,9 @@ type SweepOptions struct {
 	Engine func() (*engine.Engine, error)
 
 	AuditRepos []string
+	// PolicyRepo is the -R (or current) repository when no --audit-repo
+	// was given: its policy's audit_repo is swept too.
+	PolicyRepo string
 	JSON       bool
 }
 
@@ -57,6 +61,9 @@ job fails visibly (see glass init).`,
 				return cmdutil.FlagErrorf("give either -R or --audit-repo: sweep rolls back every due override in the audit repository")
 			}
 			opts.AuditRepos = repos
+			if len(auditRepos) == 0 {
+				opts.PolicyRepo = repos[0]
+			}
 			opts.Engine = f.Engine
 			if runF != nil {
 				return runF(opts)
@@ -90,6 +97,34 @@ type Result struct {
 	Restored   []closecmd.Result `json:"restored"`
 	Reconciled []closecmd.Result `json:"reconciled"`
 	Failed     []Failure         `json:"failed"`
+	// Requests are the requests nobody waited for that this sweep settled:
+	// applied (approved in time) or closed (denied, timed out).
+	Requests []Request `json:"requests"`
+}
+
+// Request is one settled request in `glass sweep --json`.
+type Request struct {
+	ID     string `json:"id"`
+	Action string `json:"action"` // applied, denied, timed-out
+	Target string `json:"target"`
+	Actor  string `json:"actor"`
+	// ExpiresAt is the end of the window of an applied request (it starts
+	// at the grant, not at the request).
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Detail    string     `json:"detail,omitempty"`
+}
+
+func newRequest(r *engine.RequestResult) Request {
+	o := r.Override
+	q := Request{ID: o.ID, Action: string(r.Action), Target: o.Target.String(), Actor: o.Actor}
+	if r.Action == engine.RequestApplied && !o.Expires.IsZero() {
+		t := o.Expires.UTC()
+		q.ExpiresAt = &t
+	}
+	if o.Approval != nil {
+		q.Detail = o.Approval.Reason
+	}
+	return q
 }
 
 func sweepRun(ctx context.Context, opts *SweepOptions) error {
@@ -100,12 +135,19 @@ func sweepRun(ctx context.Context, opts *SweepOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.PolicyRepo != "" {
+		opts.AuditRepos, _ = status.ResolvePolicy(ctx, eng, opts.PolicyRepo, opts.IO)
+	}
 	res, err := eng.Sweep(ctx, opts.AuditRepos...)
+	defer closecmd.WaitNotifications(ctx, eng, opts.IO)
 	var se *engine.SweepError
 	if err != nil && (res == nil || !errors.As(err, &se)) {
 		return status.ListErr(err, opts.AuditRepos)
 	}
-	out := Result{Checked: res.Checked, Restored: []closecmd.Result{}, Reconciled: []closecmd.Result{}, Failed: []Failure{}}
+	out := Result{Checked: res.Checked, Restored: []closecmd.Result{}, Reconciled: []closecmd.Result{}, Failed: []Failure{}, Requests: []Request{}}
+	for _, r := range res.Requests {
+		out.Requests = append(out.Requests, newRequest(r))
+	}
 	for _, r := range res.Restored {
 		out.Restored = append(out.Restored, closecmd.NewResult(r))
 	}
@@ -130,11 +172,27 @@ func sweepRun(ctx context.Context, opts *SweepOptions) error {
 			fmt.Fprintf(w, "%s Reconciled %s (left half-done) and closed %s\n", cs.SuccessIcon(), r.Override.Target, r.Override.ID)
 			closecmd.PrintRollback(opts.IO.Out, r)
 		}
+		for _, r := range res.Requests {
+			o := r.Override
+			switch r.Action {
+			case engine.RequestApplied:
+				fmt.Fprintf(w, "%s Applied %s: approved request by %s on %s, verified; expires %s\n", cs.SuccessIcon(), o.ID, o.Actor, o.Target, o.Expires.UTC().Format(time.RFC3339))
+			default:
+				why := ""
+				if o.Approval != nil {
+					why = o.Approval.Reason
+				}
+				fmt.Fprintf(w, "%s Closed request %s by %s on %s (%s): %s\n", cs.SuccessIcon(), o.ID, o.Actor, o.Target, r.Action, why)
+			}
+		}
 		for _, f := range res.Failed {
 			fmt.Fprintf(w, "%s Could not restore %s: %v\n", cs.FailureIcon(), f.ID, f.Err)
 		}
 		fmt.Fprintf(w, "Swept %s: %d open override(s) checked, %d restored, %d reconciled, %d failed\n",
 			strings.Join(opts.AuditRepos, ", "), res.Checked, len(res.Restored), len(res.Reconciled), len(res.Failed))
+		if len(res.Requests) > 0 {
+			fmt.Fprintf(w, "Settled %d request(s) nobody waited for\n", len(res.Requests))
+		}
 	}
 	if se != nil {
 		// The failures were listed above; exit 5 when a rollback could not

@@ -226,12 +226,18 @@ func TestGolden(t *testing.T) {
 		{"countdown", nil},
 		{"interrupted", []tea.Msg{tea.KeyMsg{Type: tea.KeyCtrlC}}},
 		{"extend", []tea.Msg{keys("e"), keys("15m"), tea.KeyMsg{Type: tea.KeyEnter}, keys("deploy")}},
+		{"moved", []tea.Msg{RefreshMsg{}}}, // extended elsewhere first
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := tuitest.New(t)
 			o := openReviews(t, e, 30*time.Minute)
 			e.Clk.Advance(12*time.Minute + 30*time.Second)
-			tm := teatest.NewTestModel(t, New(o, Options{Engine: e.Engine("alice"), Clock: e.Clk, Styles: tui.Plain(), Tick: -1}),
+			if tc.name == "moved" {
+				if _, err := e.Engine("alice").Extend(context.Background(), o.ID, 20*time.Minute, "another terminal"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tm := teatest.NewTestModel(t, New(o, Options{Engine: e.Engine("alice"), Clock: e.Clk, Styles: tui.Plain(), Tick: -1, Refresh: -1}),
 				teatest.WithInitialTermSize(80, 24))
 			for _, k := range tc.keys {
 				tm.Send(k)
@@ -242,6 +248,8 @@ func TestGolden(t *testing.T) {
 				want = "y close now"
 			case "extend":
 				want = "Why: deploy"
+			case "moved":
+				want = "Extended elsewhere"
 			}
 			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) }, teatest.WithDuration(5*time.Second))
 			if err := tm.Quit(); err != nil {
