@@ -120,6 +120,7 @@ type StatusEntry struct {
 	Overdue  bool          // should already have been rolled back
 	Failed   bool          // a rollback could not be verified (label break-glass:failed)
 	Stuck    bool          // left half-done (applying or closing) longer than the reconcile grace
+	TimedOut bool          // a request past its approval deadline: nothing was applied, and the next sweep closes it
 }
 
 // StatusResult is what `glass status` found.

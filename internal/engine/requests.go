@@ -120,6 +120,19 @@ func (e *Engine) settleRequest(ctx context.Context, o *override.Override) (*Requ
 	approval, denial := e.scanDecisions(ctx, o, pol, preq, o.Approval.Rule, comments, deadline, nil)
 	switch {
 	case approval != nil:
+		// Another process (glass approve, a second sweep) may have applied
+		// it since o was listed: read the record again (one GET) and leave
+		// it alone unless it still waits. Two appliers racing within that
+		// round trip would both apply the same relaxation (GitHub has no
+		// conditional write for issues).
+		fresh, err := e.ledger.LoadOverride(ctx, o.ID)
+		if err != nil {
+			return nil, &Error{Op: "sweep", Step: "audit", Err: fmt.Errorf("re-reading %s before applying it: %w", o.ID, err),
+				Unchanged: fmt.Sprintf("%s (still requested; nothing was applied)", o.ID), Next: "the next sweep tries again"}
+		}
+		if fresh.State != override.StateRequested {
+			return nil, nil
+		}
 		opened, err := e.resume(ctx, o, pol, preq, approval)
 		if err != nil {
 			return nil, err

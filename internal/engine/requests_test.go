@@ -54,6 +54,9 @@ func TestRequestsNobodyWaitsFor(t *testing.T) {
 	if _, _, err := bob.eng.Decide(bg, o.ID, true, "ok"); err != nil {
 		t.Fatal(err)
 	}
+	stale := *o
+	stale.Approval = &override.Approval{}
+	*stale.Approval = *o.Approval
 	r, err := bob.eng.Resume(bg, o.ID)
 	if err != nil || r == nil || r.Action != RequestApplied {
 		t.Fatalf("resume: %v %+v", err, r)
@@ -67,6 +70,20 @@ func TestRequestsNobodyWaitsFor(t *testing.T) {
 	}
 	if e.protection() == before {
 		t.Error("protection unchanged after the approved request was applied")
+	}
+	// A sweep that listed the request before it was applied leaves it
+	// alone: it reads the record again before applying.
+	if r, err := alice.eng.settleRequest(bg, &stale); err != nil || r != nil {
+		t.Fatalf("stale settle: %v %+v", err, r)
+	}
+	applied := 0
+	for _, c := range e.comments("acme/audit", 1) {
+		if strings.Contains(c, "Applied and verified") || strings.Contains(c, "applied and verified") {
+			applied++
+		}
+	}
+	if applied != 1 {
+		t.Errorf("%d applied records, want 1", applied)
 	}
 
 	// A second request nobody decides on.

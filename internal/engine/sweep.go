@@ -71,6 +71,7 @@ func (e *Engine) Status(ctx context.Context, repos ...string) (*StatusResult, er
 			en.Left = o.Expires.Sub(now)
 		}
 		en.Stuck = (o.State == override.StateApplying && now.Sub(o.Requested) > e.grace) || (o.State == override.StateClosing && !e.fresh(o, now))
+		en.TimedOut = o.State == override.StateRequested && o.Approval != nil && !o.Approval.Until.IsZero() && now.After(o.Approval.Until)
 		res.Entries = append(res.Entries, en)
 	}
 	sort.SliceStable(res.Entries, func(i, j int) bool {

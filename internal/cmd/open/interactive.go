@@ -3,6 +3,7 @@ package open
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/engine"
+	"github.com/glass-cli/glass/internal/ghapi"
 	"github.com/glass-cli/glass/internal/lever/ruleset"
 	"github.com/glass-cli/glass/internal/override"
 	"github.com/glass-cli/glass/internal/tui"
@@ -116,13 +118,14 @@ func (o *OpenOptions) interactive(ctx context.Context, f *cmdutil.Factory, flags
 		Rulesets: func(ctx context.Context, repo, branch string) ([]openflow.Ruleset, error) {
 			return branchRulesets(ctx, gh, repo, branch)
 		},
-		Me: whoami,
+		TeamExists: func(ctx context.Context, org, slug string) (bool, error) { return teamExists(ctx, gh, org, slug) },
+		Me:         whoami,
 		Rules: func(ctx context.Context, repo string, lv override.Lever, branch string) (openflow.Rules, error) {
 			login, err := whoami(ctx)
 			if err != nil {
 				return openflow.Rules{}, err
 			}
-			return policyRules(ctx, gh, levers[lv], repo, lv, branch, login)
+			return policyRules(ctx, eng.LoadPolicy, eng.Directory(), levers[lv], repo, lv, branch, login)
 		},
 		Prepare: func(ctx context.Context, req engine.OpenRequest) (engine.OpenRequest, error) {
 			if req.Lever != override.LeverRuleset {
@@ -200,6 +203,16 @@ func branchRulesets(ctx context.Context, gh *github.Client, repo, branch string)
 		}
 	}
 	return out, nil
+}
+
+// teamExists looks a team up for a bypass typed in the flow
+// (teams/get-by-name): 404 means no such team, or one the token cannot see.
+func teamExists(ctx context.Context, gh *github.Client, org, slug string) (bool, error) {
+	_, _, err := gh.Teams.GetTeamBySlug(ctx, org, slug)
+	if ghapi.StatusCode(err) == http.StatusNotFound {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // listBranches lists up to 500 branches of repo (repos/list-branches, 100

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/glass-cli/glass/internal/ghsim"
 )
 
 // The "which ruleset?" question lists the rulesets with active rules on
@@ -33,5 +35,24 @@ func TestBranchRulesets(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.branch, got, tc.want)
 		}
+	}
+}
+
+func TestTeamExists(t *testing.T) {
+	e := newEnv(t)
+	gh := e.client(t, "alice")
+	for _, tc := range []struct {
+		slug string
+		want bool
+	}{{"oncall", true}, {"no-such-team", false}} {
+		got, err := teamExists(context.Background(), gh, "acme", tc.slug)
+		if err != nil || got != tc.want {
+			t.Errorf("teamExists(acme/%s) = %v, %v; want %v", tc.slug, got, err, tc.want)
+		}
+	}
+	// Anything but a 404 is an error, not "no such team".
+	e.sim.SetFaults(ghsim.Faults{FailPath: "^/orgs/acme/teams/", FailPathKind: ghsim.Fault502})
+	if ok, err := teamExists(context.Background(), gh, "acme", "oncall"); ok || err == nil {
+		t.Errorf("with 502s: %v, %v", ok, err)
 	}
 }

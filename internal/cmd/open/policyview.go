@@ -2,12 +2,8 @@ package open
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-
-	"github.com/google/go-github/v60/github"
 
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/override"
@@ -18,28 +14,15 @@ import (
 // policyRules is the interactive flow's view of the policy: which relax
 // names (or roles) to grey out, the duration bounds and the reason rules.
 // It only guides the questions; the gate decides when the override opens.
-// (When the factory gains a shared policy loader, this should use it.)
-func policyRules(ctx context.Context, gh *github.Client, lv lever.Lever, repo string, l override.Lever, branch, login string) (openflow.Rules, error) {
-	p, err := policy.Load(ctx, repo, func(ctx context.Context, repo, path string) ([]byte, bool, error) {
-		owner, name, _ := strings.Cut(repo, "/")
-		fc, _, resp, err := gh.Repositories.GetContents(ctx, owner, name, path, nil)
-		if err != nil {
-			if resp != nil && resp.StatusCode == http.StatusNotFound {
-				return nil, false, nil
-			}
-			return nil, false, err
-		}
-		if fc == nil {
-			return nil, false, nil
-		}
-		s, err := fc.GetContent()
-		return []byte(s), err == nil, err
-	})
+// load and dir are the engine's (LoadPolicy, Directory), so the flow reads
+// the same policy the gate enforces and shares its team-membership cache.
+func policyRules(ctx context.Context, load func(ctx context.Context, repo string) (*policy.Policy, error), dir policy.Directory, lv lever.Lever, repo string, l override.Lever, branch, login string) (openflow.Rules, error) {
+	p, err := load(ctx, repo)
 	if err != nil {
 		return openflow.Rules{}, err
 	}
 	r := openflow.Rules{Source: p.Source, MinReason: p.Reason.MinLength, IncidentNeeded: p.Reason.IncidentRequired, IncidentPattern: p.Reason.IncidentPattern}
-	perms, xerr := p.Explain(ctx, repo, login, teamDirectory{gh})
+	perms, xerr := p.Explain(ctx, repo, login, dir)
 	allowed, limits, ok := policy.Allowed(perms, string(l), branch)
 	r.MaxDuration, r.DefaultDuration = limits.MaxDuration, limits.DefaultDuration
 	r.Forbidden = map[string]string{}
@@ -67,20 +50,4 @@ func policyRules(ctx context.Context, gh *github.Client, lv lever.Lever, repo st
 		return r, xerr
 	}
 	return r, nil
-}
-
-// teamDirectory answers policy's team questions from GitHub
-// (teams/get-membership-for-user-in-org: 404 means not a member).
-type teamDirectory struct{ gh *github.Client }
-
-func (d teamDirectory) IsTeamMember(ctx context.Context, org, slug, login string) (bool, error) {
-	m, _, err := d.gh.Teams.GetTeamMembershipBySlug(ctx, org, slug, login)
-	if err != nil {
-		var ge *github.ErrorResponse
-		if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusNotFound {
-			return false, nil
-		}
-		return false, err
-	}
-	return m.GetState() == "active", nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/glass-cli/glass/internal/engine"
 	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever/ruleset"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -29,7 +31,8 @@ func TestPolicyRulesRulesetBypass(t *testing.T) {
 			})
 			gh := e.client(t, "alice")
 			lv := ruleset.New(gh)
-			r, err := policyRules(context.Background(), gh, lv, "acme/payments", override.LeverRuleset, "staging", "alice")
+			eng := engine.New(engine.Config{GitHub: gh, Ledger: ledger.NewStore(gh)})
+			r, err := policyRules(context.Background(), eng.LoadPolicy, eng.Directory(), lv, "acme/payments", override.LeverRuleset, "staging", "alice")
 			if err != nil {
 				t.Fatal(err)
 			}

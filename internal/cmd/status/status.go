@@ -46,7 +46,9 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Co
 		Long: `Show the open overrides recorded in an audit repository: who opened what,
 the time left, and any that are OVERDUE (expired but not yet rolled back:
 run glass sweep), FAILED (a rollback could not be verified: a human must
-look) or STUCK (left half-done; glass sweep finishes it).
+look) or STUCK (left half-done; glass sweep finishes it). A request for
+approval past its deadline shows as TIMED OUT: nothing was applied, and
+glass sweep closes it.
 
 On a terminal the table is live: the time left counts down, and the list
 is read again every 15 seconds with conditional requests (a 304 when
@@ -164,6 +166,7 @@ type Entry struct {
 	Overdue     bool            `json:"overdue"`
 	Failed      bool            `json:"failed"`
 	Stuck       bool            `json:"stuck"`
+	TimedOut    bool            `json:"timed_out"` // a request past its approval deadline (sweep closes it)
 	Drill       bool            `json:"drill"`
 }
 
@@ -211,7 +214,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		}
 		entries = append(entries, en)
 		e := Entry{ID: o.ID, Lever: o.Lever, Target: o.Target, Relax: o.Relax, Actor: o.Actor, Reason: o.Reason, Incident: o.Incident,
-			State: o.State, SecondsLeft: int64(en.Left / time.Second), Overdue: en.Overdue, Failed: en.Failed, Stuck: en.Stuck, Drill: o.Drill}
+			State: o.State, SecondsLeft: int64(en.Left / time.Second), Overdue: en.Overdue, Failed: en.Failed, Stuck: en.Stuck, TimedOut: en.TimedOut, Drill: o.Drill}
 		if !o.Expires.IsZero() {
 			t := o.Expires.UTC()
 			e.ExpiresAt = &t
@@ -345,6 +348,8 @@ func state(en engine.StatusEntry) string {
 		return "FAILED"
 	case en.Stuck:
 		return "STUCK" // left half-done: glass sweep finishes it
+	case en.TimedOut:
+		return "TIMED OUT" // a request nobody approved in time: glass sweep closes it
 	case en.Override.Drill:
 		return s + " (drill)"
 	}

@@ -65,6 +65,10 @@ type Deps struct {
 	// Rulesets lists the rulesets with active rules on a branch (the
 	// ruleset lever asks which one when there are several); nil: not asked.
 	Rulesets func(ctx context.Context, repo, branch string) ([]Ruleset, error)
+	// TeamExists checks a team slug typed for a bypass (false, nil: no
+	// such team, or the token cannot see it); nil: not checked here (the
+	// plan checks it).
+	TeamExists func(ctx context.Context, org, slug string) (bool, error)
 	// Prepare completes a request before the plan (e.g. finds the ruleset
 	// on the branch); nil: the request is complete as asked.
 	Prepare func(ctx context.Context, req engine.OpenRequest) (engine.OpenRequest, error)

@@ -520,6 +520,13 @@ func rulesetDeps(t *testing.T, e *tuitest.Env, rules *Rules, login, flag string)
 		}
 		return out, nil
 	}
+	d.TeamExists = func(ctx context.Context, org, slug string) (bool, error) {
+		_, resp, err := gh.Teams.GetTeamBySlug(ctx, org, slug)
+		if resp != nil && resp.StatusCode == 404 {
+			return false, nil
+		}
+		return err == nil, err
+	}
 	d.Prepare = func(ctx context.Context, req engine.OpenRequest) (engine.OpenRequest, error) {
 		tg, relax, err := ruleset.Resolve(ctx, gh, req.Target, flag, req.Relax)
 		req.Target, req.Relax = tg, relax
@@ -735,4 +742,25 @@ func feed(t *testing.T, m Model, cmd tea.Cmd) Model {
 		queue = append(run(c), queue...)
 	}
 	return cur.(Model)
+}
+
+// A team typed for a bypass is looked up before it joins the list: an
+// unknown slug is refused on the spot; a lookup that fails lets it
+// through with a note (the plan looks it up again).
+func TestBypassTeamLookedUp(t *testing.T) {
+	e := tuitest.New(t)
+	m := drive(t, New(rulesetDeps(t, e, nil, "alice", "payments-staging"), Known{Repo: "acme/payments", Lever: override.LeverRuleset, Branch: "staging", Ruleset: "payments-staging"}))
+	m = drive(t, m, "down", "down", "space", "oncal", "enter")
+	if v := m.View(); !strings.Contains(v, "no team acme/oncal (or your token cannot see it): check the slug") || m.typing == "" || m.picked["bypass-team:oncal"] {
+		t.Fatalf("an unknown team was accepted:\n%s", v)
+	}
+	m = drive(t, m, "l", "enter")
+	if !m.picked["bypass-team:oncall"] || m.typing != "" || m.errNote != "" {
+		t.Fatalf("oncall not added:\n%s", m.View())
+	}
+	e.Sim.SetFaults(mustFaults(t, "fail-path=^/orgs/acme/teams/:502"))
+	m = drive(t, m, "down", "space", "security", "enter")
+	if !m.picked["bypass-team:security"] || !strings.Contains(m.View(), "could not look the team up") {
+		t.Fatalf("a failed lookup blocked the team:\n%s", m.View())
+	}
 }

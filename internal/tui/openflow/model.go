@@ -58,6 +58,11 @@ type (
 		list []Ruleset
 		err  error
 	}
+	teamMsg struct {
+		name  string // the relax name (bypass-team:SLUG)
+		found bool
+		err   error
+	}
 	meMsg struct {
 		login string
 		err   error
@@ -546,6 +551,19 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m.replay(m.advance())
 		}
 		return m.replay(m.enter())
+	case teamMsg:
+		m.loading = ""
+		switch {
+		case msg.err != nil:
+			// Not checked: the plan looks the team up again.
+			m = m.addTyped(msg.name, fmt.Sprintf("could not look the team up (%v): the plan checks it", msg.err))
+		case !msg.found:
+			org, _, _ := strings.Cut(m.k.Repo, "/")
+			m.errNote = fmt.Sprintf("no team %s/%s (or your token cannot see it): check the slug", org, strings.TrimPrefix(msg.name, m.typing))
+		default:
+			m = m.addTyped(msg.name, "")
+		}
+		return m.replay(m, nil)
 	case rulesMsg:
 		m.loading = ""
 		if msg.err != nil {
@@ -859,23 +877,38 @@ func (m Model) typeName(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		name := m.typing + strings.ToLower(v)
-		if !contains(m.typed, name) {
-			m.typed = append(m.typed, name)
-		}
-		m.picked[name] = true
-		m.typing, m.errNote = "", ""
-		m.text.Blur()
-		m.items = m.relaxItems()
-		for i, it := range m.items {
-			if it.value == name {
-				m.cursor = i
+		if f := m.d.TeamExists; f != nil && !contains(m.typed, name) {
+			org, _, _ := strings.Cut(m.k.Repo, "/")
+			slug := strings.ToLower(v)
+			m.loading = fmt.Sprintf("Looking up team %s/%s…", org, slug)
+			return m, func() tea.Msg {
+				ok, err := f(context.Background(), org, slug)
+				return teamMsg{name: name, found: ok, err: err}
 			}
 		}
-		return m, nil
+		return m.addTyped(name, ""), nil
 	}
 	var cmd tea.Cmd
 	m.text, cmd = m.text.Update(k)
 	return m, cmd
+}
+
+// addTyped adds a typed name to the relax list, selected, and leaves
+// the typing field (note: shown under the list).
+func (m Model) addTyped(name, note string) Model {
+	if !contains(m.typed, name) {
+		m.typed = append(m.typed, name)
+	}
+	m.picked[name] = true
+	m.typing, m.errNote = "", note
+	m.text.Blur()
+	m.items = m.relaxItems()
+	for i, it := range m.items {
+		if it.value == name {
+			m.cursor = i
+		}
+	}
+	return m
 }
 
 func contains(list []string, s string) bool {
