@@ -1,10 +1,14 @@
 package engine
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/ghsim/simtest"
+	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -45,6 +49,42 @@ func TestPolicyRequest(t *testing.T) {
 		if pr.Branch != tc.branch || pr.Permission != tc.perm || !reflect.DeepEqual(pr.Relax, tc.relax) || pr.User != "alice" || pr.Lever != string(tc.req.Lever) {
 			t.Errorf("%s: %+v", tc.name, pr)
 		}
+	}
+}
+
+// TestLoadPolicyReadsBothPlacesAtOnce: the repository's .github/glass.yml
+// and the owner's (in OWNER/.github) are asked for together, one round trip
+// (a barrier holds both until both are in flight); the repository's wins
+// when it has one, else the owner's.
+func TestLoadPolicyReadsBothPlacesAtOnce(t *testing.T) {
+	const policy = "version: 1\nrules:\n  - name: %s\n    who:\n      teams: [oncall]\n    branches: [main]\n    levers:\n      protection: [reviews]\n"
+	orgPolicy, repoPolicy := fmt.Sprintf(policy, "org"), fmt.Sprintf(policy, "repo")
+	sim := simtest.Start(t, ghsim.WithSeed("acme"))
+	commit := func(repo, content string) {
+		sim.Do(func(st *ghsim.State) {
+			r := st.Repo(repo)
+			st.Commit(r, r.DefaultBranch, "acme-admin", "policy", map[string]string{".github/glass.yml": content})
+		})
+	}
+	load := func() (string, int, int) {
+		b := simtest.NewBarrier(sim.Client.Transport)
+		gh := sim.GitHubOver(t, "alice", b)
+		eng := New(Config{GitHub: gh, Ledger: ledger.NewStore(gh)})
+		sim.ResetLog()
+		b.Expect(2)
+		p, err := eng.LoadPolicy(bg, "acme/payments")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Source, len(sim.Log()), b.MaxInFlight()
+	}
+	commit("acme/.github", orgPolicy)
+	if src, n, par := load(); src != "acme/.github:.github/glass.yml" || n != 2 || par != 2 {
+		t.Fatalf("owner's policy: source %q, %d requests, %d in flight together; want acme/.github's, 2 in one round trip", src, n, par)
+	}
+	commit("acme/payments", repoPolicy)
+	if src, _, par := load(); src != "acme/payments:.github/glass.yml" || par != 2 {
+		t.Fatalf("repository's policy: source %q, %d in flight together", src, par)
 	}
 }
 

@@ -122,8 +122,41 @@ func (e *Engine) policyFor(ctx context.Context, repo string) (*policy.Policy, er
 // repository's default branch, else in the owner's .github repository,
 // else the built-in defaults (policy.Load). It uses the contents API
 // (repos/get-content: without ref, "the repository's default branch").
+//
+// policy.Load asks for the repository's file first and for the owner's
+// only when the repository has none; both are read at once here (one round
+// trip instead of two on open's critical path when the repository has no
+// policy of its own, the common case; one request more when it has one).
 func (e *Engine) LoadPolicy(ctx context.Context, repo string) (*policy.Policy, error) {
-	return policy.Load(ctx, repo, e.fetchFile)
+	owner, _, ok := strings.Cut(repo, "/")
+	org := owner + "/.github"
+	if !ok || owner == "" || strings.EqualFold(org, repo) {
+		return policy.Load(ctx, repo, e.fetchFile)
+	}
+	type answer struct {
+		data  []byte
+		found bool
+		err   error
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel() // the repository's own policy made the owner's moot
+	pre := make(chan answer, 1)
+	go func() {
+		var a answer
+		a.data, a.found, a.err = e.fetchFile(pctx, org, policy.DefaultFile)
+		pre <- a
+	}()
+	return policy.Load(ctx, repo, func(ctx context.Context, r, path string) ([]byte, bool, error) {
+		if strings.EqualFold(r, org) && path == policy.DefaultFile {
+			select {
+			case a := <-pre:
+				return a.data, a.found, a.err
+			case <-ctx.Done():
+				return nil, false, ctx.Err()
+			}
+		}
+		return e.fetchFile(ctx, r, path)
+	})
 }
 
 // fetchFile reads path from repo's default branch. 404 (no such file, or

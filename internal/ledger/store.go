@@ -123,13 +123,13 @@ const prefetchTTL = 30 * time.Second
 
 // knows reports whether Append may skip listing the comments before
 // posting an event of kind k: right after a Prefetch, or for the opener's
-// own events (applied, open-failed) on an issue this Store created (no
-// other process writes those).
+// own events (applied, open-failed, and the policy decision that let it
+// open) on an issue this Store created (no other process writes those).
 func (k knowledge) knows(kind Kind) bool {
 	if !k.listed.IsZero() && time.Since(k.listed) < prefetchTTL {
 		return true
 	}
-	return k.created && (kind == KindApplied || kind == KindOpenFailed)
+	return k.created && (kind == KindApplied || kind == KindOpenFailed || kind == KindPolicy)
 }
 
 type listPage struct {

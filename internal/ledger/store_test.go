@@ -718,3 +718,41 @@ func TestSaveRecord(t *testing.T) {
 		t.Fatalf("a failed SaveRecord changed what the Store saves next: %+v", rec)
 	}
 }
+
+// TestAppendOpenersOwnEvents: on an issue this Store created, the opener's
+// own events (applied, and the policy decision that let it open) are
+// posted without listing the comments first: one POST each, so open's
+// record is one round trip. Any other keyed event lists first.
+func TestAppendOpenersOwnEvents(t *testing.T) {
+	ctx := context.Background()
+	st, sim, _ := newStore(t, "alice")
+	o := newOverride()
+	if _, _, _, err := st.Create(ctx, "acme/audit", o, BodyExtras{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ev   Event
+		want int
+	}{
+		{Event{Kind: KindPolicy, Key: "policy", At: t0, Actor: "alice"}, 1},
+		{Event{Kind: KindApplied, At: t0, Actor: "alice"}, 1},
+		{Event{Kind: KindNotified, Key: "notify-granted", At: t0}, 2},
+	} {
+		sim.ResetLog()
+		if err := st.Append(ctx, o, c.ev); err != nil {
+			t.Fatal(err)
+		}
+		if n, lines := requests(sim); n != c.want {
+			t.Errorf("Append %s = %d requests, want %d:\n%s", c.ev.Kind, n, c.want, strings.Join(lines, "\n"))
+		}
+	}
+	// Another process (no knowledge of the issue) lists before posting.
+	other := NewStore(st.gh)
+	sim.ResetLog()
+	if err := other.Append(ctx, o, Event{Kind: KindPolicy, Key: "policy", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if n, lines := requests(sim); n != 1 || !strings.HasPrefix(lines[0], "GET ") {
+		t.Errorf("another process's Append policy = %d requests (want the list only: the key exists):\n%s", n, strings.Join(lines, "\n"))
+	}
+}
