@@ -19,7 +19,29 @@ import (
 // (WaitNotifications), never a reason to hold back access. The mentions
 // are in the audit issue's body (BodyExtras.Mentions).
 func (e *Engine) announce(ctx context.Context, pol *policy.Policy, o *override.Override, kind notify.Kind, actor, detail string) {
-	if e.policy == nil || pol == nil || len(pol.Notify.Webhooks) == 0 || o == nil || o.ID == "" {
+	e.announceWith(ctx, pol, o, kind, actor, detail, nil)
+}
+
+// announceWith is announce that also @mentions people in the comment that
+// records the outcome (rollbacks: the mentions in the body were notified
+// when the issue was made, so a rollback's alert mentions them again). With
+// mentions and no webhooks, the comment is the whole alert.
+func (e *Engine) announceWith(ctx context.Context, pol *policy.Policy, o *override.Override, kind notify.Kind, actor, detail string, mentions []string) {
+	if e.policy == nil || pol == nil || o == nil || o.ID == "" {
+		return
+	}
+	if len(pol.Notify.Webhooks) == 0 {
+		if len(mentions) == 0 {
+			return
+		}
+		cp := *o
+		bctx := context.WithoutCancel(ctx)
+		e.ps.bg.Add(1)
+		go func() {
+			defer e.ps.bg.Done()
+			_ = e.appendEvent(bctx, &cp, ledger.Event{Kind: ledger.KindNotified, Key: "notify-" + string(kind), At: e.clock.Now(), Actor: actor,
+				Summary: fmt.Sprintf("%s: %s", kind, detail), Mentions: mentions})
+		}()
 		return
 	}
 	var targets []notify.Target
@@ -54,11 +76,14 @@ func (e *Engine) announce(ctx context.Context, pol *policy.Policy, o *override.O
 				failed++
 			}
 		}
-		if len(lines) == 0 {
+		if len(lines) == 0 && len(mentions) == 0 {
 			return
 		}
 		k := ledger.KindNotified
 		summary := fmt.Sprintf("%s: %d webhook(s) notified", kind, len(lines))
+		if len(lines) == 0 {
+			summary = fmt.Sprintf("%s: %s", kind, detail) // no webhook takes this event: the mentions are the alert
+		}
 		if failed > 0 {
 			k = ledger.KindNotifyFailed
 			summary = fmt.Sprintf("%s: %d of %d webhook(s) could not be notified", kind, failed, len(lines))
@@ -67,7 +92,7 @@ func (e *Engine) announce(ctx context.Context, pol *policy.Policy, o *override.O
 			e.ps.warnMu.Unlock()
 		}
 		_ = e.appendEvent(bctx, &cp, ledger.Event{Kind: k, Key: "notify-" + string(kind), At: e.clock.Now(), Actor: actor,
-			Summary: summary, Text: strings.Join(lines, "\n")})
+			Summary: summary, Text: strings.Join(lines, "\n"), Mentions: mentions})
 	}()
 }
 
@@ -137,6 +162,12 @@ func (e *Engine) announceRollback(ctx context.Context, o *override.Override, kin
 			}
 			actor = cp.Actor
 		}
-		e.announce(bctx, pol, &cp, kind, actor, detail)
+		// The policy's mentions hear about every rollback; the owner too
+		// when it failed (their door may still be open).
+		mentions := append([]string(nil), pol.Notify.Mention...)
+		if kind == notify.KindRestoreFailed {
+			mentions = append(mentions, "@"+cp.Actor)
+		}
+		e.announceWith(bctx, pol, &cp, kind, actor, detail, mentions)
 	}()
 }

@@ -109,3 +109,30 @@ func golden(t *testing.T, path string, got []byte) {
 		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
+
+// TestRollbackMentions: with mentions and no webhooks, a rollback's alert
+// is a comment that @mentions the policy's notify.mention.
+func TestRollbackMentions(t *testing.T) {
+	e := newEnv(t)
+	pol := "version: 1\nnotify:\n  mention: [\"@acme/security\"]\nrules:\n  - name: hotfix\n    who: {users: [alice]}\n    branches: [main]\n    levers: {protection: [reviews]}\n"
+	u := e.user("alice", withPolicy(t, pol, nil))
+	o, err := u.eng.Open(bg, protReq("reviews"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.eng.Close(bg, o.ID, "fixed"); err != nil {
+		t.Fatal(err)
+	}
+	if w := u.eng.WaitNotifications(bg); len(w) > 0 {
+		t.Fatalf("warnings: %v", w)
+	}
+	found := 0
+	for _, c := range e.comments("acme/audit", 1) {
+		if strings.Contains(c, "cc @acme/security") && strings.Contains(c, "restored: rolled back and verified") {
+			found++
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d rollback alerts mentioning @acme/security, want 1", found)
+	}
+}

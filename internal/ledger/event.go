@@ -82,6 +82,10 @@ type Event struct {
 	Notices   []lever.Notice      `json:"notices,omitempty"`
 	// Text is free text (a denial reason, a drill report, an error).
 	Text string `json:"text,omitempty"`
+	// Mentions are logins and ORG/SLUG teams to notify with this comment
+	// (a rollback's alert, from the policy's notify.mention); rendered as
+	// a "cc" line, the only place an event links @mentions.
+	Mentions []string `json:"mentions,omitempty"`
 }
 
 // FieldTable holds the three views of a setting compared in a comment.
@@ -221,6 +225,9 @@ func renderEventText(b *strings.Builder, o *override.Override, ev Event, hl stri
 		for _, l := range multiline(ev.Text, maxText) {
 			w("> %s\n", l)
 		}
+	}
+	if m := mentions(ev.Mentions); m != "" {
+		w("\ncc %s\n", m)
 	}
 }
 

@@ -49,6 +49,8 @@ func eventCases() []Event {
 		{Kind: KindReconciled, Seq: 6, At: at.Add(2 * time.Hour), Actor: "glass", Summary: "an open left in state applying was rolled back", Plan: &lever.Plan{Want: before}},
 		{Kind: KindNotifyFailed, Seq: 3, At: at, Text: "slack webhook: 500 after 3 attempts"},
 		{Kind: KindNotified, Seq: 3, At: at, Key: "notify-granted", Summary: "granted: 1 webhook(s) notified", Text: "webhook oncall-slack: delivered (HTTP 200)"},
+		{Kind: KindNotified, Seq: 6, At: at.Add(time.Hour), Key: "notify-restore-failed", Summary: "restore-failed: 1 webhook(s) notified",
+			Text: "webhook oncall-slack: delivered (HTTP 200)", Mentions: []string{"@acme/security", "alice", "@not a login"}},
 		{Kind: KindClosed, Seq: 7, At: at.Add(time.Hour), Actor: "alice", Summary: "closed early by alice"},
 		{Kind: KindDrillReport, Seq: 8, At: at.Add(time.Hour), Actor: "glass", Text: "time to open: 21s (SLO 60s) ✓\ntime to restore: 4s (SLO 30s) ✓\ndoor test: direct push refused after restore ✓"},
 		{Kind: KindReviewed, Seq: 9, At: at.Add(24 * time.Hour), Actor: "carol", Text: "all items checked"},
