@@ -45,7 +45,11 @@ approver under the rule that allowed the request (users and teams, checked
 through the API) and that you are not the requester (unless the policy
 allows self-approval), then posts "/approve REASON" on the audit issue. The
 waiting `+"`glass open`"+` records the approval and applies the change; an
-eligible approver can equally comment /approve on the issue.
+eligible approver can equally comment /approve on the issue. For a request
+nobody waits for (made with --no-wait), glass approve applies it at once
+with your token; if your token cannot make the change, the next
+`+"`glass sweep`"+` does. The window starts when access is granted. A request
+past its deadline cannot be approved: an approval then grants nothing.
 
 ID is the audit issue: OWNER/REPO#N, or #N / N with --audit-repo or -R.`, `  glass approve acme/audit#12 --reason "checked with the incident commander"`
 	if !approve {
@@ -53,7 +57,8 @@ ID is the audit issue: OWNER/REPO#N, or #N / N with --audit-repo or -R.`, `  gla
 			`Deny the request ID (its audit issue), with a reason. glass checks that you
 are an approver under the rule that allowed the request, then posts
 "/deny REASON" on the audit issue; the waiting `+"`glass open`"+` closes the
-request as denied and changes nothing. The requester may deny (withdraw)
+request as denied and changes nothing (a request nobody waits for, made
+with --no-wait, is closed at once). The requester may deny (withdraw)
 their own request.
 
 ID is the audit issue: OWNER/REPO#N, or #N / N with --audit-repo or -R.`, `  glass deny acme/audit#12 --reason "use the release branch instead"`
@@ -130,6 +135,17 @@ func decideRun(ctx context.Context, opts *DecideOptions) error {
 		}
 	} else {
 		fmt.Fprintf(opts.IO.ErrOut, "%s Denied %s (%s by %s on %s); nothing will change\n", cs.SuccessIcon(), o.ID, o.Lever, o.Actor, o.Target)
+		if o.Approval != nil && o.Approval.NoWait {
+			// Nobody waits for it: close it now rather than at the next sweep.
+			defer closecmd.WaitNotifications(ctx, eng, opts.IO)
+			r, err := eng.Resume(ctx, o.ID)
+			switch {
+			case err != nil:
+				fmt.Fprintf(opts.IO.ErrOut, "%s Your decision is recorded; closing %s failed (%v): the next `glass sweep` closes it\n", cs.WarningIcon(), o.ID, err)
+			case r != nil && r.Action != engine.RequestApplied:
+				fmt.Fprintf(opts.IO.ErrOut, "%s Closed %s (%s)\n", cs.SuccessIcon(), o.ID, r.Action)
+			}
+		}
 	}
 	return nil
 }
