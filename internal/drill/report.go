@@ -33,6 +33,19 @@ type Report struct {
 	Passed    bool              `json:"passed"`
 	Scenarios []*Scenario       `json:"scenarios"`
 	Skipped   []string          `json:"skipped,omitempty"` // scenarios not run (sandbox only)
+	// Team and User are the team lever's target (empty for the others):
+	// User was added to Team; Branch is then empty.
+	Team string `json:"team,omitempty"`
+	User string `json:"user,omitempty"`
+}
+
+// Where names the drill target: "acme/payments@main", or for the team lever
+// "dave in team acme/oncall (acme/payments)".
+func (r *Report) Where() string {
+	if r.Team != "" {
+		return fmt.Sprintf("%s in team %s (%s)", r.User, r.Team, r.Repo)
+	}
+	return r.Repo + "@" + r.Branch
 }
 
 // Scenario is one drill scenario's checks and timings.
@@ -131,7 +144,7 @@ func sortedMetrics(m map[string]Millis) []string {
 // WriteText renders the report for a terminal: every check with PASS or
 // FAIL in words (never only colour), then each scenario's timings.
 func (r *Report) WriteText(w io.Writer) {
-	where := r.Repo + "@" + r.Branch
+	where := r.Where()
 	if r.Sandbox {
 		where += " (sandbox)"
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/lever/protection"
 	"github.com/glass-cli/glass/internal/lever/ruleset"
+	"github.com/glass-cli/glass/internal/lever/team"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -22,11 +23,17 @@ import (
 type Options struct {
 	Repo   string
 	Branch string
-	Lever  string // protection (default) or ruleset
+	Lever  string // protection (default), ruleset or team
 	// Ruleset picks the ruleset (id or name) for --lever ruleset; empty: the
 	// one ruleset with active rules on Branch.
 	Ruleset string
-	Relax   []string // default: admins for protection (the smallest relaxation that lets an admin write directly), disable for ruleset
+	// Team (ORG/SLUG) and User are the team lever's target: User is added to
+	// Team for the window; the door test is User's permission on Repo.
+	Team string
+	User string
+	// Relax defaults to admins for protection (the smallest relaxation that
+	// lets an admin write directly), disable for ruleset, member for team.
+	Relax []string
 	// Duration is how long the door stays open (default 3s).
 	Duration time.Duration
 	// Grace is the drill sweep's reconcile grace: how long an override may
@@ -132,6 +139,24 @@ type driver struct {
 	// beforeSweep, when set, runs once before the next sweep (the faults
 	// scenario's "restore:" schedule).
 	beforeSweep func()
+	// teamRole is what the drilled team grants on the repository (role_name:
+	// read, triage, write, maintain, admin); baseRole the user's own
+	// permission before the drill (team lever's door test).
+	teamRole, baseRole string
+}
+
+// DrillLevers lists the levers a drill can exercise.
+func DrillLevers() []string { return []string{"protection", "ruleset", "team"} }
+
+// DefaultRelax is a lever's default drill relaxation.
+func DefaultRelax(lv string) string {
+	switch lv {
+	case "ruleset":
+		return "disable"
+	case "team":
+		return "member"
+	}
+	return "admins"
 }
 
 // Run runs the drill and returns its report. An error means the drill could
@@ -141,14 +166,11 @@ func Run(ctx context.Context, env Env, o Options) (*Report, error) {
 	if o.Lever == "" {
 		o.Lever = "protection"
 	}
-	if o.Lever != "protection" && o.Lever != "ruleset" {
-		return nil, fmt.Errorf("drills exercise the protection and ruleset levers (got %q)", o.Lever)
+	if !slices.Contains(DrillLevers(), o.Lever) {
+		return nil, fmt.Errorf("drills exercise the %s levers (got %q)", strings.Join(DrillLevers(), ", "), o.Lever)
 	}
 	if len(o.Relax) == 0 {
-		o.Relax = []string{"admins"}
-		if o.Lever == "ruleset" {
-			o.Relax = []string{"disable"}
-		}
+		o.Relax = []string{DefaultRelax(o.Lever)}
 	}
 	if o.Duration <= 0 {
 		o.Duration = 3 * time.Second
@@ -184,7 +206,20 @@ func Run(ctx context.Context, env Env, o Options) (*Report, error) {
 		d.target, d.o.Relax = t, relax
 		o.Relax = relax
 	}
-	r := &Report{Version: ReportVersion, Repo: o.Repo, Branch: o.Branch, Lever: o.Lever, Relax: o.Relax, Sandbox: o.Sandbox,
+	if o.Lever == "team" {
+		if _, _, err := team.SplitTeam(o.Team); err != nil || o.User == "" {
+			return nil, fmt.Errorf("a team drill needs the team as ORG/SLUG and the user to add (got team %q, user %q)", o.Team, o.User)
+		}
+		d.kind, d.lv = override.LeverTeam, team.New(env.GitHub)
+		d.target = override.Target{Repo: o.Repo, Team: o.Team, User: o.User}
+		o.Branch, d.o.Branch = "", ""
+		role, err := d.teamGrant(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d.teamRole = role
+	}
+	r := &Report{Version: ReportVersion, Repo: o.Repo, Branch: o.Branch, Lever: o.Lever, Relax: o.Relax, Sandbox: o.Sandbox, Team: o.Team, User: o.User,
 		StartedAt: env.Now().UTC(), Duration: Ms(o.Duration), SLOs: o.SLOs.millis(), Skipped: skipped}
 	for _, name := range names {
 		sc := &Scenario{Name: name, StartedAt: env.Now().UTC()}

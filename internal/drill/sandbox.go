@@ -26,12 +26,18 @@ import (
 
 // SandboxRepo and SandboxBranch are the sandbox's drill target (seed
 // acme); with --lever ruleset, SandboxRulesetBranch and its repository
-// ruleset SandboxRuleset.
+// ruleset SandboxRuleset; with --lever team, SandboxTeamUser (dave: write
+// on acme/payments through team developers) added to SandboxTeam (admin on
+// acme/payments) by SandboxTeamActor, an organization owner (adding to a
+// team needs an owner or a team maintainer).
 const (
 	SandboxRepo          = "acme/payments"
 	SandboxBranch        = "main"
 	SandboxRulesetBranch = "staging"
 	SandboxRuleset       = "payments-staging"
+	SandboxTeam          = "acme/oncall"
+	SandboxTeamUser      = "dave"
+	SandboxTeamActor     = "acme-admin"
 )
 
 // SandboxOptions configure StartSandbox. The zero value is what
@@ -45,6 +51,8 @@ type SandboxOptions struct {
 	Sleep func(context.Context, time.Duration) error
 	// Debug receives glass's redacted HTTP trace; nil: none.
 	Debug io.Writer
+	// Actor is the drill actor's login; empty: alice.
+	Actor string
 }
 
 // Sandbox is the embedded simulator (seed acme) on a loopback port, with a
@@ -77,6 +85,10 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 				return ctx.Err()
 			}
 		}
+	}
+	actor := o.Actor
+	if actor == "" {
+		actor = "alice"
 	}
 	sim := ghsim.New(ghsim.WithSeed("acme"), ghsim.WithClock(clk.Now))
 	var h http.Handler = sim
@@ -117,7 +129,7 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 		BaseDelay: 100 * time.Millisecond,
 	})
 	sb.Env = Env{
-		GitHub:    client("alice"),
+		GitHub:    client(actor),
 		Second:    client("bob"),
 		Editor:    client("acme-admin"),
 		NewEngine: EngineMaker(Levers, clk),

@@ -229,6 +229,12 @@ func (d *driver) fields(ctx context.Context) (lever.Fields, error) {
 // for branch protection; field by field for a ruleset, whose updated_at
 // GitHub moves on every write.
 func (d *driver) restoreVerified(ctx context.Context, s *Scenario, before []byte, beforeF lever.Fields) {
+	if d.kind == override.LeverTeam {
+		after, err := d.fields(ctx)
+		s.check("restore verified", err == nil && len(lever.Diff(beforeF, after)) == 0,
+			"%s's membership of %s and of its organization after equals before (%s)", d.o.User, d.o.Team, strings.Join(fieldsDiffOr(beforeF, after, err), "; "))
+		return
+	}
 	if d.kind != override.LeverProtection {
 		after, err := d.fields(ctx)
 		s.check("restore verified", err == nil && len(lever.Diff(beforeF, after)) == 0,
@@ -256,6 +262,10 @@ func (d *driver) rawProtection(ctx context.Context) ([]byte, error) {
 // branch, which must be refused (wantOpen false) or go through (true). A
 // commit that went through is removed again.
 func (d *driver) door(ctx context.Context, s *Scenario, name, path string, wantOpen bool) string {
+	if d.kind == override.LeverTeam {
+		d.teamDoor(ctx, s, name, wantOpen)
+		return ""
+	}
 	var res *github.RepositoryContentResponse
 	err := try(ctx, func() (err error) {
 		res, _, err = d.env.GitHub.Repositories.CreateFile(ctx, d.owner, d.repo, path, &github.RepositoryContentFileOptions{

@@ -75,6 +75,10 @@ func exercise(t *testing.T, s *Server) {
 	c("DELETE", "/orgs/acme/teams/release-managers/memberships/dave", ad, nil)
 	c("GET", "/orgs/acme/members/alice", a, nil)
 	c("GET", "/orgs/acme/memberships/alice", a, nil)
+	c("PATCH", "/user/memberships/orgs/acme", s.Token("erin"), map[string]any{"state": "active"})
+	c("GET", "/user/memberships/orgs/acme", s.Token("erin"), nil)
+	c("GET", "/orgs/acme/teams/oncall/repos/acme/payments", a, nil)
+	c("DELETE", "/orgs/acme/memberships/erin", ad, nil)
 	exerciseRulesets(t, func(m, p, tok string, body any) (int, []byte) { r := c(m, p, tok, body); return r.Code, r.Body }, a, d, ad)
 	// issues
 	c("POST", "/repos/acme/audit/issues", a, map[string]any{"title": "t", "body": "b", "labels": []string{"glass"}})

@@ -71,6 +71,7 @@ func buildRoutes() []*route {
 	add("GET", p+"/restrictions", hRestrictionsGet, true, scRepo, adminR)
 	add("DELETE", p+"/restrictions", hRestrictionsDelete, true, scRepo, adminW)
 	addAccessRoutes(add)
+	addMembershipRoutes(add)
 	addRulesetRoutes(add)
 	addIssueRoutes(add)
 	addGitRoutes(add)

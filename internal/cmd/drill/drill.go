@@ -26,6 +26,8 @@ type Options struct {
 	Branch     string
 	Lever      string
 	Ruleset    string
+	Team       string
+	User       string
 	Relax      []string
 	Duration   time.Duration
 	Grace      time.Duration
@@ -98,15 +100,45 @@ report's JSON schema: docs/drill-report.md.`,
 				}
 			}
 
+			if opts.Lever != "team" && (opts.Team != "" || opts.User != "") {
+				return cmdutil.FlagErrorf("--team and --user are for --lever team")
+			}
+			if !cmd.Flags().Changed("relax") {
+				opts.Relax = []string{drill.DefaultRelax(opts.Lever)}
+			}
 			switch opts.Lever {
 			case "protection":
 				if opts.Ruleset != "" {
 					return cmdutil.FlagErrorf("--ruleset is for --lever ruleset")
 				}
-			case "ruleset":
-				if !cmd.Flags().Changed("relax") {
-					opts.Relax = []string{"disable"}
+			case "team":
+				if opts.Ruleset != "" {
+					return cmdutil.FlagErrorf("--ruleset is for --lever ruleset")
 				}
+				if cmd.Flags().Changed("branch") {
+					return cmdutil.FlagErrorf("--branch is not for --lever team: its door test is --user's permission on the repository")
+				}
+				opts.Branch = ""
+				if opts.Sandbox {
+					if opts.Team == "" {
+						opts.Team = drill.SandboxTeam
+					}
+					if opts.User == "" {
+						opts.User = drill.SandboxTeamUser
+					}
+				}
+				var missing []string
+				if opts.Team == "" {
+					missing = append(missing, "--team")
+				}
+				if opts.User == "" {
+					missing = append(missing, "--user")
+				}
+				if len(missing) > 0 {
+					return cmdutil.FlagErrorf("missing required flags: %s (a team drill adds --user, someone other than you, to --team [ORG/]SLUG; the door test is their permission on the repository)", strings.Join(missing, ", "))
+				}
+				opts.User = strings.TrimPrefix(opts.User, "@")
+			case "ruleset":
 				if opts.Sandbox && !cmd.Flags().Changed("branch") {
 					opts.Branch = drill.SandboxRulesetBranch
 					if opts.Ruleset == "" {
@@ -114,7 +146,7 @@ report's JSON schema: docs/drill-report.md.`,
 					}
 				}
 			default:
-				return cmdutil.FlagErrorf("invalid --lever %q: drills exercise the protection and ruleset levers", opts.Lever)
+				return cmdutil.FlagErrorf("invalid --lever %q: drills exercise the %s levers", opts.Lever, strings.Join(drill.DrillLevers(), ", "))
 			}
 			if _, _, err := drill.ExpandFor(opts.Scenarios, opts.Sandbox, opts.Lever); err != nil {
 				return cmdutil.FlagErrorWrap(err)
@@ -135,6 +167,13 @@ report's JSON schema: docs/drill-report.md.`,
 				}
 				opts.Repo = r
 			}
+			if opts.Team != "" && !strings.Contains(opts.Team, "/") {
+				owner := strings.SplitN(drill.SandboxRepo, "/", 2)[0]
+				if !opts.Sandbox {
+					owner = strings.SplitN(opts.Repo, "/", 2)[0]
+				}
+				opts.Team = owner + "/" + opts.Team
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -143,9 +182,11 @@ report's JSON schema: docs/drill-report.md.`,
 	}
 	cmd.Flags().BoolVar(&opts.Sandbox, "sandbox", false, "Run against the embedded GitHub simulator (no credentials, no network)")
 	cmd.Flags().StringVar(&opts.Branch, "branch", "main", "Drill target `branch`")
-	cmd.Flags().StringVar(&opts.Lever, "lever", "protection", "Lever to drill: protection or ruleset (drift and overlap drill protection only)")
+	cmd.Flags().StringVar(&opts.Lever, "lever", "protection", "Lever to drill: protection, ruleset or team (drift and overlap drill protection only)")
 	cmd.Flags().StringVar(&opts.Ruleset, "ruleset", "", "The ruleset to drill, by `id or name` (--lever ruleset; default: the one with active rules on --branch; sandbox: "+drill.SandboxRuleset+" on "+drill.SandboxRulesetBranch+")")
-	cmd.Flags().StringSliceVar(&opts.Relax, "relax", []string{"admins"}, "What to relax during the drill (ruleset: default disable)")
+	cmd.Flags().StringVar(&opts.Team, "team", "", "The team to add --user to, `[ORG/]SLUG` (--lever team; sandbox: "+drill.SandboxTeam+")")
+	cmd.Flags().StringVar(&opts.User, "user", "", "The `login` the team drill adds to --team, someone other than you (--lever team; sandbox: "+drill.SandboxTeamUser+", added by "+drill.SandboxTeamActor+")")
+	cmd.Flags().StringSliceVar(&opts.Relax, "relax", []string{"admins"}, "What to relax during the drill (ruleset: default disable; team: member)")
 	cmd.Flags().StringVar(&dur, "duration", "3s", "How long the door stays open")
 	cmd.Flags().StringVar(&grace, "grace", "", "How long the drill's sweep waits before it treats a half-done override as abandoned (default: --duration; glass sweep uses 2m)")
 	cmd.Flags().StringSliceVar(&opts.Scenarios, "scenario", nil, "Scenario to run: happy, crash, drift, overlap, faults or all (default: happy; all with --sandbox)")
@@ -166,6 +207,9 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 	repo := opts.Repo
 	if opts.Sandbox {
 		so := drill.SandboxOptions{}
+		if opts.Lever == "team" {
+			so.Actor = drill.SandboxTeamActor
+		}
 		if f.Debug {
 			so.Debug = opts.IO.ErrOut
 		}
@@ -198,8 +242,12 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 			env.Notifier = notify.New([]notify.Target{{Name: opts.WebhookEnv, Kind: "generic", URLEnv: opts.WebhookEnv}}, notify.Options{Getenv: f.Getenv})
 		}
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Running drill %s on %s@%s (door open for %s)…\n", strings.Join(opts.Scenarios, ","), repo, opts.Branch, opts.Duration)
-	rep, err := drill.Run(ctx, env, drill.Options{Repo: repo, Branch: opts.Branch, Lever: opts.Lever, Ruleset: opts.Ruleset, Relax: opts.Relax,
+	where := repo + "@" + opts.Branch
+	if opts.Lever == "team" {
+		where = fmt.Sprintf("%s in team %s (%s)", opts.User, opts.Team, repo)
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "Running drill %s on %s (door open for %s)…\n", strings.Join(opts.Scenarios, ","), where, opts.Duration)
+	rep, err := drill.Run(ctx, env, drill.Options{Repo: repo, Branch: opts.Branch, Lever: opts.Lever, Ruleset: opts.Ruleset, Team: opts.Team, User: opts.User, Relax: opts.Relax,
 		Duration: opts.Duration, Grace: opts.Grace, AuditRepo: opts.AuditRepo, SLOs: opts.SLOs, Sandbox: opts.Sandbox,
 		Scenarios: opts.Scenarios, Faults: opts.Faults})
 	if err != nil {

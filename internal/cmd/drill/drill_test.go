@@ -48,6 +48,7 @@ func TestJSONReportMatchesSchema(t *testing.T) {
 	}{
 		{"happy passes", []string{"--sandbox", "--scenario", "happy", "--duration", "1s", "--json"}, 0},
 		{"missed SLO fails", []string{"--sandbox", "--scenario", "happy,drift", "--duration", "1s", "--slo", "time_to_restore=1ns", "--json"}, cmdutil.ExitDrill},
+		{"team lever passes", []string{"--sandbox", "--lever", "team", "--scenario", "happy", "--duration", "1s", "--json"}, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, stdout, _ := iostreams.Test()
@@ -75,6 +76,10 @@ func TestJSONReportMatchesSchema(t *testing.T) {
 		strings.Replace(validReport, `"passed": true,`, `"passed": "yes",`, 1),
 		strings.Replace(validReport, `"metrics_ms"`, `"metrics"`, 1),
 		strings.Replace(validReport, `"time_to_grant": 12`, `"time_to_grnt": 12`, 1),
+		// team and user belong to the team lever, which has no branch
+		strings.Replace(validReport, `"relax": ["admins"],`, `"relax": ["admins"], "team": "acme/oncall", "user": "dave",`, 1),
+		strings.Replace(validTeamReport, `"user": "dave",`, ``, 1),
+		strings.Replace(validTeamReport, `"branch": ""`, `"branch": "main"`, 1),
 	} {
 		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(bad))
 		if err != nil {
@@ -84,11 +89,17 @@ func TestJSONReportMatchesSchema(t *testing.T) {
 			t.Errorf("the schema accepts a broken report:\n%s", bad)
 		}
 	}
-	inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(validReport))
-	if err := schema.Validate(inst); err != nil {
-		t.Errorf("the schema rejects the reference report: %v", err)
+	for _, good := range []string{validReport, validTeamReport} {
+		inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(good))
+		if err := schema.Validate(inst); err != nil {
+			t.Errorf("the schema rejects a reference report: %v\n%s", err, good)
+		}
 	}
 }
+
+// validTeamReport is a team drill's report: no branch, the team and the user.
+var validTeamReport = strings.Replace(validReport, `"branch": "main", "lever": "protection", "relax": ["admins"],`,
+	`"branch": "", "lever": "team", "relax": ["member"], "team": "acme/oncall", "user": "dave",`, 1)
 
 const validReport = `{
   "version": 1, "repo": "acme/payments", "branch": "main", "lever": "protection", "relax": ["admins"],

@@ -78,6 +78,25 @@ var exampleCases = map[string]exampleCase{
 		user: "acme-admin", path: "/orgs/acme/teams/justice-league/memberships/octocat", want: 200,
 		body: `"role":"maintainer"`,
 	},
+	"orgs/update-membership-for-authenticated-user default": {
+		// erin is invited to acme by a pending team membership; she accepts
+		// ({"state":"active"}) and the team membership becomes active.
+		user: "erin", want: 200, body: `"state":"active"`,
+		setup: func(t *testing.T, sim *simtest.Sim, call caller) string {
+			if r := call("PUT", "/orgs/acme/teams/oncall/memberships/erin", "acme-admin", map[string]any{"role": "member"}); !strings.Contains(string(r.Body), `"state":"pending"`) {
+				t.Fatalf("invitation: %d %s", r.Code, r.Body)
+			}
+			return "/user/memberships/orgs/acme"
+		},
+		check: func(t *testing.T, call caller) {
+			if r := call("GET", "/orgs/acme/teams/oncall/memberships/erin", "acme-admin", nil); !strings.Contains(string(r.Body), `"state":"active"`) {
+				t.Errorf("team membership after acceptance: %s", r.Body)
+			}
+			if r := call("GET", "/repos/acme/payments/collaborators/erin/permission", "acme-admin", nil); !strings.Contains(string(r.Body), `"role_name":"admin"`) {
+				t.Errorf("erin's permission through oncall after acceptance: %s", r.Body)
+			}
+		},
+	},
 	"repos/add-collaborator new-invitation-is-created": {
 		// erin is not an acme member: GitHub invites (201) instead of adding.
 		user: "alice", path: "/repos/acme/payments/collaborators/erin", want: 201,

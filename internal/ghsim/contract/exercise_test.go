@@ -217,6 +217,21 @@ func exerciseAll(t *testing.T, sim *simtest.Sim) {
 	c("GET", "/orgs/acme/teams/no-such-team/members", a, nil)
 	c("GET", "/orgs/acme/members/alice", a, nil)
 	c("GET", "/orgs/acme/memberships/alice", a, nil)
+	// An organization invitation from a team membership, accepted by the
+	// invited user; what a team grants on a repository.
+	fr := sim.Token("frank")
+	c("PUT", "/orgs/acme/teams/developers/memberships/frank", ad, map[string]any{"role": "member"})
+	c("GET", "/user/memberships/orgs/acme", fr, nil)
+	c("GET", "/user/memberships/orgs/no-such-org", fr, nil)
+	c("PATCH", "/user/memberships/orgs/acme", fr, map[string]any{"state": "active"})
+	c("PATCH", "/user/memberships/orgs/acme", fr, map[string]any{"state": "active"})
+	c("GET", "/user/memberships/orgs/acme", a, nil)
+	c("GET", "/orgs/acme/teams/oncall/repos/acme/payments", a, nil)
+	c("GET", "/orgs/acme/teams/oncall/repos/acme/payments", a, nil, "Accept", "application/vnd.github.v3.repository+json")
+	c("GET", "/orgs/acme/teams/oncall/repos/alice/dotfiles", a, nil)
+	c("DELETE", "/orgs/acme/memberships/frank", a, nil)
+	c("DELETE", "/orgs/acme/memberships/frank", ad, nil)
+	c("DELETE", "/orgs/acme/memberships/frank", ad, nil)
 	exerciseRulesets(t, func(m, p, tok string, body any) (int, []byte) { r := c(m, p, tok, body); return r.Code, r.Body }, a, d, ad)
 
 	// issues

@@ -12,8 +12,11 @@
 //	            glass's own change (a conflict Merge puts back), not drift.
 //	org_role    the user's organization membership: "admin" (owner), "member",
 //	            "pending" (invited) or "" (none). Adding a non-member makes it
-//	            "pending" (GitHub sends the invitation); removing the pending
-//	            membership on close withdraws it again.
+//	            "pending" (GitHub sends the invitation). On close glass removes the
+//	            team membership and then the organization membership
+//	            (orgs/remove-membership-for-user), which cancels the invitation or,
+//	            if the user accepted it during the window, removes them from the
+//	            organization again.
 //
 // GitHub behaviour (teams/add-or-update-membership-for-user-in-org,
 // teams/get-membership-for-user-in-org, teams/remove-membership-for-user-in-org;
@@ -218,6 +221,14 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 		return nil, err
 	}
 	lm, wm := str(live[kMembership]), str(want[kMembership])
+	if wm == "" && str(want[kOrgRole]) == "" && str(live[kOrgRole]) != "" {
+		// The user was in no team and not in the organization before: the
+		// organization membership (or invitation) is glass's doing too,
+		// from the invitation its PUT sent. Remove it: a user who accepted
+		// during the window would otherwise keep the organization's base
+		// access after close.
+		return l.removeFromOrg(ctx, t, org, live)
+	}
 	if lm == wm {
 		return live.Clone(), nil
 	}
@@ -244,6 +255,33 @@ func (l *Lever) Write(ctx context.Context, t override.Target, live, want lever.F
 		out[kOrgRole] = "pending" // an organization invitation was sent
 	}
 	return out, nil
+}
+
+// removeFromOrg puts a user glass invited back outside the organization:
+// first the team membership glass added (DELETE team membership), then
+// the organization membership or the pending invitation
+// (orgs/remove-membership-for-user: "If the specified user is an active
+// member of the organization, this will remove them from the organization.
+// If the specified user has been invited to the organization, this will
+// cancel their invitation"; owners only). A 404 means already gone. The
+// caller reads to verify.
+func (l *Lever) removeFromOrg(ctx context.Context, t override.Target, org string, live lever.Fields) (lever.Fields, error) {
+	_, slug, _ := SplitTeam(t.Team)
+	if str(live[kMembership]) != "" {
+		p := fmt.Sprintf("orgs/%s/teams/%s/memberships/%s", url.PathEscape(org), url.PathEscape(slug), url.PathEscape(t.User))
+		if err := l.do(ctx, "DELETE", p, nil, nil); err != nil && ghapi.StatusCode(err) != http.StatusNotFound {
+			return nil, describe(fmt.Sprintf("removing %s from team %s (DELETE membership)", t.User, t.Team), err, fmt.Sprintf("%s may still be %s", t.User, orNone(str(live[kMembership]))))
+		}
+	}
+	p := fmt.Sprintf("orgs/%s/memberships/%s", url.PathEscape(org), url.PathEscape(t.User))
+	if err := l.do(ctx, "DELETE", p, nil, nil); err != nil && ghapi.StatusCode(err) != http.StatusNotFound {
+		what := fmt.Sprintf("removing %s from organization %s again (DELETE organization membership; glass's invitation made it)", t.User, org)
+		if ghapi.StatusCode(err) == http.StatusForbidden {
+			return nil, fmt.Errorf("%s: %w; only an organization owner can remove a member or cancel an invitation (%s is still %s of %s, outside team %s)", what, err, t.User, str(live[kOrgRole]), org, t.Team)
+		}
+		return nil, lever.DescribeError(what, err, fmt.Sprintf("%s may still be %s of %s", t.User, str(live[kOrgRole]), org))
+	}
+	return nil, nil
 }
 
 // describe adds what GitHub's team refusals mean to lever.DescribeError: a
@@ -278,9 +316,11 @@ func (l *Lever) Preview(ctx context.Context, t override.Target, orig, want lever
 		notes = append(notes, lever.Notice{Kind: "already-member", Message: fmt.Sprintf("%s is already a %s of %s: nothing to change", t.User, om, t.Team)})
 	default:
 		if strings.HasPrefix(wm, pendingPrefix) {
-			notes = append(notes, lever.Notice{Kind: "invitation", Message: fmt.Sprintf("%s is not a member of %s: GitHub sends an organization invitation, and the team's access starts only once they accept it (if they accept, they stay an organization member after close)", t.User, org)})
+			notes = append(notes, lever.Notice{Kind: "invitation", Message: fmt.Sprintf("%s is not a member of %s: GitHub sends an organization invitation, and the team's access starts only once they accept it", t.User, org)})
+			notes = append(notes, lever.Notice{Kind: "removal", Message: fmt.Sprintf("on close glass removes %s from %s and from %s again (DELETE membership, DELETE organization membership: cancels the invitation, or undoes its acceptance; needs an organization owner)", t.User, t.Team, org)})
+		} else {
+			notes = append(notes, lever.Notice{Kind: "removal", Message: fmt.Sprintf("on close glass removes %s from %s (DELETE membership)", t.User, t.Team)})
 		}
-		notes = append(notes, lever.Notice{Kind: "removal", Message: fmt.Sprintf("on close glass removes %s from %s (DELETE membership)", t.User, t.Team)})
 	}
 	return notes, nil
 }
