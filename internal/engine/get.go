@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/override"
@@ -26,4 +27,34 @@ func (e *Engine) Get(ctx context.Context, id string) (*override.Override, error)
 		return nil, err
 	}
 	return o, nil
+}
+
+// NotDueError: CloseDue found the override active with an expiry still
+// ahead (extended since the caller last read it). Override is the record
+// as read; nothing was changed.
+type NotDueError struct{ Override *override.Override }
+
+func (e *NotDueError) Error() string {
+	return fmt.Sprintf("%s is not due: it now expires at %s; nothing was changed", e.Override.ID, e.Override.Expires.UTC().Format(time.RFC3339))
+}
+
+// CloseDue is Close for a waiter whose expiry has come: it closes only if
+// the record it reads for the close (the same listing Close uses) says the
+// override is due, so an extension made elsewhere is never undone by a
+// stale expiry. Errors: *NotDueError (not due; nothing changed), and
+// those of Close; with ErrAlreadyClosed the result carries only the
+// closed record (Override), which says when.
+func (e *Engine) CloseDue(ctx context.Context, id, reason string) (*CloseResult, error) {
+	o, list, err := e.find(ctx, "close", id)
+	if errors.Is(err, ErrAlreadyClosed) && o != nil {
+		return &CloseResult{Override: o}, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.State == override.StateActive && !o.Overdue(e.clock.Now()) {
+		return nil, &NotDueError{Override: o}
+	}
+	contested := o.State != override.StateActive || o.Overdue(e.clock.Now())
+	return e.rollback(ctx, o, list, ledger.KindRestored, reason, contested)
 }

@@ -150,12 +150,12 @@ func (m Model) loadCmd() tea.Cmd {
 	}
 }
 
-// expireCmd re-reads the audit issue and closes only if the expiry has
-// not moved and nobody closed it meanwhile (atExpiry).
+// expireCmd closes only if the record says the override is due and
+// nobody closed it meanwhile (atExpiry).
 func (m Model) expireCmd() tea.Cmd {
-	eng, o, clk := m.opt.Engine, m.o, m.opt.Clock
+	eng, o := m.opt.Engine, m.o
 	return func() tea.Msg {
-		moved, out := atExpiry(context.Background(), eng, o, clk.Now(), nil)
+		moved, out := atExpiry(context.Background(), eng, o)
 		if moved != nil {
 			return loadedMsg{o: moved, expiry: true}
 		}

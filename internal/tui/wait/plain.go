@@ -66,10 +66,11 @@ func (p *Plain) Run(ctx context.Context, o *override.Override) Outcome {
 		now := c.Now()
 		left := o.Expires.Sub(now)
 		if left <= 0 {
-			moved, out := atExpiry(context.WithoutCancel(ctx), p.Engine, o, now, func() {
-				fmt.Fprintf(p.Out, "%s expired at %s: rolling back\n", o.ID, tui.At(o.Expires))
-			})
+			moved, out := atExpiry(context.WithoutCancel(ctx), p.Engine, o)
 			if moved == nil {
+				if !out.Already {
+					fmt.Fprintf(p.Out, "%s expired at %s\n", o.ID, tui.At(o.Expires))
+				}
 				return p.finish(out)
 			}
 			fmt.Fprintln(p.Out, movedNote(o, moved))

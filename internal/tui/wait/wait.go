@@ -29,6 +29,9 @@ type Engine interface {
 	// Get re-reads the override from its audit issue (a conditional
 	// request: 304 while nothing changed).
 	Get(ctx context.Context, id string) (*override.Override, error)
+	// CloseDue closes only if the record read for the close says the
+	// override is due (*engine.NotDueError otherwise).
+	CloseDue(ctx context.Context, id, reason string) (*engine.CloseResult, error)
 }
 
 // DefaultRefresh is how often a wait re-reads the audit issue to see an
@@ -62,26 +65,26 @@ func orSomeone(login string) string {
 	return login
 }
 
-// atExpiry is what happens when the known expiry has passed: the audit
-// issue is read again first, so an extension made elsewhere keeps the
-// door open as its owner asked (moved is the newer record) and a close
-// made elsewhere is not done twice. A failed read does not keep the door
-// open: glass closes by what it knows. closing (if not nil) is called just
-// before the rollback starts.
-func atExpiry(ctx context.Context, eng Engine, o *override.Override, now time.Time, closing func()) (moved *override.Override, out Outcome) {
-	if cur, err := eng.Get(ctx, o.ID); err == nil {
-		switch {
-		case closedElsewhere(cur):
-			return nil, Outcome{Kind: Closed, Override: cur, Why: "closed elsewhere", Already: true}
-		case cur.State == override.StateActive && cur.Expires.After(now):
-			return cur, Outcome{}
+// atExpiry is what happens when the known expiry has passed: the close
+// reads the audit issue's record first and goes ahead only if it says the
+// override is due (Engine.CloseDue), so an extension made elsewhere keeps
+// the door open as its owner asked (moved is the newer record) and a close
+// made elsewhere is not done twice.
+func atExpiry(ctx context.Context, eng Engine, o *override.Override) (moved *override.Override, out Outcome) {
+	res, err := eng.CloseDue(ctx, o.ID, closeReason("expired"))
+	var nd *engine.NotDueError
+	switch {
+	case errors.As(err, &nd):
+		return nd.Override, Outcome{}
+	case errors.Is(err, engine.ErrAlreadyClosed):
+		if res != nil && res.Override != nil {
+			o = res.Override // the closed record: says when
 		}
-		o = cur
+		return nil, Outcome{Kind: Closed, Override: o, Why: "closed elsewhere", Already: true}
+	case err != nil:
+		return nil, Outcome{Kind: Failed, Override: o, Why: "expired", Err: err}
 	}
-	if closing != nil {
-		closing()
-	}
-	return nil, doClose(ctx, eng, o, "expired")
+	return nil, Outcome{Kind: Closed, Override: o, Result: res, Why: "expired"}
 }
 
 // Kind is how a wait ended.

@@ -3,7 +3,6 @@ package wait
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -572,18 +571,9 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-// noReads is the engine with every re-read failing (the network path of
-// Get is covered by TestRereadFails; this isolates expiry from it).
-type noReads struct{ *engine.Engine }
-
-func (noReads) Get(context.Context, string) (*override.Override, error) {
-	return nil, errors.New("connection reset")
-}
-
 // A re-read that fails changes nothing on the screen and keeps the
-// countdown going (the next one, or the one at expiry, reads again); at
-// expiry a failed re-read does not keep the door open: glass closes by
-// what it knows.
+// countdown going: the next one, and the close at expiry (which reads the
+// record itself), read again.
 func TestRereadFails(t *testing.T) {
 	e := tuitest.New(t)
 	before := protection(t, e)
@@ -599,7 +589,6 @@ func TestRereadFails(t *testing.T) {
 		t.Fatal("no re-read was sent")
 	}
 	e.Sim.SetFaults(ghsim.Faults{})
-	m.opt.Engine = noReads{e.Engine("alice")}
 	e.Clk.Advance(10 * time.Minute)
 	if m = run(t, m, TickMsg{}); m.out.Kind != Closed || m.out.Already || m.out.Why != "expired" {
 		t.Fatalf("outcome = %+v", m.out)
