@@ -6,6 +6,7 @@
 package engine
 
 import (
+	"sync"
 	"time"
 
 	"github.com/glass-cli/glass/internal/lever"
@@ -49,8 +50,9 @@ type Preview struct {
 	Notices  []lever.Notice       // side effects: queued auto-merges, invitations, team access
 	Overlaps []*override.Override // other open overrides on the same setting
 
-	plan *planned  // the reads behind this preview, for OpenPreview
-	at   time.Time // when they were made
+	plan *planned    // the reads behind this preview, for OpenPreview
+	at   time.Time   // when they were made, or last found unchanged (Refresh)
+	mu   *sync.Mutex // guards plan and at against KeepFresh
 }
 
 // Step is one progress event, for the progress view and --debug timings.

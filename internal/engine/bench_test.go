@@ -57,7 +57,7 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	alice := e.user("alice")
 	seedAudit(b, e, alice, 10_000, 50)
 	e.sim.SetFaults(ghsim.Faults{Latency: 50 * time.Millisecond})
-	var open, cls, status, sweep, sweep304, planOpen, openPV, confirmed, confirmedLate, selfOpen, userOpen measure
+	var open, cls, status, sweep, sweep304, planOpen, openPV, confirmed, confirmedLate, confirmedKept, refresh, selfOpen, userOpen measure
 	var openT, closeT time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -92,23 +92,36 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 		u.take()
 		// glass open on a terminal: what runs after the person confirmed,
 		// quickly (Plan's reads reused) and after PlanFresh.
-		for _, late := range []bool{false, true} {
+		// Slowly, with the preview kept fresh (Refresh, what KeepFresh
+		// runs every PlanFresh/2 while the person decides).
+		for _, how := range []string{"quick", "late", "kept-fresh"} {
 			u = e.user("alice")
 			pv, err := u.eng.Plan(bg, protReq("linear-history"))
 			if err != nil {
 				b.Fatal(err)
 			}
 			u.take()
-			if late {
+			switch how {
+			case "late":
 				e.clk.Advance(PlanFresh + time.Second)
+			case "kept-fresh":
+				e.clk.Advance(PlanFresh / 2)
+				if ok, err := u.eng.Refresh(bg, pv); !ok || err != nil {
+					b.Fatalf("refresh: %v %v", ok, err)
+				}
+				refresh = u.take()
+				e.clk.Advance(PlanFresh/2 + time.Second)
 			}
 			o, err = u.eng.OpenPreview(bg, pv)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if late {
+			switch how {
+			case "late":
 				confirmedLate = u.take()
-			} else {
+			case "kept-fresh":
+				confirmedKept = u.take()
+			default:
 				confirmed = u.take()
 			}
 			if _, err := u.eng.Close(bg, o.ID, "bench"); err != nil {
@@ -170,6 +183,7 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 		name string
 		m    measure
 	}{{"open", open}, {"plan+open-preview", planOpen}, {"open-with-preview", openPV}, {"open-preview-after-confirm", confirmed}, {"open-preview-after-slow-confirm", confirmedLate},
+		{"refresh", refresh}, {"open-preview-after-slow-confirm-kept-fresh", confirmedKept},
 		{"open-access-self", selfOpen}, {"open-access-user", userOpen}, {"close", cls}, {"status", status}, {"sweep", sweep}, {"sweep-repeat", sweep304}} {
 		b.Logf("%s: %d requests, %d sequential round trips", m.name, m.m.requests, m.m.waves)
 		for _, l := range m.m.log {
@@ -184,6 +198,7 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	b.ReportMetric(float64(openPV.requests), "openwithpreview-requests")
 	b.ReportMetric(float64(confirmed.waves), "after-confirm-roundtrips")
 	b.ReportMetric(float64(confirmedLate.waves), "after-slow-confirm-roundtrips")
+	b.ReportMetric(float64(confirmedKept.waves), "after-slow-confirm-kept-fresh-roundtrips")
 	b.ReportMetric(float64(selfOpen.waves), "access-self-roundtrips")
 	b.ReportMetric(float64(userOpen.waves), "access-user-roundtrips")
 	b.ReportMetric(float64(cls.waves), "close-roundtrips")

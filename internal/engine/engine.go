@@ -34,7 +34,10 @@ import (
 //     for the issue it may have made (same actor, key and request time),
 //     and every comment has an idempotency key (ledger.Append checks it).
 //   - Plan + OpenPreview reuse Plan's reads when fresh (PlanFresh); Open
-//     alone is four round trips. Plan writes nothing on the target, but it
+//     alone is four round trips. While a person decides, KeepFresh
+//     revalidates the reads every PlanFresh/2 (Refresh: one round trip of
+//     conditional GETs, adopted only when nothing shown has changed), so
+//     open after a confirmation is three round trips however long it took. Plan writes nothing on the target, but it
 //     does set up glass's labels in the audit repository on first use
 //     (ledger.EnsureLabels), so that the audit write does not wait for it.
 //   - Close's record and the closed state land in one PATCH: the events

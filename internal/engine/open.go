@@ -285,7 +285,7 @@ func (e *Engine) Plan(ctx context.Context, req OpenRequest) (*Preview, error) {
 	notices := e.notices(ctx, p)
 	wg.Wait()
 	pv.Notices = append(pv.Notices, notices...)
-	pv.plan, pv.at = p, e.clock.Now()
+	pv.plan, pv.at, pv.mu = p, e.clock.Now(), new(sync.Mutex)
 	return pv, nil
 }
 
@@ -317,16 +317,18 @@ const PlanFresh = 10 * time.Second
 // OpenPreview opens the override pv shows. When pv came from Plan less than
 // PlanFresh ago, its reads are reused (saving open's first round trip, and
 // the side-effect preview, whose notices go into the audit record);
-// otherwise it is Open(pv.Request). `glass open --yes` costs Plan's two
-// round trips plus three.
+// otherwise it is Open(pv.Request). After a person confirmed: three round
+// trips, four when the preview went stale (KeepFresh prevents that).
 func (e *Engine) OpenPreview(ctx context.Context, pv *Preview) (*override.Override, error) {
 	if pv == nil {
 		return nil, &RefusalError{Reason: "no preview to open"}
 	}
-	if pv.plan == nil || e.clock.Now().Sub(pv.at) > PlanFresh || e.clock.Now().Before(pv.at) {
+	cp := *pv
+	cp.plan, cp.at = pv.reads()
+	if cp.plan == nil || e.clock.Now().Sub(cp.at) > PlanFresh || e.clock.Now().Before(cp.at) {
 		return e.open(ctx, pv.Request, nil)
 	}
-	return e.open(ctx, pv.Request, pv)
+	return e.open(ctx, pv.Request, &cp)
 }
 
 func (e *Engine) open(ctx context.Context, req OpenRequest, pv *Preview) (*override.Override, error) {

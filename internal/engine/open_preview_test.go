@@ -3,7 +3,9 @@ package engine
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -134,5 +136,107 @@ func TestAlsoProgress(t *testing.T) {
 	}
 	if len(mine) == 0 || len(alice.steps) != len(mine) {
 		t.Fatalf("config hook got %d events, added hook %d", len(alice.steps), len(mine))
+	}
+}
+
+// TestRefreshKeepsAPreviewFresh: a person takes longer than PlanFresh to
+// confirm. Refreshed in between and unchanged, the preview's reads are
+// reused (open writes at once: no GET before the audit issue); changed
+// meanwhile, Refresh says so and open reads everything again and records
+// the setting as it is now.
+func TestRefreshKeepsAPreviewFresh(t *testing.T) {
+	openWrites := func(u *user, pv *Preview) (firstIsWrite bool) {
+		t.Helper()
+		u.rec.reset()
+		o, err := u.eng.OpenPreview(bg, pv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, log := u.rec.stats()
+		mustClose(t, u, o.ID)
+		return strings.Contains(log[0], " POST ")
+	}
+	e := newEnv(t)
+	alice := e.user("alice")
+	pv, err := alice.eng.Plan(bg, protReq("reviews"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(PlanFresh / 2)
+	if ok, err := alice.eng.Refresh(bg, pv); !ok || err != nil {
+		t.Fatalf("Refresh of an unchanged preview: %v %v", ok, err)
+	}
+	e.clk.Advance(PlanFresh/2 + time.Second) // past PlanFresh since Plan, not since Refresh
+	if !openWrites(alice, pv) {
+		t.Fatal("a refreshed preview was read again")
+	}
+
+	// Someone turns on linear history while alice decides.
+	pv, err = alice.eng.Plan(bg, protReq("reviews"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sim.Do(func(st *ghsim.State) {
+		for _, r := range st.Repo("acme/payments").Rules {
+			if r.Pattern == "main" {
+				r.RequiredLinearHistory = !r.RequiredLinearHistory
+			}
+		}
+	})
+	if ok, err := alice.eng.Refresh(bg, pv); ok || err != nil {
+		t.Fatalf("Refresh after a change: %v %v, want false", ok, err)
+	}
+	e.clk.Advance(PlanFresh + time.Second)
+	if openWrites(alice, pv) {
+		t.Fatal("a preview that no longer holds was opened without reading again")
+	}
+
+	// A refresh that fails leaves the preview as it was (it ages out).
+	pv, err = alice.eng.Plan(bg, protReq("reviews"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sim.SetFaults(ghsim.Faults{FailPath: `/protection$`, FailPathKind: ghsim.Fault500})
+	_, err = alice.eng.Refresh(bg, pv)
+	e.sim.SetFaults(ghsim.Faults{})
+	if err == nil {
+		t.Fatal("Refresh with the setting unreadable succeeded")
+	}
+	e.clk.Advance(PlanFresh + time.Second)
+	if openWrites(alice, pv) {
+		t.Fatal("a preview whose refresh failed was opened without reading again")
+	}
+}
+
+// TestKeepFresh: KeepFresh refreshes in the background every PlanFresh/2;
+// stop ends it and returns once nothing runs.
+func TestKeepFresh(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	pv, err := alice.eng.Plan(bg, protReq("reviews"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, planned := pv.reads()
+	stop := alice.eng.KeepFresh(bg, pv)
+	// The refresher waits on the fake clock; move it until a refresh landed.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, at := pv.reads(); at.After(planned) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no refresh after PlanFresh/2")
+		}
+		e.clk.Advance(PlanFresh / 2)
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	stop() // twice is fine
+	_, at := pv.reads()
+	e.clk.Advance(PlanFresh / 2)
+	time.Sleep(50 * time.Millisecond)
+	if _, after := pv.reads(); !after.Equal(at) {
+		t.Fatal("refreshed after stop")
 	}
 }

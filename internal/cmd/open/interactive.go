@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 
 	"github.com/google/go-github/v60/github"
 	"github.com/spf13/pflag"
@@ -100,6 +101,8 @@ func (o *OpenOptions) interactive(ctx context.Context, f *cmdutil.Factory, flags
 			k.Lever = o.Lever
 		}
 	}
+	var fresh keptFresh
+	defer fresh.stop()
 	var me string
 	whoami := func(ctx context.Context) (string, error) {
 		if me != "" {
@@ -135,8 +138,19 @@ func (o *OpenOptions) interactive(ctx context.Context, f *cmdutil.Factory, flags
 			req.Target, req.Relax = t, relax
 			return req, err
 		},
-		Plan: eng.Plan,
+		// The engine keeps the latest preview's reads fresh while the
+		// person decides (engine.KeepFresh): once confirmed, open is three
+		// round trips however long that took.
+		Plan: func(ctx context.Context, req engine.OpenRequest) (*engine.Preview, error) {
+			fresh.stop()
+			pv, err := eng.Plan(ctx, req)
+			if err == nil {
+				fresh.set(eng.KeepFresh(ctx, pv))
+			}
+			return pv, err
+		},
 		Open: func(ctx context.Context, pv *engine.Preview, progress func(engine.Step)) (*override.Override, error) {
+			fresh.stop()
 			return eng.WithProgress(progress).OpenPreview(ctx, pv)
 		},
 		Clock:       o.Clock,
@@ -236,4 +250,27 @@ func listBranches(ctx context.Context, gh *github.Client, repo string) ([]openfl
 		opt.Page = resp.NextPage
 	}
 	return out, nil
+}
+
+// keptFresh holds the stop of the preview being kept fresh (at most one:
+// a new plan replaces it).
+type keptFresh struct {
+	mu sync.Mutex
+	fn func()
+}
+
+func (k *keptFresh) set(stop func()) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.fn = stop
+}
+
+func (k *keptFresh) stop() {
+	k.mu.Lock()
+	fn := k.fn
+	k.fn = nil
+	k.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
 }

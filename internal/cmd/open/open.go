@@ -518,7 +518,12 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 	}
 	if !opts.Yes {
 		printPreview(errOut, cs, pv)
+		// While the person reads and decides, the engine keeps the
+		// preview's reads fresh (mostly 304s): once confirmed, open is
+		// three round trips, however long that took.
+		stop := eng.KeepFresh(ctx, pv)
 		ok, err := opts.confirm("Open this override?")
+		stop()
 		if err != nil {
 			return err
 		}
