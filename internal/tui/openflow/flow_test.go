@@ -396,6 +396,8 @@ func TestGoldenScreens(t *testing.T) {
 		{"ruleset", Known{Repo: "acme/payments", Lever: override.LeverRuleset, Branch: "staging"}, nil},
 		{"relax-ruleset", Known{Repo: "acme/payments", Lever: override.LeverRuleset, Branch: "staging", Ruleset: "payments-staging"},
 			[]string{"down", "down", "down", "down", "down", "p", "up", "up", "up", "space", "oncall", "enter"}},
+		{"reason-ruleset", Known{Repo: "acme/payments", Lever: override.LeverRuleset, Branch: "staging", Ruleset: "payments-staging",
+			Relax: []string{"bypass-role:write:pull_request", "bypass-team:oncall"}, Duration: 15 * time.Minute}, nil},
 		{"relax-ruleset-team", Known{Repo: "acme/payments", Lever: override.LeverRuleset, Branch: "staging", Ruleset: "payments-staging"},
 			[]string{"down", "down", "space", "on"}},
 	}

@@ -29,8 +29,12 @@ func (m Model) View() string {
 	var b strings.Builder
 	w := func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }
 	w("%s\n", s.Title.Render("glass open")+s.Dim.Render(" · break-glass access, recorded and rolled back"))
-	if a := m.answered(); a != "" {
-		w("%s\n", a)
+	// The request so far, wrapped to the width (a ruleset with bypass
+	// choices does not fit on one line).
+	for _, l := range tui.Wrap(m.answered(), m.d.Width) {
+		if l != "" {
+			w("%s\n", s.Dim.Render(l))
+		}
 	}
 	switch m.step {
 	case StepPlanning:
@@ -94,8 +98,8 @@ func (m Model) help() string {
 	return "↑/↓ move · enter choose · esc cancel"
 }
 
-// answered lists what is settled so far, one line, so the person always
-// sees the request they are building.
+// answered lists what is settled so far, so the person always sees the
+// request they are building.
 func (m Model) answered() string {
 	k := m.k
 	var parts []string
@@ -129,10 +133,7 @@ func (m Model) answered() string {
 	if k.Duration > 0 {
 		parts = append(parts, "for "+tui.Human(k.Duration))
 	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return m.d.Styles.Dim.Render(strings.Join(parts, " · "))
+	return strings.Join(parts, " · ")
 }
 
 func (m Model) viewList(b *strings.Builder) {

@@ -390,7 +390,9 @@ func (m Model) View() string {
 		frac = 1 - float64(left)/float64(total)
 	}
 	fmt.Fprintf(&b, "%s %s\n", s.Title.Render("glass: override open"), o.ID)
-	fmt.Fprintf(&b, "  %s\n", what(o))
+	for _, l := range tui.Wrap(what(o), m.opt.Width-4) {
+		fmt.Fprintf(&b, "  %s\n", l)
+	}
 	if m.mode == done {
 		b.WriteString("\n")
 		for _, l := range m.out.Lines() {

@@ -3,6 +3,7 @@ package wait
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
@@ -258,6 +259,42 @@ func TestGolden(t *testing.T) {
 			teatest.RequireEqualOutput(t, []byte(clockRE.ReplaceAllString(fm.View(), "HH:MM:SS UTC")))
 		})
 	}
+}
+
+// A long target (a ruleset with bypass choices) wraps within 80 columns
+// instead of being cut off by the terminal.
+func TestLongTargetWraps(t *testing.T) {
+	e := tuitest.New(t)
+	o := e.Open("acme-admin", engine.OpenRequest{Lever: override.LeverRuleset, Target: override.Target{Repo: "acme/payments", Branch: "staging", RulesetID: rulesetID(t, e, "payments-staging")},
+		Relax: []string{"bypass-role:maintain:pull_request", "bypass-role:write:pull_request"}, Duration: 30 * time.Minute, Reason: "INC-9: long target", AuditRepo: "acme/audit"})
+	v := New(o, Options{Engine: e.Engine("acme-admin"), Clock: e.Clk, Styles: tui.Plain(), Tick: -1, Refresh: -1}).View()
+	for _, l := range strings.Split(v, "\n") {
+		if n := len([]rune(l)); n > 80 {
+			t.Errorf("%d columns: %q", n, l)
+		}
+	}
+	if !strings.Contains(strings.Join(strings.Fields(v), " "), "relaxed (bypass-role:maintain:pull_request, bypass-role:write:pull_request)") {
+		t.Errorf("view:\n%s", v)
+	}
+}
+
+func rulesetID(t *testing.T, e *tuitest.Env, name string) int64 {
+	t.Helper()
+	_, body := e.Get("repos/acme/payments/rulesets")
+	var list []struct {
+		ID   int64  `json:"id"`
+		Name string `json:"name"`
+	}
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range list {
+		if r.Name == name {
+			return r.ID
+		}
+	}
+	t.Fatalf("no ruleset %s in %s", name, body)
+	return 0
 }
 
 func TestPlainSignal(t *testing.T) {
