@@ -220,8 +220,9 @@ func (e *Engine) rollback(ctx context.Context, o *override.Override, list []*ove
 		st.emit("restore", o.ID, werr)
 		e.announceRollback(ctx, o, notify.KindRestoreFailed, actor, fmt.Sprintf("the rollback write failed: %v; %s may still be relaxed", werr, t))
 		// The PUT may or may not have reached GitHub. The record still
-		// says closing; sweep finishes it.
-		return res, &Error{Op: "close", Step: "restore", Err: werr,
+		// says closing; sweep finishes it. No result: nothing was
+		// verified, and a caller must not print it as if it had been.
+		return nil, &Error{Op: "close", Step: "restore", Err: werr,
 			Changed:   fmt.Sprintf("the audit issue %s now says closing", o.ID),
 			Unchanged: fmt.Sprintf("%s may still be relaxed: glass could not confirm the restore", t),
 			Next:      fmt.Sprintf("run `glass close %s` again or `glass sweep -R %s`; both finish the rollback", o.ID, mustRepo(o.ID))}
