@@ -171,14 +171,12 @@ func hCollabPut(c *ctx) {
 		// guess (github-api.md §3.2 marks it uncertain): a PUT for someone
 		// with a pending invitation updates that invitation.
 		inv.Permission = invitationPermission(perm)
-		c.hdr.Set("Location", c.base+"/user/repository_invitations/"+strconv.FormatInt(inv.ID, 10))
-		c.json(201, c.invitationJSON(inv))
+		c.created(c.invitationJSON(inv))
 		return
 	}
 	inv := &Invitation{ID: c.st.id(), Repo: repo, Invitee: u.Login, Inviter: c.user.Login, Permission: invitationPermission(perm), CreatedAt: c.st.now()}
 	c.st.invites[inv.ID] = inv
-	c.hdr.Set("Location", c.base+"/user/repository_invitations/"+strconv.FormatInt(inv.ID, 10))
-	c.json(201, c.invitationJSON(inv))
+	c.created(c.invitationJSON(inv))
 }
 
 func hCollabDelete(c *ctx) {
@@ -286,12 +284,7 @@ func hCollabList(c *ctx) {
 		logins = append(logins, l)
 	}
 	sort.Slice(logins, func(i, j int) bool { return c.st.User(logins[i]).ID < c.st.User(logins[j]).ID })
-	lo, hi, _ := c.paginate(len(logins), fmt.Sprintf("/repositories/%d/collaborators", repo.ID))
-	out := []obj{}
-	for _, l := range logins[lo:hi] {
-		out = append(out, c.collaboratorJSON(repo, c.st.User(l)))
-	}
-	c.json(200, out)
+	writePage(c, logins, fmt.Sprintf("/repositories/%d/collaborators", repo.ID), func(l string) obj { return c.collaboratorJSON(repo, c.st.User(l)) })
 }
 
 func (c *ctx) repoInvitations(repo *Repo) []*Invitation {
@@ -310,13 +303,22 @@ func hInvList(c *ctx) {
 	if repo == nil {
 		return
 	}
-	invs := c.repoInvitations(repo)
-	lo, hi, _ := c.paginate(len(invs), fmt.Sprintf("/repositories/%d/invitations", repo.ID))
-	out := []obj{}
-	for _, inv := range invs[lo:hi] {
-		out = append(out, c.invitationJSON(inv))
+	writePage(c, c.repoInvitations(repo), fmt.Sprintf("/repositories/%d/invitations", repo.ID), c.invitationJSON)
+}
+
+// loadInvitation resolves {invitation_id} among the invitations of the
+// repository, for its admins (loadRepo); an unknown one is 404. It writes the
+// answer and returns nil on failure.
+func (c *ctx) loadInvitation() *Invitation {
+	repo := c.loadRepo(5, msgAdminRights)
+	if repo == nil {
+		return nil
 	}
-	c.json(200, out)
+	inv := c.invByParam(repo)
+	if inv == nil {
+		c.notFound()
+	}
+	return inv
 }
 
 func (c *ctx) invByParam(repo *Repo) *Invitation {
@@ -329,13 +331,8 @@ func (c *ctx) invByParam(repo *Repo) *Invitation {
 }
 
 func hInvPatch(c *ctx) {
-	repo := c.loadRepo(5, msgAdminRights)
-	if repo == nil {
-		return
-	}
-	inv := c.invByParam(repo)
+	inv := c.loadInvitation()
 	if inv == nil {
-		c.notFound()
 		return
 	}
 	var body struct {
@@ -355,13 +352,8 @@ func hInvPatch(c *ctx) {
 }
 
 func hInvDelete(c *ctx) {
-	repo := c.loadRepo(5, msgAdminRights)
-	if repo == nil {
-		return
-	}
-	inv := c.invByParam(repo)
+	inv := c.loadInvitation()
 	if inv == nil {
-		c.notFound()
 		return
 	}
 	delete(c.st.invites, inv.ID)
@@ -376,12 +368,7 @@ func hMyInvList(c *ctx) {
 		}
 	}
 	sort.Slice(invs, func(i, j int) bool { return invs[i].ID < invs[j].ID })
-	lo, hi, _ := c.paginate(len(invs), "/user/repository_invitations")
-	out := []obj{}
-	for _, inv := range invs[lo:hi] {
-		out = append(out, c.invitationJSON(inv))
-	}
-	c.json(200, out)
+	writePage(c, invs, "/user/repository_invitations", c.invitationJSON)
 }
 
 // hMyInvAccept: repos/accept-invitation-for-authenticated-user → 204; the
@@ -451,12 +438,7 @@ func hTeamMembers(c *ctx) {
 		users = append(users, c.st.User(l))
 	}
 	sort.Slice(users, func(i, j int) bool { return users[i].ID < users[j].ID })
-	lo, hi, _ := c.paginate(len(users), "/orgs/"+c.param("org")+"/teams/"+t.Slug+"/members")
-	out := []obj{}
-	for _, u := range users[lo:hi] {
-		out = append(out, c.simpleUser(u))
-	}
-	c.json(200, out)
+	writePage(c, users, "/orgs/"+c.param("org")+"/teams/"+t.Slug+"/members", c.simpleUser)
 }
 
 func (c *ctx) teamMembershipJSON(o *Org, t *Team, login string, m *TeamMember) obj {
