@@ -120,18 +120,33 @@ func (st *State) pendingInvitation(repo *Repo, login string) *Invitation {
 
 const docCollaborators = "https://docs.github.com/rest/collaborators/collaborators"
 
+// loadRepoUser resolves the repository (as loadRepo) and the user
+// {username}; an unknown user is 404. It writes the answer and returns nils
+// on failure.
+func (c *ctx) loadRepoUser(minRank int, roleMsg string) (*Repo, *User) {
+	repo := c.loadRepo(minRank, roleMsg)
+	if repo == nil {
+		return nil, nil
+	}
+	u := c.st.User(c.param("username"))
+	if u == nil {
+		c.notFound()
+		return nil, nil
+	}
+	return repo, u
+}
+
 // hCollabPut: repos/add-collaborator. 201 + invitation + Location when an
 // invitation is created; 204 when access applies directly (existing
 // collaborator: permission change; org member) — operation description and
 // the @octokit/fixtures add-and-remove-repository-collaborator scenario
 // (github-api.md §3.2, §3.3). Default permission push.
 func hCollabPut(c *ctx) {
-	repo := c.loadRepo(5, msgAdminRights)
-	if repo == nil {
+	repo, u := c.loadRepoUser(5, msgAdminRights)
+	if u == nil {
 		return
 	}
-	u := c.st.User(c.param("username"))
-	if u == nil || u.Type != "User" {
+	if u.Type != "User" {
 		c.notFound()
 		return
 	}
@@ -202,12 +217,11 @@ func hCollabDelete(c *ctx) {
 // through any source (outside/direct collaborators, team members, org
 // owners), else 404.
 func hCollabCheck(c *ctx) {
-	repo := c.loadRepo(3, "Must have push access to view repository collaborators.")
-	if repo == nil {
+	repo, u := c.loadRepoUser(3, "Must have push access to view repository collaborators.")
+	if u == nil {
 		return
 	}
-	u := c.st.User(c.param("username"))
-	if u == nil || c.st.rank(repo, u.Login) < 1 {
+	if c.st.rank(repo, u.Login) < 1 {
 		c.notFound()
 		return
 	}
@@ -219,13 +233,8 @@ func hCollabCheck(c *ctx) {
 // roles included. A user without access gets "none"/"none" (guess for
 // role_name), or read on a public repo (guess; github-api.md §12).
 func hCollabPermission(c *ctx) {
-	repo := c.loadRepo(1, "")
-	if repo == nil {
-		return
-	}
-	u := c.st.User(c.param("username"))
+	repo, u := c.loadRepoUser(1, "")
 	if u == nil {
-		c.notFound()
 		return
 	}
 	role := c.st.EffectiveRole(repo, u.Login)
@@ -247,10 +256,7 @@ func hCollabList(c *ctx) {
 	if repo == nil {
 		return
 	}
-	aff := c.q.Get("affiliation")
-	if aff == "" {
-		aff = "all"
-	}
+	aff := c.query("affiliation", "all")
 	org := c.st.Org(repo.Owner)
 	set := map[string]bool{}
 	switch aff {

@@ -227,10 +227,7 @@ func (c *ctx) contentFileJSON(repo *Repo, ref, p, content string, withContent bo
 // refParam is the ref named by query parameter key (the default branch when
 // absent) and the commit it resolves to ("" when none).
 func refParam(c *ctx, repo *Repo, key string) (ref, sha string) {
-	ref = c.q.Get(key)
-	if ref == "" {
-		ref = repo.DefaultBranch
-	}
+	ref = c.query(key, repo.DefaultBranch)
 	return ref, repo.resolve(ref)
 }
 
@@ -477,20 +474,32 @@ func hRefCreate(c *ctx) {
 	c.created(c.refJSON(repo, b, *body.SHA))
 }
 
+// loadBranchRef resolves the repository for a caller with push access
+// (loadRepo) and the existing branch {ref} names, with its head; a ref that
+// is not an existing branch is 422 "Reference does not exist". It writes the
+// answer and returns a nil repository on failure.
+func (c *ctx) loadBranchRef(doc string) (repo *Repo, branch, sha string) {
+	repo = c.loadRepo(3, "")
+	if repo == nil {
+		return nil, "", ""
+	}
+	b, ok := refBranch(c.param("ref"))
+	sha, exists := repo.Branches[b]
+	if !ok || !exists {
+		c.errMsg(422, "Reference does not exist", doc)
+		return nil, "", ""
+	}
+	return repo, b, sha
+}
+
 // hRefPatch: git/update-ref. A non-fast-forward update needs force:true
 // ("Update is not a fast forward", 422) and, on a protected branch,
 // allow_force_pushes. Protection refusals are 422 (status guess; the
 // operation lists 409 and 422).
 func hRefPatch(c *ctx) {
-	repo := c.loadRepo(3, "")
-	if repo == nil {
-		return
-	}
 	doc := docRefs + "#update-a-reference"
-	b, ok := refBranch(c.param("ref"))
-	old, exists := repo.Branches[b]
-	if !ok || !exists {
-		c.errMsg(422, "Reference does not exist", doc)
+	repo, b, old := c.loadBranchRef(doc)
+	if repo == nil {
 		return
 	}
 	var body struct {
@@ -537,15 +546,9 @@ func hRefPatch(c *ctx) {
 // not exist"; a protected branch without allow_deletions is refused (422,
 // message guess).
 func hRefDelete(c *ctx) {
-	repo := c.loadRepo(3, "")
-	if repo == nil {
-		return
-	}
 	doc := docRefs + "#delete-a-reference"
-	b, ok := refBranch(c.param("ref"))
-	old, exists := repo.Branches[b]
-	if !ok || !exists {
-		c.errMsg(422, "Reference does not exist", doc)
+	repo, b, old := c.loadBranchRef(doc)
+	if repo == nil {
 		return
 	}
 	if b == repo.DefaultBranch {
@@ -925,10 +928,7 @@ func hPullList(c *ctx) {
 	if repo == nil {
 		return
 	}
-	state := c.q.Get("state")
-	if state == "" {
-		state = "open"
-	}
+	state := c.query("state", "open")
 	var list []*Issue
 	for _, is := range repo.Issues {
 		if is.PR == nil || state != "all" && is.State != state {

@@ -304,10 +304,7 @@ func hIssueList(c *ctx) {
 	if repo == nil {
 		return
 	}
-	state := c.q.Get("state")
-	if state == "" {
-		state = "open"
-	}
+	state := c.query("state", "open")
 	if state != "open" && state != "closed" && state != "all" {
 		c.validation(docIssues+"#list-repository-issues", obj{"resource": "Issue", "field": "state", "code": "invalid"})
 		return

@@ -277,6 +277,14 @@ type ctx struct {
 
 func (c *ctx) param(k string) string { return c.p[k] }
 
+// query is query parameter k, or def when it is absent or empty.
+func (c *ctx) query(k, def string) string {
+	if v := c.q.Get(k); v != "" {
+		return v
+	}
+	return def
+}
+
 func (c *ctx) json(status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
