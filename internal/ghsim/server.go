@@ -254,6 +254,25 @@ func (s *Server) Routes() []Route {
 	return out
 }
 
+// Unexercised lists the routes (as Routes gives them) that no exchange in
+// the log reached with an answer below 500: what a test meant to drive
+// every route has missed.
+func (s *Server) Unexercised() []Route {
+	seen := map[string]bool{}
+	for _, e := range s.Log() {
+		if e.Route != "" && e.Status < 500 {
+			seen[e.Method+" "+e.Route] = true
+		}
+	}
+	var out []Route
+	for _, r := range s.Routes() {
+		if !seen[r.Method+" "+r.Pattern] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // ---- request context ----
 
 type ctx struct {
