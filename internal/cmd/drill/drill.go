@@ -72,11 +72,18 @@ With --sandbox the drill runs against glass's embedded GitHub simulator (seed
 acme, acme/payments@main; every scenario by default) and needs no credentials
 and no network.
 
+--lever ruleset drills a ruleset (sandbox: payments-staging on staging); the
+door test is the same direct write. --lever team adds --user to --team for
+the window (sandbox: acme-admin adds dave to acme/oncall); the door test is
+the user's permission on the repository against what the team grants there.
+
 A drill that fails a check or misses an SLO exits 6. SLO defaults and the
 report's JSON schema: docs/drill-report.md.`,
 		Example: `  glass drill --sandbox
   glass drill -R acme/drill-target --branch main --duration 30s --slo time_to_grant=5s
-  glass drill -R acme/drill-target --scenario all --webhook-env DRILL_WEBHOOK_URL --json`,
+  glass drill -R acme/drill-target --scenario all --webhook-env DRILL_WEBHOOK_URL --json
+  glass drill --sandbox --lever team
+  glass drill -R acme/drill-target --lever team --team drill-team --user drill-bot`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := cmdutil.ParseDuration("--duration", dur)

@@ -224,3 +224,68 @@ func setupSame(t *testing.T, sim *simtest.Sim, login string) (*simtest.Sim, leve
 	c.BaseURL = u
 	return sim, team.New(c)
 }
+
+// An outsider glass invited: whether they accept during the window or not,
+// the restore removes the team membership and the organization membership
+// (or invitation) the invitation made; its failures say what may remain.
+func TestInvitationRestore(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		accepted bool
+		fault    ghsim.Faults // on the restore
+		closer   string       // who restores (default acme-admin)
+		team     string
+		err      string
+	}{
+		{name: "pending, cancelled", team: "acme/oncall"},
+		{name: "accepted, removed again", accepted: true, team: "acme/oncall"},
+		{name: "organization DELETE fails", accepted: true, team: "acme/oncall", fault: ghsim.Faults{FailNth: 2, FailNthKind: ghsim.Fault500},
+			err: "removing erin from organization acme again (DELETE organization membership; glass's invitation made it)"},
+		{name: "team maintainer cannot remove from the organization", accepted: true, team: "acme/security", closer: "carol",
+			err: "only an organization owner can remove a member or cancel an invitation (erin is still member of acme, outside team acme/security)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sim, l := setup(t, "acme-admin")
+			tg := override.Target{Repo: "acme/payments", Team: c.team, User: "erin"}
+			orig := read(t, l, tg)
+			want, err := l.Relax(tg, viaJSON(t, orig), []string{"member"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			live := write(t, l, tg, orig, want)
+			if c.accepted {
+				erin := github.NewClient(sim.Client).WithAuthToken(sim.Token("erin"))
+				erin.BaseURL, _ = url.Parse(sim.URL)
+				if _, _, err := erin.Organizations.EditOrgMembership(ctx, "", "acme", &github.Membership{State: github.String("active")}); err != nil {
+					t.Fatalf("erin accepts: %v", err)
+				}
+				live = read(t, l, tg)
+				if live["membership"] != "member" || live["org_role"] != "member" {
+					t.Fatalf("after acceptance: %v", live)
+				}
+			}
+			closer := l
+			if c.closer != "" {
+				_, closer = setupSame(t, sim, c.closer)
+			}
+			sim.SetFaults(c.fault)
+			_, err = closer.Write(ctx, tg, live, orig)
+			sim.SetFaults(ghsim.Faults{})
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("restore error = %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mm := lever.Diff(viaJSON(t, orig), viaJSON(t, read(t, l, tg))); len(mm) > 0 {
+				t.Errorf("after restore: %+v", mm)
+			}
+			if got := role(sim, "erin"); got != "" {
+				t.Errorf("erin's role after restore = %q", got)
+			}
+		})
+	}
+}
