@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/glass-cli/glass/internal/ghapi"
+
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/notify"
 	"github.com/glass-cli/glass/internal/override"
@@ -133,6 +135,9 @@ func (e *Engine) settleRequest(ctx context.Context, o *override.Override) (*Requ
 		if fresh.State != override.StateRequested {
 			return nil, nil
 		}
+		if err := e.canApply(ctx, o); err != nil {
+			return nil, err
+		}
 		opened, err := e.resume(ctx, o, pol, preq, approval)
 		if err != nil {
 			return nil, err
@@ -204,4 +209,36 @@ func (e *Engine) expiredRequest(ctx context.Context, o *override.Override, verb 
 	}
 	return &RefusalError{Reason: fmt.Sprintf("%s stopped waiting for approval at %s; a decision now grants nothing", o.ID, deadline.UTC().Format(time.RFC3339)),
 		Hint: fmt.Sprintf("nothing was posted; `glass sweep -R %s` closes it as timed out, and %s can ask again", mustRepo(o.ID), strings.TrimSpace(o.Actor))}
+}
+
+// canApply checks, before an approved request is applied by whoever holds
+// this token (the approver's `glass approve`, a sweep), that the token has
+// admin on the target repository, which the protection, ruleset and
+// access levers need (repos/get: permissions.admin). Without it the apply
+// would fail part-way and use up the approval; refused here, the request
+// stays approved and the next capable sweep applies it. The team lever's
+// rights (org owner or team maintainer) are left to the lever.
+func (e *Engine) canApply(ctx context.Context, o *override.Override) error {
+	if o.Lever == override.LeverTeam {
+		return nil
+	}
+	owner, name, err := ghapi.SplitRepo(o.Target.Repo)
+	if err != nil {
+		return err
+	}
+	var admin bool
+	err = e.again(ctx, func() error {
+		r, _, err := e.gh.Repositories.Get(ctx, owner, name)
+		admin = r.GetPermissions()["admin"]
+		return err
+	})
+	if err != nil {
+		return &Error{Op: "open", Step: "snapshot", Err: fmt.Errorf("reading your permissions on %s: %w", o.Target.Repo, err),
+			Unchanged: fmt.Sprintf("%s (still requested and approved; nothing was applied)", o.ID), Next: "the next `glass sweep` tries again"}
+	}
+	if !admin {
+		return &RefusalError{Reason: fmt.Sprintf("this token has no admin rights on %s, which applying %s needs", o.Target.Repo, o.ID),
+			Hint: fmt.Sprintf("the approval stays recorded; `glass sweep -R %s` with a token that has admin (the scheduled sweep, or the requester's) applies it", mustRepo(o.ID))}
+	}
+	return nil
 }
