@@ -323,6 +323,10 @@ func target(o *override.Override) string {
 		if o.Target.Branch != "" {
 			on += "@" + o.Target.Branch
 		}
+		if o.Target.RulesetOrg != "" {
+			// an organization ruleset: one setting for every repository it applies to
+			return fmt.Sprintf("%s ruleset %d of %s:%s", on, o.Target.RulesetID, o.Target.RulesetOrg, strings.Join(o.Relax, "+"))
+		}
 		return fmt.Sprintf("%s ruleset %d:%s", on, o.Target.RulesetID, strings.Join(o.Relax, "+"))
 	case override.LeverTeam:
 		return fmt.Sprintf("%s:%s", o.Target.Team, o.Target.User)
