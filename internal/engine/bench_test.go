@@ -57,7 +57,7 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	alice := e.user("alice")
 	seedAudit(b, e, alice, 10_000, 50)
 	e.sim.SetFaults(ghsim.Faults{Latency: 50 * time.Millisecond})
-	var open, cls, status, sweep, sweep304, planOpen, openPV, confirmed, confirmedLate, confirmedKept, refresh, selfOpen, userOpen measure
+	var open, cls, status, sweep, sweep304, planOpen, openPV, confirmed, confirmedLate, confirmedKept, refresh, selfOpen, selfHinted, userOpen measure
 	var openT, closeT time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -130,19 +130,25 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 			u.take()
 		}
 		// access for yourself (no --user) and with the login given.
-		for _, self := range []bool{true, false} {
+		for _, how := range []string{"self", "self-hinted", "user"} {
 			u = e.user("alice")
+			if how == "self-hinted" { // the login stored by `glass auth login`, or cached
+				u = e.user("alice", func(c *Config) { c.LoginHint = func() string { return "alice" } })
+			}
 			req := accessReq("alice", "push")
-			if self {
+			if how != "user" {
 				req.Target.User, req.Self = "", true
 			}
 			o, err = u.eng.Open(bg, req)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if self {
+			switch how {
+			case "self":
 				selfOpen = u.take()
-			} else {
+			case "self-hinted":
+				selfHinted = u.take()
+			default:
 				userOpen = u.take()
 			}
 			if _, err := u.eng.Close(bg, o.ID, "bench"); err != nil {
@@ -184,7 +190,7 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 		m    measure
 	}{{"open", open}, {"plan+open-preview", planOpen}, {"open-with-preview", openPV}, {"open-preview-after-confirm", confirmed}, {"open-preview-after-slow-confirm", confirmedLate},
 		{"refresh", refresh}, {"open-preview-after-slow-confirm-kept-fresh", confirmedKept},
-		{"open-access-self", selfOpen}, {"open-access-user", userOpen}, {"close", cls}, {"status", status}, {"sweep", sweep}, {"sweep-repeat", sweep304}} {
+		{"open-access-self", selfOpen}, {"open-access-self-hinted", selfHinted}, {"open-access-user", userOpen}, {"close", cls}, {"status", status}, {"sweep", sweep}, {"sweep-repeat", sweep304}} {
 		b.Logf("%s: %d requests, %d sequential round trips", m.name, m.m.requests, m.m.waves)
 		for _, l := range m.m.log {
 			b.Logf("    %s", l)
@@ -200,6 +206,7 @@ func BenchmarkOpenClose50ms(b *testing.B) {
 	b.ReportMetric(float64(confirmedLate.waves), "after-slow-confirm-roundtrips")
 	b.ReportMetric(float64(confirmedKept.waves), "after-slow-confirm-kept-fresh-roundtrips")
 	b.ReportMetric(float64(selfOpen.waves), "access-self-roundtrips")
+	b.ReportMetric(float64(selfHinted.waves), "access-self-hinted-roundtrips")
 	b.ReportMetric(float64(userOpen.waves), "access-user-roundtrips")
 	b.ReportMetric(float64(cls.waves), "close-roundtrips")
 	b.ReportMetric(float64(cls.requests), "close-requests")

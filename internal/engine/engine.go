@@ -84,6 +84,13 @@ type Config struct {
 	// ReconcileGrace is how long an override may stay in state applying
 	// before sweep treats its opener as dead (default 2m).
 	ReconcileGrace time.Duration
+	// LoginHint, when set, names the account the token probably belongs
+	// to without a request (the login `glass auth login` stored, or the
+	// last GET /user answer in the HTTP cache). A Self request then reads
+	// the setting for that login beside the identity read instead of after
+	// it; a wrong hint costs one more round trip (the setting is read again
+	// for the actual login), never a wrong read.
+	LoginHint func() string
 	// Policy turns on .github/glass.yml enforcement, approvals and
 	// notifications (policy.go, approval.go, notify.go). nil: off.
 	Policy *PolicyConfig
@@ -99,12 +106,13 @@ type Engine struct {
 	progress func(Step)
 	grace    time.Duration
 	policy   *PolicyConfig
+	hint     func() string
 	ps       *policyState // shared by copies (WithProgress)
 }
 
 // New builds an Engine. GitHub, Levers and Ledger are required.
 func New(c Config) *Engine {
-	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace, policy: c.Policy}
+	e := &Engine{gh: c.GitHub, levers: c.Levers, ledger: c.Ledger, clock: c.Clock, gate: c.Gate, progress: c.Progress, grace: c.ReconcileGrace, policy: c.Policy, hint: c.LoginHint}
 	e.ps = &policyState{dir: teamDirectory{gh: c.GitHub}}
 	if e.clock == nil {
 		e.clock = clock.Real{}

@@ -672,6 +672,23 @@ func TestOpenSelf(t *testing.T) {
 		t.Fatalf("Self open: user %q, %d requests (%d GET /user); with --user alice: %d requests", o.Target.User, n, users, want)
 	}
 
+	// With a login hint (the stored or cached login) the setting is read
+	// beside GET /user: the same requests when the hint is right; a stale
+	// hint costs the lever's read once more and still names the actor.
+	for _, c := range []struct {
+		hint  string
+		extra int
+	}{{"alice", 0}, {"ALICE", 0}, {"bob", 4}} {
+		e := newEnv(t)
+		alice := e.user("alice", func(cfg *Config) { cfg.LoginHint = func() string { return c.hint } })
+		o := mustOpen(t, alice, self)
+		n, _, _ := alice.rec.stats()
+		if o.Target.User != "alice" || n != want+c.extra {
+			t.Errorf("hint %q: user %q, %d requests; want alice, %d", c.hint, o.Target.User, n, want+c.extra)
+		}
+		mustClose(t, alice, o.ID)
+	}
+
 	e := newEnv(t)
 	alice := e.user("alice")
 	pv, err := alice.eng.Plan(bg, self)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -134,17 +135,34 @@ func (e *Engine) round1(ctx context.Context, req OpenRequest, lv lever.Lever, st
 		}
 		return nil
 	})
+	hint := ""
+	if self && e.hint != nil {
+		hint = e.hint()
+	}
 	g.Go(func() error {
 		t := target
+		var s lever.Snapshot
+		var err error
 		if self {
+			if hint != "" {
+				// Read for the likely login now; keep it if GET /user agrees.
+				t.User = hint
+				err = e.again(gctx, func() (err error) { s, err = lv.Read(gctx, t); return err })
+			}
 			login, ok := <-who
 			if !ok {
 				return nil // the identity read failed and says so
 			}
-			t.User = login
+			if hint != "" && strings.EqualFold(login, hint) {
+				if err != nil {
+					return stepErr("snapshot", err)
+				}
+				p.snap = s
+				return nil
+			}
+			t.User = login // no hint, or a stale one: read for the actual login
 		}
-		var s lever.Snapshot
-		err := e.again(gctx, func() (err error) { s, err = lv.Read(gctx, t); return err })
+		err = e.again(gctx, func() (err error) { s, err = lv.Read(gctx, t); return err })
 		if err != nil {
 			return stepErr("snapshot", err)
 		}

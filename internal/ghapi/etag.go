@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httputil"
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/google/go-github/v60/github"
 )
 
 // Cache stores the last 200 response of a GET by key, for conditional
@@ -80,6 +83,44 @@ func newETagTransport(next http.RoundTripper, c Cache, token string) *etagTransp
 	return &etagTransport{next: next, cache: c, keySalt: hex.EncodeToString(h[:8])}
 }
 
+// cacheKey is where the answer to r is kept (salted with the token).
+func cacheKey(salt string, r *http.Request) string {
+	h := sha256.Sum256([]byte(salt + " " + r.Header.Get("Accept") + " " + r.URL.String()))
+	return hex.EncodeToString(h[:])
+}
+
+// CachedLogin is the login in the last answer to GET /user that gh (a
+// client from NewClient with cache c and token) kept, or "" when there is
+// none. No request is made. It is a hint, not an identity: the token may
+// have been rotated to another account since; callers check it against a
+// fresh GET /user.
+func CachedLogin(gh *github.Client, c Cache, token string) string {
+	if c == nil {
+		return ""
+	}
+	req, err := gh.NewRequest(http.MethodGet, "user", nil)
+	if err != nil {
+		return ""
+	}
+	salt := newETagTransport(nil, c, token).keySalt
+	b, ok := c.Get(cacheKey(salt, req))
+	if !ok {
+		return ""
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var u struct {
+		Login string `json:"login"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&u) != nil {
+		return ""
+	}
+	return u.Login
+}
+
 // CacheHeader marks a response served from the conditional-request cache
 // after GitHub answered 304.
 const CacheHeader = "X-Glass-Cache"
@@ -88,8 +129,7 @@ func (t *etagTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Method != http.MethodGet || r.Header.Get("If-None-Match") != "" {
 		return t.next.RoundTrip(r)
 	}
-	h := sha256.Sum256([]byte(t.keySalt + " " + r.Header.Get("Accept") + " " + r.URL.String()))
-	key := hex.EncodeToString(h[:])
+	key := cacheKey(t.keySalt, r)
 	cached, haveCached := t.cache.Get(key)
 	var prev *http.Response
 	if haveCached {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -221,5 +222,41 @@ func TestRedact(t *testing.T) {
 		if got := Redact(in, "my-secret-value"); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestCachedLogin: the login of the last GET /user answer the cache kept
+// for this token, without a request; nothing for another token or an
+// empty cache.
+func TestCachedLogin(t *testing.T) {
+	var calls int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		atomic.AddInt32(&calls, 1)
+		w.Header().Set("ETag", `"u1"`)
+		io.WriteString(w, `{"login":"alice","id":1}`)
+	}))
+	defer srv.Close()
+	api, _ := url.Parse(srv.URL + "/")
+	for _, cache := range []Cache{&MemoryCache{}, DirCache{Dir: t.TempDir()}} {
+		gh := NewClient(Options{Endpoint: Endpoint{API: api}, Token: "gho_alice", Cache: cache})
+		if got := CachedLogin(gh, cache, "gho_alice"); got != "" {
+			t.Fatalf("%T: empty cache gave %q", cache, got)
+		}
+		if _, _, err := gh.Users.Get(context.Background(), ""); err != nil {
+			t.Fatal(err)
+		}
+		n := atomic.LoadInt32(&calls)
+		if got := CachedLogin(gh, cache, "gho_alice"); got != "alice" {
+			t.Errorf("%T: CachedLogin = %q, want alice", cache, got)
+		}
+		if got := CachedLogin(gh, cache, "gho_bob"); got != "" {
+			t.Errorf("%T: another token's CachedLogin = %q, want none", cache, got)
+		}
+		if atomic.LoadInt32(&calls) != n {
+			t.Errorf("%T: CachedLogin made a request", cache)
+		}
+	}
+	if got := CachedLogin(NewClient(Options{Endpoint: Endpoint{API: api}}), nil, "x"); got != "" {
+		t.Errorf("no cache: %q", got)
 	}
 }

@@ -68,7 +68,7 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 				clientErr = err
 				return
 			}
-			opts := ghapi.Options{Endpoint: ep, Token: tok.Value, Cache: ghapi.DirCache{Dir: filepath.Join(f.CacheDir(), "http")}}
+			opts := ghapi.Options{Endpoint: ep, Token: tok.Value, Cache: httpCache(f)}
 			if f.Debug {
 				opts.Debug = f.IOStreams.ErrOut
 			}
@@ -102,10 +102,23 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 		if err != nil {
 			return nil, err
 		}
+		// Who the token probably is, without a request: `--user`'s default
+		// is then read beside GET /user, not after it (engine.Config.LoginHint).
+		hint := func() string {
+			if tok.Login != "" {
+				return tok.Login
+			}
+			return ghapi.CachedLogin(gh, httpCache(f), tok.Value)
+		}
 		return engine.New(engine.Config{GitHub: gh, Levers: levers, Ledger: ledger.NewStore(gh), Clock: f.Clock,
-			Gate: newGate(gh, tok, f.Clock), Policy: policyConfig(f.Getenv), Progress: approvalProgress(f.IOStreams)}), nil
+			Gate: newGate(gh, tok, f.Clock), Policy: policyConfig(f.Getenv), Progress: approvalProgress(f.IOStreams), LoginHint: hint}), nil
 	}
 	return f
+}
+
+// httpCache keeps GET answers for conditional requests across runs.
+func httpCache(f *cmdutil.Factory) ghapi.Cache {
+	return ghapi.DirCache{Dir: filepath.Join(f.CacheDir(), "http")}
 }
 
 // newGate is what `glass open` checks before it changes anything: the
