@@ -1,23 +1,16 @@
 package closecmd
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/glass-cli/glass/internal/clock"
+	"github.com/glass-cli/glass/internal/cmd/cmdtest"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/engine"
-	"github.com/glass-cli/glass/internal/ghapi"
-	"github.com/glass-cli/glass/internal/ghsim"
-	"github.com/glass-cli/glass/internal/ghsim/simtest"
 	"github.com/glass-cli/glass/internal/iostreams"
 	"github.com/glass-cli/glass/internal/ledger"
-	"github.com/glass-cli/glass/internal/lever"
-	"github.com/glass-cli/glass/internal/lever/protection"
-	"github.com/glass-cli/glass/internal/override"
 )
 
 func TestNewCmdClose(t *testing.T) {
@@ -44,24 +37,9 @@ func TestNewCmdClose(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, _ := iostreams.Test()
-			f := &cmdutil.Factory{IOStreams: ios, RepoOverride: tt.repo}
-			var got *CloseOptions
-			cmd := NewCmdClose(f, func(o *CloseOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				if c := cmdutil.CodeOf(err); c != cmdutil.ExitUsage {
-					t.Errorf("exit code %d, want 2", c)
-				}
+			got := cmdtest.Parse(t, &cmdutil.Factory{IOStreams: ios, RepoOverride: tt.repo}, NewCmdClose, tt.args, tt.wantErr)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.ID != tt.wantID || got.Reason != tt.wantRsn || got.JSON != tt.json {
 				t.Errorf("got %+v, want id %q reason %q json %v", *got, tt.wantID, tt.wantRsn, tt.json)
@@ -70,40 +48,13 @@ func TestNewCmdClose(t *testing.T) {
 	}
 }
 
-type env struct {
-	sim    *simtest.Sim
-	clk    *clock.Fake
-	engine func(login string) *engine.Engine
-}
-
-func newEnv(t *testing.T) *env {
-	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	sim := simtest.Start(t, ghsim.WithSeed("acme"), ghsim.WithClock(clk.Now))
-	e := &env{sim: sim, clk: clk}
-	e.engine = func(login string) *engine.Engine {
-		ep, err := ghapi.Resolve(sim.URL, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		gh := ghapi.NewClient(ghapi.Options{Endpoint: ep, Token: sim.Token(login), Transport: sim.Client.Transport})
-		return engine.New(engine.Config{GitHub: gh, Levers: map[override.Lever]lever.Lever{override.LeverProtection: protection.New(gh)},
-			Ledger: ledger.NewStore(gh), Clock: clk})
-	}
-	return e
-}
-
 func TestCloseRun(t *testing.T) {
-	e := newEnv(t)
-	o, err := e.engine("alice").Open(context.Background(), engine.OpenRequest{Lever: override.LeverProtection,
-		Target: override.Target{Repo: "acme/payments", Branch: "main"}, Relax: []string{"reviews"}, Duration: 30 * time.Minute,
-		Reason: "INC-1", AuditRepo: "acme/audit"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := cmdtest.NewEnv(t)
+	o := e.OpenProtection(t, "alice", 30*time.Minute, "INC-1", "reviews")
 	run := func(id string, json bool) (string, string, error) {
 		ios, _, out, errOut := iostreams.Test()
 		err := closeRun(context.Background(), &CloseOptions{IO: ios, ID: id, Reason: "done", JSON: json,
-			Engine: func() (*engine.Engine, error) { return e.engine("bob"), nil }})
+			Engine: func() (*engine.Engine, error) { return e.Engine(t, "bob"), nil }})
 		return out.String(), errOut.String(), err
 	}
 
@@ -138,16 +89,11 @@ func TestCloseRun(t *testing.T) {
 }
 
 func TestCloseRunJSON(t *testing.T) {
-	e := newEnv(t)
-	o, err := e.engine("alice").Open(context.Background(), engine.OpenRequest{Lever: override.LeverProtection,
-		Target: override.Target{Repo: "acme/payments", Branch: "main"}, Relax: []string{"checks"}, Duration: 30 * time.Minute,
-		Reason: "INC-1", AuditRepo: "acme/audit"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := cmdtest.NewEnv(t)
+	o := e.OpenProtection(t, "alice", 30*time.Minute, "INC-1", "checks")
 	ios, _, out, _ := iostreams.Test()
-	err = closeRun(context.Background(), &CloseOptions{IO: ios, ID: o.ID, JSON: true,
-		Engine: func() (*engine.Engine, error) { return e.engine("alice"), nil }})
+	err := closeRun(context.Background(), &CloseOptions{IO: ios, ID: o.ID, JSON: true,
+		Engine: func() (*engine.Engine, error) { return e.Engine(t, "alice"), nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,23 +1,15 @@
 package extend
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/glass-cli/glass/internal/clock"
+	"github.com/glass-cli/glass/internal/cmd/cmdtest"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/engine"
-	"github.com/glass-cli/glass/internal/ghapi"
-	"github.com/glass-cli/glass/internal/ghsim"
-	"github.com/glass-cli/glass/internal/ghsim/simtest"
 	"github.com/glass-cli/glass/internal/iostreams"
-	"github.com/glass-cli/glass/internal/ledger"
-	"github.com/glass-cli/glass/internal/lever"
-	"github.com/glass-cli/glass/internal/lever/protection"
-	"github.com/glass-cli/glass/internal/override"
 )
 
 func TestNewCmdExtend(t *testing.T) {
@@ -40,20 +32,9 @@ func TestNewCmdExtend(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, _ := iostreams.Test()
-			var got *ExtendOptions
-			cmd := NewCmdExtend(&cmdutil.Factory{IOStreams: ios}, func(o *ExtendOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr || cmdutil.CodeOf(err) != cmdutil.ExitUsage {
-					t.Fatalf("error = %v (exit %d), want %q (exit 2)", err, cmdutil.CodeOf(err), tt.wantErr)
-				}
+			got := cmdtest.Parse(t, &cmdutil.Factory{IOStreams: ios}, NewCmdExtend, tt.args, tt.wantErr)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.ID != tt.wantID || got.By != tt.wantBy {
 				t.Errorf("got %+v", *got)
@@ -63,21 +44,12 @@ func TestNewCmdExtend(t *testing.T) {
 }
 
 func TestExtendRun(t *testing.T) {
-	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	sim := simtest.Start(t, ghsim.WithSeed("acme"), ghsim.WithClock(clk.Now))
-	ep, _ := ghapi.Resolve(sim.URL, "")
-	gh := ghapi.NewClient(ghapi.Options{Endpoint: ep, Token: sim.Token("alice"), Transport: sim.Client.Transport})
-	eng := engine.New(engine.Config{GitHub: gh, Levers: map[override.Lever]lever.Lever{override.LeverProtection: protection.New(gh)},
-		Ledger: ledger.NewStore(gh), Clock: clk})
-	o, err := eng.Open(context.Background(), engine.OpenRequest{Lever: override.LeverProtection,
-		Target: override.Target{Repo: "acme/payments", Branch: "main"}, Relax: []string{"reviews"}, Duration: 30 * time.Minute,
-		Reason: "INC-1", AuditRepo: "acme/audit"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk.Advance(10 * time.Minute)
+	e := cmdtest.NewEnv(t)
+	eng := e.Engine(t, "alice")
+	o := e.OpenProtection(t, "alice", 30*time.Minute, "INC-1", "reviews")
+	e.Clock.Advance(10 * time.Minute)
 	ios, _, out, errOut := iostreams.Test()
-	opts := &ExtendOptions{IO: ios, Clock: clk, ID: o.ID, By: 15 * time.Minute, Reason: "slow deploy",
+	opts := &ExtendOptions{IO: ios, Clock: e.Clock, ID: o.ID, By: 15 * time.Minute, Reason: "slow deploy",
 		Engine: func() (*engine.Engine, error) { return eng, nil }}
 	if err := extendRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
@@ -95,7 +67,7 @@ func TestExtendRun(t *testing.T) {
 	if _, err := eng.Close(context.Background(), o.ID, "done"); err != nil {
 		t.Fatal(err)
 	}
-	err = extendRun(context.Background(), opts)
+	err := extendRun(context.Background(), opts)
 	if cmdutil.CodeOf(err) != cmdutil.ExitRefused || !strings.Contains(err.Error(), "only an active override can be extended") {
 		t.Errorf("extend after close: %v (exit %d)", err, cmdutil.CodeOf(err))
 	}

@@ -1,7 +1,6 @@
 package initcmd
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/glass-cli/glass/internal/cmd/cmdtest"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/iostreams"
 )
@@ -34,20 +34,9 @@ func TestNewCmdInit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, _ := iostreams.Test()
-			var got *InitOptions
-			cmd := NewCmdInit(&cmdutil.Factory{IOStreams: ios, RepoOverride: tt.repo}, func(o *InitOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr || cmdutil.CodeOf(err) != cmdutil.ExitUsage {
-					t.Fatalf("error = %v (exit %d), want %q (exit 2)", err, cmdutil.CodeOf(err), tt.wantErr)
-				}
+			got := cmdtest.Parse(t, &cmdutil.Factory{IOStreams: ios, RepoOverride: tt.repo}, NewCmdInit, tt.args, tt.wantErr)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			got.IO = nil
 			if *got != tt.want {

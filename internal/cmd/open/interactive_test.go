@@ -12,7 +12,7 @@ import (
 // the branch, named, with the organization of an organization ruleset.
 func TestBranchRulesets(t *testing.T) {
 	e := newEnv(t)
-	gh := e.client(t, "alice")
+	gh := e.GitHub(t, "alice")
 	for _, tc := range []struct{ branch, want string }{
 		{"staging", `[{"payments-staging" ""} {"acme-staging-guard" "acme"}]`},
 		{"main", `[]`},
@@ -40,7 +40,7 @@ func TestBranchRulesets(t *testing.T) {
 
 func TestTeamExists(t *testing.T) {
 	e := newEnv(t)
-	gh := e.client(t, "alice")
+	gh := e.GitHub(t, "alice")
 	for _, tc := range []struct {
 		slug string
 		want bool
@@ -51,7 +51,7 @@ func TestTeamExists(t *testing.T) {
 		}
 	}
 	// Anything but a 404 is an error, not "no such team".
-	e.sim.SetFaults(ghsim.Faults{FailPath: "^/orgs/acme/teams/", FailPathKind: ghsim.Fault502})
+	e.Sim.SetFaults(ghsim.Faults{FailPath: "^/orgs/acme/teams/", FailPathKind: ghsim.Fault502})
 	if ok, err := teamExists(context.Background(), gh, "acme", "oncall"); ok || err == nil {
 		t.Errorf("with 502s: %v, %v", ok, err)
 	}

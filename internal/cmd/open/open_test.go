@@ -10,12 +10,9 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"github.com/glass-cli/glass/internal/clock"
+	"github.com/glass-cli/glass/internal/cmd/cmdtest"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/engine"
-	"github.com/glass-cli/glass/internal/ghapi"
-	"github.com/glass-cli/glass/internal/ghsim"
-	"github.com/glass-cli/glass/internal/ghsim/simtest"
 	"github.com/glass-cli/glass/internal/iostreams"
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
@@ -288,34 +285,20 @@ func split(t *testing.T, s string) []string {
 }
 
 // env is a simulator with the real engine wired as the factory wires it.
-type env struct {
-	sim *simtest.Sim
-	clk *clock.Fake
-}
+type env struct{ *cmdtest.Env }
 
-func newEnv(t *testing.T) *env {
-	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	return &env{sim: simtest.Start(t, ghsim.WithSeed("acme"), ghsim.WithClock(clk.Now)), clk: clk}
-}
-
-func (e *env) client(t *testing.T, login string) *github.Client {
-	ep, err := ghapi.Resolve(e.sim.URL, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ghapi.NewClient(ghapi.Options{Endpoint: ep, Token: e.sim.Token(login), Transport: e.sim.Client.Transport})
-}
+func newEnv(t *testing.T) *env { return &env{cmdtest.NewEnv(t)} }
 
 func (e *env) opts(t *testing.T, login string, ios *iostreams.IOStreams) *OpenOptions {
-	gh := e.client(t, login)
+	gh := e.GitHub(t, login)
 	levers := map[override.Lever]lever.Lever{override.LeverProtection: protection.New(gh)}
 	return &OpenOptions{
 		IO:     ios,
-		Clock:  e.clk,
+		Clock:  e.Clock,
 		Levers: func() (map[override.Lever]lever.Lever, error) { return levers, nil },
 		GitHub: func() (*github.Client, error) { return gh, nil },
 		Engine: func() (*engine.Engine, error) {
-			return engine.New(engine.Config{GitHub: gh, Levers: levers, Ledger: ledger.NewStore(gh), Clock: e.clk}), nil
+			return engine.New(engine.Config{GitHub: gh, Levers: levers, Ledger: ledger.NewStore(gh), Clock: e.Clock}), nil
 		},
 		Whoami: func(context.Context) (string, error) { return login, nil },
 		Repo:   "acme/payments", Lever: override.LeverProtection, Branch: "main", Duration: 30 * time.Minute,
@@ -328,7 +311,7 @@ func (e *env) opts(t *testing.T, login string, ios *iostreams.IOStreams) *OpenOp
 // the target, and bad input is caught before Plan).
 func (e *env) writes() int {
 	n := 0
-	for _, x := range e.sim.Log() {
+	for _, x := range e.Sim.Log() {
 		if x.Method != "GET" && x.Method != "HEAD" && !strings.HasSuffix(x.Path, "/labels") {
 			n++
 		}
@@ -339,7 +322,7 @@ func (e *env) writes() int {
 // allWrites counts every request that is not a read, labels included.
 func (e *env) allWrites() int {
 	n := 0
-	for _, x := range e.sim.Log() {
+	for _, x := range e.Sim.Log() {
 		if x.Method != "GET" && x.Method != "HEAD" {
 			n++
 		}

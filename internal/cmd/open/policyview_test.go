@@ -25,11 +25,11 @@ func TestPolicyRulesRulesetBypass(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			pol := "version: 1\nrules:\n  - name: staging\n    who: {teams: [oncall]}\n    branches: [staging]\n    levers:\n      ruleset: " + tc.allow + "\n"
-			e.sim.Do(func(st *ghsim.State) {
+			e.Sim.Do(func(st *ghsim.State) {
 				r := st.Repo("acme/.github")
 				st.Commit(r, r.DefaultBranch, "acme-admin", "policy", map[string]string{".github/glass.yml": pol})
 			})
-			gh := e.client(t, "alice")
+			gh := e.GitHub(t, "alice")
 			lv := ruleset.New(gh)
 			eng := engine.New(engine.Config{GitHub: gh, Ledger: ledger.NewStore(gh)})
 			r, err := policyRules(context.Background(), eng.LoadPolicy, eng.Directory(), lv, "acme/payments", override.LeverRuleset, "staging", "alice")

@@ -8,16 +8,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/glass-cli/glass/internal/clock"
+	"github.com/glass-cli/glass/internal/cmd/cmdtest"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/engine"
-	"github.com/glass-cli/glass/internal/ghapi"
-	"github.com/glass-cli/glass/internal/ghsim"
-	"github.com/glass-cli/glass/internal/ghsim/simtest"
 	"github.com/glass-cli/glass/internal/iostreams"
-	"github.com/glass-cli/glass/internal/ledger"
-	"github.com/glass-cli/glass/internal/lever"
-	"github.com/glass-cli/glass/internal/lever/protection"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -45,21 +39,9 @@ func TestNewCmdStatus(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, _ := iostreams.Test()
-			f := &cmdutil.Factory{IOStreams: ios, RepoOverride: tt.repo, CurrentRepo: tt.current}
-			var got *StatusOptions
-			cmd := NewCmdStatus(f, func(o *StatusOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr || cmdutil.CodeOf(err) != cmdutil.ExitUsage {
-					t.Fatalf("error = %v (exit %d), want %q (exit 2)", err, cmdutil.CodeOf(err), tt.wantErr)
-				}
+			got := cmdtest.Parse(t, &cmdutil.Factory{IOStreams: ios, RepoOverride: tt.repo, CurrentRepo: tt.current}, NewCmdStatus, tt.args, tt.wantErr)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if strings.Join(got.AuditRepos, " ") != strings.Join(tt.wantRepos, " ") || got.Target != tt.wantTarget {
 				t.Errorf("got repos %v target %q", got.AuditRepos, got.Target)
@@ -130,16 +112,12 @@ func TestCutTarget(t *testing.T) {
 }
 
 func TestStatusRun(t *testing.T) {
-	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	sim := simtest.Start(t, ghsim.WithSeed("acme"), ghsim.WithClock(clk.Now))
-	ep, _ := ghapi.Resolve(sim.URL, "")
-	gh := ghapi.NewClient(ghapi.Options{Endpoint: ep, Token: sim.Token("alice"), Transport: sim.Client.Transport})
-	eng := engine.New(engine.Config{GitHub: gh, Levers: map[override.Lever]lever.Lever{override.LeverProtection: protection.New(gh)},
-		Ledger: ledger.NewStore(gh), Clock: clk})
+	e := cmdtest.NewEnv(t)
+	eng := e.Engine(t, "alice")
 	run := func(tty bool) (string, string) {
 		ios, _, out, errOut := iostreams.Test()
 		ios.SetStdoutTTY(tty)
-		err := statusRun(context.Background(), &StatusOptions{IO: ios, Clock: clk, AuditRepos: []string{"acme/audit"},
+		err := statusRun(context.Background(), &StatusOptions{IO: ios, Clock: e.Clock, AuditRepos: []string{"acme/audit"},
 			Engine: func() (*engine.Engine, error) { return eng, nil }})
 		if err != nil {
 			t.Fatal(err)
@@ -149,12 +127,8 @@ func TestStatusRun(t *testing.T) {
 	if out, errOut := run(false); out != "" || errOut != "No open overrides in acme/audit\n" {
 		t.Errorf("empty: %q %q", out, errOut)
 	}
-	if _, err := eng.Open(context.Background(), engine.OpenRequest{Lever: override.LeverProtection,
-		Target: override.Target{Repo: "acme/payments", Branch: "main"}, Relax: []string{"reviews"}, Duration: 30 * time.Minute,
-		Reason: "INC-1 a reason long enough to be cut on a terminal eighty columns wide", AuditRepo: "acme/audit"}); err != nil {
-		t.Fatal(err)
-	}
-	clk.Advance(40 * time.Minute)
+	e.OpenProtection(t, "alice", 30*time.Minute, "INC-1 a reason long enough to be cut on a terminal eighty columns wide", "reviews")
+	e.Clock.Advance(40 * time.Minute)
 	out, errOut := run(true)
 	want := "ID            LEVER       TARGET              OWNER  EXPIRES      STATE   REASON\n" +
 		"acme/audit#1  protection  acme/payments@main  alice  OVERDUE 10m  active  INC-1…\n"

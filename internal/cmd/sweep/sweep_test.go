@@ -1,23 +1,15 @@
 package sweep
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/glass-cli/glass/internal/clock"
+	"github.com/glass-cli/glass/internal/cmd/cmdtest"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/engine"
-	"github.com/glass-cli/glass/internal/ghapi"
-	"github.com/glass-cli/glass/internal/ghsim"
-	"github.com/glass-cli/glass/internal/ghsim/simtest"
 	"github.com/glass-cli/glass/internal/iostreams"
-	"github.com/glass-cli/glass/internal/ledger"
-	"github.com/glass-cli/glass/internal/lever"
-	"github.com/glass-cli/glass/internal/lever/protection"
-	"github.com/glass-cli/glass/internal/override"
 )
 
 func TestNewCmdSweep(t *testing.T) {
@@ -40,21 +32,9 @@ func TestNewCmdSweep(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, _ := iostreams.Test()
-			f := &cmdutil.Factory{IOStreams: ios, RepoOverride: tt.repo}
-			var got *SweepOptions
-			cmd := NewCmdSweep(f, func(o *SweepOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr || cmdutil.CodeOf(err) != cmdutil.ExitUsage {
-					t.Fatalf("error = %v (exit %d), want %q (exit 2)", err, cmdutil.CodeOf(err), tt.wantErr)
-				}
+			got := cmdtest.Parse(t, &cmdutil.Factory{IOStreams: ios, RepoOverride: tt.repo}, NewCmdSweep, tt.args, tt.wantErr)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if strings.Join(got.AuditRepos, ",") != tt.wantRepos || got.JSON != tt.wantJSON {
 				t.Errorf("got %+v", *got)
@@ -64,23 +44,12 @@ func TestNewCmdSweep(t *testing.T) {
 }
 
 func TestSweepRun(t *testing.T) {
-	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	sim := simtest.Start(t, ghsim.WithSeed("acme"), ghsim.WithClock(clk.Now))
-	engineFor := func(login string) *engine.Engine {
-		ep, _ := ghapi.Resolve(sim.URL, "")
-		gh := ghapi.NewClient(ghapi.Options{Endpoint: ep, Token: sim.Token(login), Transport: sim.Client.Transport})
-		return engine.New(engine.Config{GitHub: gh, Levers: map[override.Lever]lever.Lever{override.LeverProtection: protection.New(gh)},
-			Ledger: ledger.NewStore(gh), Clock: clk})
-	}
-	if _, err := engineFor("alice").Open(context.Background(), engine.OpenRequest{Lever: override.LeverProtection,
-		Target: override.Target{Repo: "acme/payments", Branch: "main"}, Relax: []string{"reviews"}, Duration: 10 * time.Minute,
-		Reason: "INC-1", AuditRepo: "acme/audit"}); err != nil {
-		t.Fatal(err)
-	}
+	e := cmdtest.NewEnv(t)
+	e.OpenProtection(t, "alice", 10*time.Minute, "INC-1", "reviews")
 	run := func(login string, json bool) (string, string, error) {
 		ios, _, out, errOut := iostreams.Test()
 		err := sweepRun(context.Background(), &SweepOptions{IO: ios, AuditRepos: []string{"acme/audit"}, JSON: json,
-			Engine: func() (*engine.Engine, error) { return engineFor(login), nil }})
+			Engine: func() (*engine.Engine, error) { return e.Engine(t, login), nil }})
 		return out.String(), errOut.String(), err
 	}
 
@@ -90,7 +59,7 @@ func TestSweepRun(t *testing.T) {
 		t.Errorf("not due: %v %q %q", err, out, errOut)
 	}
 
-	clk.Advance(11 * time.Minute)
+	e.Clock.Advance(11 * time.Minute)
 	// carol has no admin on acme/payments: the sweep fails, exit 1, and says so.
 	out, errOut, err := run("carol", true)
 	if cmdutil.CodeOf(err) != cmdutil.ExitFailure {
