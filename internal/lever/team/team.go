@@ -277,11 +277,24 @@ func (l *Lever) removeFromOrg(ctx context.Context, t override.Target, org string
 	if err := l.do(ctx, "DELETE", p, nil, nil); err != nil && ghapi.StatusCode(err) != http.StatusNotFound {
 		what := fmt.Sprintf("removing %s from organization %s again (DELETE organization membership; glass's invitation made it)", t.User, org)
 		if ghapi.StatusCode(err) == http.StatusForbidden {
-			return nil, fmt.Errorf("%s: %w; only an organization owner can remove a member or cancel an invitation (%s is still %s of %s, outside team %s)", what, err, t.User, str(live[kOrgRole]), org, t.Team)
+			// Removing a pending team membership may have cancelled the
+			// invitation already (whether GitHub does is not documented):
+			// then there is nothing left for an owner to do.
+			if gerr := l.do(ctx, "GET", p, nil, nil); ghapi.StatusCode(gerr) == http.StatusNotFound {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("%s: %w; only an organization owner can remove a member or cancel an invitation: %s is out of team %s but %s; an owner of %s must finish the rollback (glass close or glass sweep with an owner's token)", what, err, t.User, t.Team, orgState(t.User, org, str(live[kOrgRole])), org)
 		}
-		return nil, lever.DescribeError(what, err, fmt.Sprintf("%s may still be %s of %s", t.User, str(live[kOrgRole]), org))
+		return nil, lever.DescribeError(what, err, fmt.Sprintf("%s may still be out of team %s but %s", t.User, t.Team, orgState(t.User, org, str(live[kOrgRole]))))
 	}
 	return nil, nil
+}
+
+func orgState(user, org, role string) string {
+	if role == "pending" {
+		return fmt.Sprintf("%s's invitation to %s is still pending", user, org)
+	}
+	return fmt.Sprintf("%s is still a %s of %s", user, role, org)
 }
 
 // describe adds what GitHub's team refusals mean to lever.DescribeError: a
