@@ -120,18 +120,33 @@ func (st *State) pendingInvitation(repo *Repo, login string) *Invitation {
 
 const docCollaborators = "https://docs.github.com/rest/collaborators/collaborators"
 
+// loadRepoUser resolves the repository (as loadRepo) and the user
+// {username}; an unknown user is 404. It writes the answer and returns nils
+// on failure.
+func (c *ctx) loadRepoUser(minRank int, roleMsg string) (*Repo, *User) {
+	repo := c.loadRepo(minRank, roleMsg)
+	if repo == nil {
+		return nil, nil
+	}
+	u := c.st.User(c.param("username"))
+	if u == nil {
+		c.notFound()
+		return nil, nil
+	}
+	return repo, u
+}
+
 // hCollabPut: repos/add-collaborator. 201 + invitation + Location when an
 // invitation is created; 204 when access applies directly (existing
 // collaborator: permission change; org member) — operation description and
 // the @octokit/fixtures add-and-remove-repository-collaborator scenario
 // (github-api.md §3.2, §3.3). Default permission push.
 func hCollabPut(c *ctx) {
-	repo := c.loadRepo(5, msgAdminRights)
-	if repo == nil {
+	repo, u := c.loadRepoUser(5, msgAdminRights)
+	if u == nil {
 		return
 	}
-	u := c.st.User(c.param("username"))
-	if u == nil || u.Type != "User" {
+	if u.Type != "User" {
 		c.notFound()
 		return
 	}
@@ -171,14 +186,12 @@ func hCollabPut(c *ctx) {
 		// guess (github-api.md §3.2 marks it uncertain): a PUT for someone
 		// with a pending invitation updates that invitation.
 		inv.Permission = invitationPermission(perm)
-		c.hdr.Set("Location", c.base+"/user/repository_invitations/"+strconv.FormatInt(inv.ID, 10))
-		c.json(201, c.invitationJSON(inv))
+		c.created(c.invitationJSON(inv))
 		return
 	}
 	inv := &Invitation{ID: c.st.id(), Repo: repo, Invitee: u.Login, Inviter: c.user.Login, Permission: invitationPermission(perm), CreatedAt: c.st.now()}
 	c.st.invites[inv.ID] = inv
-	c.hdr.Set("Location", c.base+"/user/repository_invitations/"+strconv.FormatInt(inv.ID, 10))
-	c.json(201, c.invitationJSON(inv))
+	c.created(c.invitationJSON(inv))
 }
 
 func hCollabDelete(c *ctx) {
@@ -204,12 +217,11 @@ func hCollabDelete(c *ctx) {
 // through any source (outside/direct collaborators, team members, org
 // owners), else 404.
 func hCollabCheck(c *ctx) {
-	repo := c.loadRepo(3, "Must have push access to view repository collaborators.")
-	if repo == nil {
+	repo, u := c.loadRepoUser(3, "Must have push access to view repository collaborators.")
+	if u == nil {
 		return
 	}
-	u := c.st.User(c.param("username"))
-	if u == nil || c.st.rank(repo, u.Login) < 1 {
+	if c.st.rank(repo, u.Login) < 1 {
 		c.notFound()
 		return
 	}
@@ -221,13 +233,8 @@ func hCollabCheck(c *ctx) {
 // roles included. A user without access gets "none"/"none" (guess for
 // role_name), or read on a public repo (guess; github-api.md §12).
 func hCollabPermission(c *ctx) {
-	repo := c.loadRepo(1, "")
-	if repo == nil {
-		return
-	}
-	u := c.st.User(c.param("username"))
+	repo, u := c.loadRepoUser(1, "")
 	if u == nil {
-		c.notFound()
 		return
 	}
 	role := c.st.EffectiveRole(repo, u.Login)
@@ -249,10 +256,7 @@ func hCollabList(c *ctx) {
 	if repo == nil {
 		return
 	}
-	aff := c.q.Get("affiliation")
-	if aff == "" {
-		aff = "all"
-	}
+	aff := c.query("affiliation", "all")
 	org := c.st.Org(repo.Owner)
 	set := map[string]bool{}
 	switch aff {
@@ -286,12 +290,7 @@ func hCollabList(c *ctx) {
 		logins = append(logins, l)
 	}
 	sort.Slice(logins, func(i, j int) bool { return c.st.User(logins[i]).ID < c.st.User(logins[j]).ID })
-	lo, hi, _ := c.paginate(len(logins), fmt.Sprintf("/repositories/%d/collaborators", repo.ID))
-	out := []obj{}
-	for _, l := range logins[lo:hi] {
-		out = append(out, c.collaboratorJSON(repo, c.st.User(l)))
-	}
-	c.json(200, out)
+	writePage(c, logins, fmt.Sprintf("/repositories/%d/collaborators", repo.ID), func(l string) obj { return c.collaboratorJSON(repo, c.st.User(l)) })
 }
 
 func (c *ctx) repoInvitations(repo *Repo) []*Invitation {
@@ -310,13 +309,22 @@ func hInvList(c *ctx) {
 	if repo == nil {
 		return
 	}
-	invs := c.repoInvitations(repo)
-	lo, hi, _ := c.paginate(len(invs), fmt.Sprintf("/repositories/%d/invitations", repo.ID))
-	out := []obj{}
-	for _, inv := range invs[lo:hi] {
-		out = append(out, c.invitationJSON(inv))
+	writePage(c, c.repoInvitations(repo), fmt.Sprintf("/repositories/%d/invitations", repo.ID), c.invitationJSON)
+}
+
+// loadInvitation resolves {invitation_id} among the invitations of the
+// repository, for its admins (loadRepo); an unknown one is 404. It writes the
+// answer and returns nil on failure.
+func (c *ctx) loadInvitation() *Invitation {
+	repo := c.loadRepo(5, msgAdminRights)
+	if repo == nil {
+		return nil
 	}
-	c.json(200, out)
+	inv := c.invByParam(repo)
+	if inv == nil {
+		c.notFound()
+	}
+	return inv
 }
 
 func (c *ctx) invByParam(repo *Repo) *Invitation {
@@ -329,13 +337,8 @@ func (c *ctx) invByParam(repo *Repo) *Invitation {
 }
 
 func hInvPatch(c *ctx) {
-	repo := c.loadRepo(5, msgAdminRights)
-	if repo == nil {
-		return
-	}
-	inv := c.invByParam(repo)
+	inv := c.loadInvitation()
 	if inv == nil {
-		c.notFound()
 		return
 	}
 	var body struct {
@@ -355,13 +358,8 @@ func hInvPatch(c *ctx) {
 }
 
 func hInvDelete(c *ctx) {
-	repo := c.loadRepo(5, msgAdminRights)
-	if repo == nil {
-		return
-	}
-	inv := c.invByParam(repo)
+	inv := c.loadInvitation()
 	if inv == nil {
-		c.notFound()
 		return
 	}
 	delete(c.st.invites, inv.ID)
@@ -376,12 +374,7 @@ func hMyInvList(c *ctx) {
 		}
 	}
 	sort.Slice(invs, func(i, j int) bool { return invs[i].ID < invs[j].ID })
-	lo, hi, _ := c.paginate(len(invs), "/user/repository_invitations")
-	out := []obj{}
-	for _, inv := range invs[lo:hi] {
-		out = append(out, c.invitationJSON(inv))
-	}
-	c.json(200, out)
+	writePage(c, invs, "/user/repository_invitations", c.invitationJSON)
 }
 
 // hMyInvAccept: repos/accept-invitation-for-authenticated-user → 204; the
@@ -451,12 +444,7 @@ func hTeamMembers(c *ctx) {
 		users = append(users, c.st.User(l))
 	}
 	sort.Slice(users, func(i, j int) bool { return users[i].ID < users[j].ID })
-	lo, hi, _ := c.paginate(len(users), "/orgs/"+c.param("org")+"/teams/"+t.Slug+"/members")
-	out := []obj{}
-	for _, u := range users[lo:hi] {
-		out = append(out, c.simpleUser(u))
-	}
-	c.json(200, out)
+	writePage(c, users, "/orgs/"+c.param("org")+"/teams/"+t.Slug+"/members", c.simpleUser)
 }
 
 func (c *ctx) teamMembershipJSON(o *Org, t *Team, login string, m *TeamMember) obj {

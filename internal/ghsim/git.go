@@ -224,16 +224,19 @@ func (c *ctx) contentFileJSON(repo *Repo, ref, p, content string, withContent bo
 	return o
 }
 
+// refParam is the ref named by query parameter key (the default branch when
+// absent) and the commit it resolves to ("" when none).
+func refParam(c *ctx, repo *Repo, key string) (ref, sha string) {
+	ref = c.query(key, repo.DefaultBranch)
+	return ref, repo.resolve(ref)
+}
+
 func hContentsGet(c *ctx) {
 	repo := c.loadRepo(0, "")
 	if repo == nil {
 		return
 	}
-	ref := c.q.Get("ref")
-	if ref == "" {
-		ref = repo.DefaultBranch
-	}
-	sha := repo.resolve(ref)
+	ref, sha := refParam(c, repo, "ref")
 	if sha == "" {
 		c.errMsg(404, "No commit found for the ref "+ref, docContents+"#get-repository-content")
 		return
@@ -468,9 +471,25 @@ func hRefCreate(c *ctx) {
 		return
 	}
 	c.st.CreateBranch(repo, b, *body.SHA, c.user.Login)
-	o := c.refJSON(repo, b, *body.SHA)
-	c.hdr.Set("Location", o["url"].(string))
-	c.json(201, o)
+	c.created(c.refJSON(repo, b, *body.SHA))
+}
+
+// loadBranchRef resolves the repository for a caller with push access
+// (loadRepo) and the existing branch {ref} names, with its head; a ref that
+// is not an existing branch is 422 "Reference does not exist". It writes the
+// answer and returns a nil repository on failure.
+func (c *ctx) loadBranchRef(doc string) (repo *Repo, branch, sha string) {
+	repo = c.loadRepo(3, "")
+	if repo == nil {
+		return nil, "", ""
+	}
+	b, ok := refBranch(c.param("ref"))
+	sha, exists := repo.Branches[b]
+	if !ok || !exists {
+		c.errMsg(422, "Reference does not exist", doc)
+		return nil, "", ""
+	}
+	return repo, b, sha
 }
 
 // hRefPatch: git/update-ref. A non-fast-forward update needs force:true
@@ -478,15 +497,9 @@ func hRefCreate(c *ctx) {
 // allow_force_pushes. Protection refusals are 422 (status guess; the
 // operation lists 409 and 422).
 func hRefPatch(c *ctx) {
-	repo := c.loadRepo(3, "")
-	if repo == nil {
-		return
-	}
 	doc := docRefs + "#update-a-reference"
-	b, ok := refBranch(c.param("ref"))
-	old, exists := repo.Branches[b]
-	if !ok || !exists {
-		c.errMsg(422, "Reference does not exist", doc)
+	repo, b, old := c.loadBranchRef(doc)
+	if repo == nil {
 		return
 	}
 	var body struct {
@@ -533,15 +546,9 @@ func hRefPatch(c *ctx) {
 // not exist"; a protected branch without allow_deletions is refused (422,
 // message guess).
 func hRefDelete(c *ctx) {
-	repo := c.loadRepo(3, "")
-	if repo == nil {
-		return
-	}
 	doc := docRefs + "#delete-a-reference"
-	b, ok := refBranch(c.param("ref"))
-	old, exists := repo.Branches[b]
-	if !ok || !exists {
-		c.errMsg(422, "Reference does not exist", doc)
+	repo, b, old := c.loadBranchRef(doc)
+	if repo == nil {
 		return
 	}
 	if b == repo.DefaultBranch {
@@ -588,11 +595,7 @@ func hCommitList(c *ctx) {
 	if repo == nil {
 		return
 	}
-	ref := c.q.Get("sha")
-	if ref == "" {
-		ref = repo.DefaultBranch
-	}
-	sha := repo.resolve(ref)
+	_, sha := refParam(c, repo, "sha")
 	if sha == "" {
 		c.errMsg(404, "Not Found", "https://docs.github.com/rest/commits/commits#list-commits")
 		return
@@ -627,12 +630,7 @@ func hCommitList(c *ctx) {
 		}
 		list = append(list, cm)
 	}
-	lo, hi, _ := c.paginate(len(list), fmt.Sprintf("/repositories/%d/commits", repo.ID))
-	out := []obj{}
-	for _, cm := range list[lo:hi] {
-		out = append(out, c.commitJSON(repo, cm))
-	}
-	c.json(200, out)
+	writePage(c, list, fmt.Sprintf("/repositories/%d/commits", repo.ID), func(cm *Commit) obj { return c.commitJSON(repo, cm) })
 }
 
 func (c *ctx) filesChanged(repo *Repo, from map[string]string, to map[string]string) []obj {
@@ -930,10 +928,7 @@ func hPullList(c *ctx) {
 	if repo == nil {
 		return
 	}
-	state := c.q.Get("state")
-	if state == "" {
-		state = "open"
-	}
+	state := c.query("state", "open")
 	var list []*Issue
 	for _, is := range repo.Issues {
 		if is.PR == nil || state != "all" && is.State != state {
@@ -954,34 +949,11 @@ func hPullList(c *ctx) {
 		list = append(list, is)
 	}
 	sortKey := c.q.Get("sort")
-	less := func(a, b *Issue) bool {
-		switch sortKey {
-		case "updated":
-			if !a.UpdatedAt.Equal(b.UpdatedAt) {
-				return a.UpdatedAt.Before(b.UpdatedAt)
-			}
-		default:
-			if !a.CreatedAt.Equal(b.CreatedAt) {
-				return a.CreatedAt.Before(b.CreatedAt)
-			}
-		}
-		return a.Number < b.Number
-	}
 	// direction default: desc when sort is created (or absent), else asc? GitHub:
 	// "Default: desc when sort is created or sort is not specified, otherwise asc."
 	asc := c.q.Get("direction") == "asc" || c.q.Get("direction") == "" && sortKey != "" && sortKey != "created"
-	sort.SliceStable(list, func(i, j int) bool {
-		if asc {
-			return less(list[i], list[j])
-		}
-		return less(list[j], list[i])
-	})
-	lo, hi, _ := c.paginate(len(list), fmt.Sprintf("/repositories/%d/pulls", repo.ID))
-	out := []obj{}
-	for _, is := range list[lo:hi] {
-		out = append(out, c.pullJSON(repo, is))
-	}
-	c.json(200, out)
+	sortIssues(list, asc, issueTime(sortKey))
+	writePage(c, list, fmt.Sprintf("/repositories/%d/pulls", repo.ID), func(is *Issue) obj { return c.pullJSON(repo, is) })
 }
 
 // hCommitPulls: repos/list-pull-requests-associated-with-commit — PRs whose
@@ -1029,15 +1001,12 @@ func hReviewList(c *ctx) {
 			list = append(list, rv)
 		}
 	}
-	lo, hi, _ := c.paginate(len(list), fmt.Sprintf("/repos/%s/pulls/%d/reviews", repo.FullName(), n))
-	out := []obj{}
 	html := fmt.Sprintf("%s/%s/pull/%d", c.web, repo.FullName(), n)
-	for _, rv := range list[lo:hi] {
-		out = append(out, obj{"id": rv.ID, "node_id": nodeID("PullRequestReview", rv.ID), "user": c.simpleUserByLogin(rv.User), "body": rv.Body,
+	writePage(c, list, fmt.Sprintf("/repos/%s/pulls/%d/reviews", repo.FullName(), n), func(rv *Review) obj {
+		return obj{"id": rv.ID, "node_id": nodeID("PullRequestReview", rv.ID), "user": c.simpleUserByLogin(rv.User), "body": rv.Body,
 			"state": rv.State, "html_url": fmt.Sprintf("%s#pullrequestreview-%d", html, rv.ID),
 			"pull_request_url": fmt.Sprintf("%s/repos/%s/pulls/%d", c.base, repo.FullName(), n), "commit_id": rv.CommitID,
 			"submitted_at": ts(rv.SubmittedAt), "author_association": c.authorAssociation(repo, rv.User),
-			"_links": obj{"html": obj{"href": fmt.Sprintf("%s#pullrequestreview-%d", html, rv.ID)}, "pull_request": obj{"href": fmt.Sprintf("%s/repos/%s/pulls/%d", c.base, repo.FullName(), n)}}})
-	}
-	c.json(200, out)
+			"_links": obj{"html": obj{"href": fmt.Sprintf("%s#pullrequestreview-%d", html, rv.ID)}, "pull_request": obj{"href": fmt.Sprintf("%s/repos/%s/pulls/%d", c.base, repo.FullName(), n)}}}
+	})
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/glass-cli/glass/internal/ghsim/exercise"
 )
 
 func putFile(t *testing.T, s *Server, tok, repoBranch, path, content, sha string) resp {
@@ -155,7 +157,7 @@ func TestForcePushAndDeletionRules(t *testing.T) {
 		t.Error(msg(t, r))
 	}
 	// allow force pushes through the full PUT (GET → PUT conversion)
-	put := getToPut(t, call(t, s, "GET", protMain, alice, nil).json(t))
+	put := exercise.ProtectionPUT(call(t, s, "GET", protMain, alice, nil).json(t))
 	put["allow_force_pushes"] = true
 	wantCode(t, call(t, s, "PUT", protMain, alice, put), 200)
 	r = call(t, s, "PATCH", ref, alice, map[string]any{"sha": rewound, "force": true})

@@ -105,12 +105,22 @@ func (c *ctx) issueJSON(repo *Repo, is *Issue) obj {
 	return o
 }
 
-func (c *ctx) issueByParam(repo *Repo) *Issue {
-	n, err := strconv.Atoi(c.param("issue_number"))
-	if err != nil {
-		return nil
+// loadIssue resolves the repository (as loadRepo) and {issue_number} in
+// it; an unknown issue is 404. It writes the answer and returns nils on failure.
+func (c *ctx) loadIssue(minRank int, roleMsg string) (*Repo, *Issue) {
+	repo := c.loadRepo(minRank, roleMsg)
+	if repo == nil {
+		return nil, nil
 	}
-	return repo.Issue(n)
+	var is *Issue
+	if n, err := strconv.Atoi(c.param("issue_number")); err == nil {
+		is = repo.Issue(n)
+	}
+	if is == nil {
+		c.notFound()
+		return nil, nil
+	}
+	return repo, is
 }
 
 // labelNames accepts labels as strings or {name} objects (issues/create schema).
@@ -198,19 +208,12 @@ func hIssueCreate(c *ctx) {
 		is.Labels = c.ensureLabels(repo, labelNames(raw.Labels))
 	}
 	repo.Issues = append(repo.Issues, is)
-	body := c.issueJSON(repo, is)
-	c.hdr.Set("Location", body["url"].(string))
-	c.json(201, body)
+	c.created(c.issueJSON(repo, is))
 }
 
 func hIssueGet(c *ctx) {
-	repo := c.loadRepo(0, "")
-	if repo == nil {
-		return
-	}
-	is := c.issueByParam(repo)
+	repo, is := c.loadIssue(0, "")
 	if is == nil {
-		c.notFound()
 		return
 	}
 	c.json(200, c.issueJSON(repo, is))
@@ -218,13 +221,8 @@ func hIssueGet(c *ctx) {
 
 // hIssuePatch: issues/update. state_reason is "Ignored unless state is changed".
 func hIssuePatch(c *ctx) {
-	repo := c.loadRepo(1, "")
-	if repo == nil {
-		return
-	}
-	is := c.issueByParam(repo)
+	repo, is := c.loadIssue(1, "")
 	if is == nil {
-		c.notFound()
 		return
 	}
 	rank := c.st.rank(repo, c.user.Login)
@@ -306,10 +304,7 @@ func hIssueList(c *ctx) {
 	if repo == nil {
 		return
 	}
-	state := c.q.Get("state")
-	if state == "" {
-		state = "open"
-	}
+	state := c.query("state", "open")
 	if state != "open" && state != "closed" && state != "all" {
 		c.validation(docIssues+"#list-repository-issues", obj{"resource": "Issue", "field": "state", "code": "invalid"})
 		return
@@ -349,41 +344,39 @@ func hIssueList(c *ctx) {
 			list = append(list, is)
 		}
 	}
-	sortKey := c.q.Get("sort")
-	comments := map[int]int{}
-	for _, cm := range repo.Comments {
-		comments[cm.Issue]++
+	key := issueTime(c.q.Get("sort"))
+	if c.q.Get("sort") == "comments" {
+		comments := map[int]int{}
+		for _, cm := range repo.Comments {
+			comments[cm.Issue]++
+		}
+		key = func(is *Issue) int64 { return int64(comments[is.Number]) }
 	}
-	less := func(a, b *Issue) bool {
-		switch sortKey {
-		case "updated":
-			if !a.UpdatedAt.Equal(b.UpdatedAt) {
-				return a.UpdatedAt.Before(b.UpdatedAt)
-			}
-		case "comments":
-			if comments[a.Number] != comments[b.Number] {
-				return comments[a.Number] < comments[b.Number]
-			}
-		default:
-			if !a.CreatedAt.Equal(b.CreatedAt) {
-				return a.CreatedAt.Before(b.CreatedAt)
-			}
+	sortIssues(list, c.q.Get("direction") == "asc", key)
+	writePage(c, list, fmt.Sprintf("/repositories/%d/issues", repo.ID), func(is *Issue) obj { return c.issueJSON(repo, is) })
+}
+
+// issueTime is the sort key of the issue and pull request lists: the
+// update time for sort=updated, else the creation time.
+func issueTime(sortKey string) func(*Issue) int64 {
+	if sortKey == "updated" {
+		return func(is *Issue) int64 { return is.UpdatedAt.UnixNano() }
+	}
+	return func(is *Issue) int64 { return is.CreatedAt.UnixNano() }
+}
+
+// sortIssues orders list by key, ties by number, descending unless asc.
+func sortIssues(list []*Issue, asc bool, key func(*Issue) int64) {
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if !asc {
+			a, b = b, a
+		}
+		if ka, kb := key(a), key(b); ka != kb {
+			return ka < kb
 		}
 		return a.Number < b.Number
-	}
-	asc := c.q.Get("direction") == "asc"
-	sort.SliceStable(list, func(i, j int) bool {
-		if asc {
-			return less(list[i], list[j])
-		}
-		return less(list[j], list[i])
 	})
-	lo, hi, _ := c.paginate(len(list), fmt.Sprintf("/repositories/%d/issues", repo.ID))
-	out := []obj{}
-	for _, is := range list[lo:hi] {
-		out = append(out, c.issueJSON(repo, is))
-	}
-	c.json(200, out)
 }
 
 func (c *ctx) commentJSON(repo *Repo, cm *Comment) obj {
@@ -398,27 +391,17 @@ func (c *ctx) commentJSON(repo *Repo, cm *Comment) obj {
 // issue only collaborators with write access may comment (GitHub docs
 // "Locking conversations"; the 403 wording is a guess).
 func hCommentCreate(c *ctx) {
-	repo := c.loadRepo(1, "")
-	if repo == nil {
-		return
-	}
-	is := c.issueByParam(repo)
+	repo, is := c.loadIssue(1, "")
 	if is == nil {
-		c.notFound()
 		return
 	}
-	var body struct {
-		Body *string `json:"body"`
-	}
-	if !c.decode(&body) {
+	doc := docIssues + "/comments#create-an-issue-comment"
+	text, ok := c.commentBody(doc)
+	if !ok {
 		return
 	}
-	if body.Body == nil || *body.Body == "" {
-		c.validation(docIssues+"/comments#create-an-issue-comment", obj{"resource": "IssueComment", "field": "body", "code": "missing_field"})
-		return
-	}
-	if len(*body.Body) > 65536 {
-		c.validation(docIssues+"/comments#create-an-issue-comment", obj{"resource": "IssueComment", "field": "body", "code": "custom", "message": "body is too long (maximum is 65536 characters)"})
+	if len(text) > 65536 {
+		c.validation(doc, obj{"resource": "IssueComment", "field": "body", "code": "custom", "message": "body is too long (maximum is 65536 characters)"})
 		return
 	}
 	if is.Locked && c.st.rank(repo, c.user.Login) < 3 {
@@ -426,22 +409,31 @@ func hCommentCreate(c *ctx) {
 		return
 	}
 	now := c.st.now()
-	cm := &Comment{ID: c.st.id(), Issue: is.Number, User: c.user.Login, Body: *body.Body, CreatedAt: now, UpdatedAt: now}
+	cm := &Comment{ID: c.st.id(), Issue: is.Number, User: c.user.Login, Body: text, CreatedAt: now, UpdatedAt: now}
 	repo.Comments = append(repo.Comments, cm)
 	is.UpdatedAt = now
-	o := c.commentJSON(repo, cm)
-	c.hdr.Set("Location", o["url"].(string))
-	c.json(201, o)
+	c.created(c.commentJSON(repo, cm))
+}
+
+// commentBody decodes the {body} of a comment create or update; a missing or
+// empty body is 422 missing_field. It writes the answer when it returns false.
+func (c *ctx) commentBody(doc string) (string, bool) {
+	var body struct {
+		Body *string `json:"body"`
+	}
+	if !c.decode(&body) {
+		return "", false
+	}
+	if body.Body == nil || *body.Body == "" {
+		c.validation(doc, obj{"resource": "IssueComment", "field": "body", "code": "missing_field"})
+		return "", false
+	}
+	return *body.Body, true
 }
 
 func hCommentList(c *ctx) {
-	repo := c.loadRepo(0, "")
-	if repo == nil {
-		return
-	}
-	is := c.issueByParam(repo)
+	repo, is := c.loadIssue(0, "")
 	if is == nil {
-		c.notFound()
 		return
 	}
 	var since time.Time
@@ -454,45 +446,37 @@ func hCommentList(c *ctx) {
 			list = append(list, cm)
 		}
 	}
-	lo, hi, _ := c.paginate(len(list), fmt.Sprintf("/repositories/%d/issues/%d/comments", repo.ID, is.Number))
-	out := []obj{}
-	for _, cm := range list[lo:hi] {
-		out = append(out, c.commentJSON(repo, cm))
-	}
-	c.json(200, out)
+	writePage(c, list, fmt.Sprintf("/repositories/%d/issues/%d/comments", repo.ID, is.Number), func(cm *Comment) obj { return c.commentJSON(repo, cm) })
 }
 
-func (c *ctx) commentByParam(repo *Repo) *Comment {
+// loadComment resolves the repository (as loadRepo) and {comment_id} in
+// it; an unknown comment is 404. It writes the answer and returns nils on failure.
+func (c *ctx) loadComment(minRank int) (*Repo, *Comment) {
+	repo := c.loadRepo(minRank, "")
+	if repo == nil {
+		return nil, nil
+	}
 	id, _ := strconv.ParseInt(c.param("comment_id"), 10, 64)
 	for _, cm := range repo.Comments {
 		if cm.ID == id {
-			return cm
+			return repo, cm
 		}
 	}
-	return nil
+	c.notFound()
+	return nil, nil
 }
 
 func hCommentGet(c *ctx) {
-	repo := c.loadRepo(0, "")
-	if repo == nil {
-		return
-	}
-	cm := c.commentByParam(repo)
+	repo, cm := c.loadComment(0)
 	if cm == nil {
-		c.notFound()
 		return
 	}
 	c.json(200, c.commentJSON(repo, cm))
 }
 
 func hCommentPatch(c *ctx) {
-	repo := c.loadRepo(1, "")
-	if repo == nil {
-		return
-	}
-	cm := c.commentByParam(repo)
+	repo, cm := c.loadComment(1)
 	if cm == nil {
-		c.notFound()
 		return
 	}
 	if !strings.EqualFold(cm.User, c.user.Login) && c.st.rank(repo, c.user.Login) < 3 {
@@ -502,17 +486,11 @@ func hCommentPatch(c *ctx) {
 		c.refuseRole("")
 		return
 	}
-	var body struct {
-		Body *string `json:"body"`
-	}
-	if !c.decode(&body) {
+	text, ok := c.commentBody(docIssues + "/comments#update-an-issue-comment")
+	if !ok {
 		return
 	}
-	if body.Body == nil || *body.Body == "" {
-		c.validation(docIssues+"/comments#update-an-issue-comment", obj{"resource": "IssueComment", "field": "body", "code": "missing_field"})
-		return
-	}
-	cm.Body = *body.Body
+	cm.Body = text
 	cm.UpdatedAt = c.st.now()
 	c.json(200, c.commentJSON(repo, cm))
 }
@@ -522,13 +500,8 @@ func hCommentPatch(c *ctx) {
 // The author may delete their own comment; others need write access
 // (rank 3), as for editing.
 func hCommentDelete(c *ctx) {
-	repo := c.loadRepo(1, "")
-	if repo == nil {
-		return
-	}
-	cm := c.commentByParam(repo)
+	repo, cm := c.loadComment(1)
 	if cm == nil {
-		c.notFound()
 		return
 	}
 	if !strings.EqualFold(cm.User, c.user.Login) && c.st.rank(repo, c.user.Login) < 3 {
@@ -553,13 +526,8 @@ func hCommentDelete(c *ctx) {
 // hIssueAddLabels: issues/add-labels; body {labels:[...]} or a bare array;
 // missing labels are created with color ededed.
 func hIssueAddLabels(c *ctx) {
-	repo := c.loadRepo(3, "") // issues/add-labels declares 404, no 403
-	if repo == nil {
-		return
-	}
-	is := c.issueByParam(repo)
+	repo, is := c.loadIssue(3, "") // issues/add-labels declares 404, no 403
 	if is == nil {
-		c.notFound()
 		return
 	}
 	var names []string
@@ -587,13 +555,8 @@ func hIssueAddLabels(c *ctx) {
 // hIssueLock: issues/lock, issues/unlock → 204 (@octokit/fixtures lock-issue).
 func hIssueLock(lock bool) handler {
 	return func(c *ctx) {
-		repo := c.loadRepo(3, "Must have push access to lock an issue.") // wording guess
-		if repo == nil {
-			return
-		}
-		is := c.issueByParam(repo)
+		_, is := c.loadIssue(3, "Must have push access to lock an issue.") // wording guess
 		if is == nil {
-			c.notFound()
 			return
 		}
 		if !lock {
@@ -627,12 +590,7 @@ func hLabelList(c *ctx) {
 	if repo == nil {
 		return
 	}
-	lo, hi, _ := c.paginate(len(repo.Labels), fmt.Sprintf("/repositories/%d/labels", repo.ID))
-	out := []obj{}
-	for _, l := range repo.Labels[lo:hi] {
-		out = append(out, c.labelJSON(repo, l))
-	}
-	c.json(200, out)
+	writePage(c, repo.Labels, fmt.Sprintf("/repositories/%d/labels", repo.ID), func(l *Label) obj { return c.labelJSON(repo, l) })
 }
 
 var hexColor = regexp.MustCompile(`^[0-9a-fA-F]{6}$`)
@@ -675,9 +633,7 @@ func hLabelCreate(c *ctx) {
 	}
 	l := &Label{ID: c.st.id(), Name: body.Name, Color: color, Description: body.Description}
 	repo.Labels = append(repo.Labels, l)
-	o := c.labelJSON(repo, l)
-	c.hdr.Set("Location", o["url"].(string))
-	c.json(201, o)
+	c.created(c.labelJSON(repo, l))
 }
 
 func hLabelGet(c *ctx) {

@@ -10,55 +10,11 @@ import (
 	"testing"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/glass-cli/glass/internal/ghsim/exercise"
 )
 
 const protMain = "/repos/acme/payments/branches/main/protection"
-
-// getToPut converts a GET body into a PUT body the way glass's lever must
-// (github-api.md §1.4).
-func getToPut(t *testing.T, get map[string]any) map[string]any {
-	t.Helper()
-	en := func(k string) bool {
-		o, _ := get[k].(map[string]any)
-		return o != nil && o["enabled"] == true
-	}
-	logins := func(list any, key string) []string {
-		out := []string{}
-		for _, x := range list.([]any) {
-			out = append(out, x.(map[string]any)[key].(string))
-		}
-		return out
-	}
-	put := map[string]any{"enforce_admins": en("enforce_admins"), "required_linear_history": en("required_linear_history"),
-		"allow_force_pushes": en("allow_force_pushes"), "allow_deletions": en("allow_deletions"), "block_creations": en("block_creations"),
-		"required_conversation_resolution": en("required_conversation_resolution"), "lock_branch": en("lock_branch"), "allow_fork_syncing": en("allow_fork_syncing"),
-		"required_status_checks": nil, "required_pull_request_reviews": nil, "restrictions": nil}
-	if sc, ok := get["required_status_checks"].(map[string]any); ok {
-		checks := []any{}
-		for _, ch := range sc["checks"].([]any) {
-			m := ch.(map[string]any)
-			app := m["app_id"]
-			if app == nil {
-				app = -1
-			}
-			checks = append(checks, map[string]any{"context": m["context"], "app_id": app})
-		}
-		put["required_status_checks"] = map[string]any{"strict": sc["strict"], "checks": checks}
-	}
-	if rv, ok := get["required_pull_request_reviews"].(map[string]any); ok {
-		r := map[string]any{"dismiss_stale_reviews": rv["dismiss_stale_reviews"], "require_code_owner_reviews": rv["require_code_owner_reviews"],
-			"required_approving_review_count": rv["required_approving_review_count"], "require_last_push_approval": rv["require_last_push_approval"],
-			"dismissal_restrictions": map[string]any{}, "bypass_pull_request_allowances": map[string]any{"users": []string{}, "teams": []string{}, "apps": []string{}}}
-		if dr, ok := rv["dismissal_restrictions"].(map[string]any); ok {
-			r["dismissal_restrictions"] = map[string]any{"users": logins(dr["users"], "login"), "teams": logins(dr["teams"], "slug"), "apps": logins(dr["apps"], "slug")}
-		}
-		put["required_pull_request_reviews"] = r
-	}
-	if rs, ok := get["restrictions"].(map[string]any); ok {
-		put["restrictions"] = map[string]any{"users": logins(rs["users"], "login"), "teams": logins(rs["teams"], "slug"), "apps": logins(rs["apps"], "slug")}
-	}
-	return put
-}
 
 func TestProtectionGETShape(t *testing.T) {
 	s, _ := newAcme(t)
@@ -106,9 +62,9 @@ func TestProtectionRoundTripByteIdentical(t *testing.T) {
 	tok := s.Token("alice")
 	before := call(t, s, "GET", protMain, tok, nil)
 	wantCode(t, before, 200)
-	put := getToPut(t, before.json(t))
+	put := exercise.ProtectionPUT(before.json(t))
 	// relax: drop reviews, then restore the converted snapshot
-	relaxed := getToPut(t, before.json(t))
+	relaxed := exercise.ProtectionPUT(before.json(t))
 	relaxed["required_pull_request_reviews"] = nil
 	wantCode(t, call(t, s, "PUT", protMain, tok, relaxed), 200)
 	g := call(t, s, "GET", protMain, tok, nil).json(t)

@@ -254,15 +254,11 @@ func hBranchList(c *ctx) {
 	sort.Strings(names)
 	// Links use the /repos form (guess: GitHub may use /repositories/{id}
 	// here as it does for issues; that form is not in the OpenAPI subset).
-	lo, hi, _ := c.paginate(len(names), "/repos/"+repo.FullName()+"/branches")
-	out := []obj{}
-	for _, name := range names[lo:hi] {
+	writePage(c, names, "/repos/"+repo.FullName()+"/branches", func(name string) obj {
 		sha := repo.Branches[name]
-		p := protected(name)
-		out = append(out, obj{"name": name, "commit": obj{"sha": sha, "url": c.base + "/repos/" + repo.FullName() + "/commits/" + sha},
-			"protected": p, "protection_url": c.protectionURL(repo, name)})
-	}
-	c.json(200, out)
+		return obj{"name": name, "commit": obj{"sha": sha, "url": c.base + "/repos/" + repo.FullName() + "/commits/" + sha},
+			"protected": protected(name), "protection_url": c.protectionURL(repo, name)}
+	})
 }
 
 // hBranchGet: repos/get-branch. `protected` is true when any rule (exact or

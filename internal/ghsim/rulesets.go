@@ -402,6 +402,9 @@ func (c *ctx) rulesetLinks(rs *Ruleset) obj {
 // rulesetJSON renders a ruleset. full adds conditions, rules and (when
 // withBypass) bypass_actors; repo, when non-nil, adds current_user_can_bypass
 // (repository-level endpoints only).
+// rulesetSummary is a ruleset as the lists give it (see hRulesetList).
+func (c *ctx) rulesetSummary(rs *Ruleset) obj { return c.rulesetJSON(rs, false, false, nil) }
+
 func (c *ctx) rulesetJSON(rs *Ruleset, full, withBypass bool, repo *Repo) obj {
 	o := obj{"id": rs.ID, "name": rs.Name, "target": rs.Target, "source_type": rs.SourceType, "source": rs.Source,
 		"enforcement": rs.Enforcement, "node_id": nodeID("RepositoryRuleset", rs.ID), "_links": c.rulesetLinks(rs),
@@ -462,15 +465,10 @@ func hRulesetList(c *ctx) {
 		}
 		all = keep
 	}
-	lo, hi, _ := c.paginate(len(all), "/repos/"+repo.FullName()+"/rulesets")
-	out := []obj{}
 	// The list gives each ruleset's summary, without rules, conditions and
 	// bypass actors (from memory; go-github's GetAllRulesets callers fetch
 	// each ruleset for its rules).
-	for _, rs := range all[lo:hi] {
-		out = append(out, c.rulesetJSON(rs, false, false, nil))
-	}
-	c.json(200, out)
+	writePage(c, all, "/repos/"+repo.FullName()+"/rulesets", c.rulesetSummary)
 }
 
 func (c *ctx) rulesetByParam(repo *Repo, parents bool) *Ruleset {
@@ -752,10 +750,7 @@ func hBranchRules(c *ctx) {
 			out = append(out, b)
 		}
 	}
-	lo, hi, _ := c.paginate(len(out), "/repos/"+repo.FullName()+"/rules/branches/"+pathEscapeBranch(branch))
-	page := []json.RawMessage{}
-	page = append(page, out[lo:hi]...)
-	c.json(200, page)
+	writePage(c, out, "/repos/"+repo.FullName()+"/rules/branches/"+pathEscapeBranch(branch), func(r json.RawMessage) json.RawMessage { return r })
 }
 
 // orgOwner loads {org} for an organization owner. Others get 404: the
@@ -775,13 +770,7 @@ func hOrgRulesetList(c *ctx) {
 	if o == nil {
 		return
 	}
-	all := c.st.orgRulesets(o.Login)
-	lo, hi, _ := c.paginate(len(all), "/orgs/"+o.Login+"/rulesets")
-	out := []obj{}
-	for _, rs := range all[lo:hi] {
-		out = append(out, c.rulesetJSON(rs, false, false, nil))
-	}
-	c.json(200, out)
+	writePage(c, c.st.orgRulesets(o.Login), "/orgs/"+o.Login+"/rulesets", c.rulesetSummary)
 }
 
 func (c *ctx) orgRulesetByParam(o *Org) *Ruleset {

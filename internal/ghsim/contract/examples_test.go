@@ -9,6 +9,7 @@ import (
 
 	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/ghsim/contract"
+	"github.com/glass-cli/glass/internal/ghsim/exercise"
 	"github.com/glass-cli/glass/internal/ghsim/simtest"
 )
 
@@ -30,7 +31,7 @@ type exampleCase struct {
 	check func(t *testing.T, call caller)
 }
 
-type caller = func(method, path, tok string, body any, hdr ...string) rawResp
+type caller = func(method, path, tok string, body any, hdr ...string) exercise.Resp
 
 // exampleCases covers every request-body example of the description
 // (testdata/openapi, kept by the subset generator) for an operation the
@@ -109,7 +110,7 @@ var exampleCases = map[string]exampleCase{
 			if r.Code != 201 {
 				t.Fatalf("invite: %d %s", r.Code, r.Body)
 			}
-			return fmt.Sprintf("/repos/acme/payments/invitations/%v", r.obj(t)["id"])
+			return fmt.Sprintf("/repos/acme/payments/invitations/%v", r.Obj(t)["id"])
 		},
 	},
 	"repos/create-or-update-file-contents example-for-creating-a-file": {
@@ -167,7 +168,7 @@ var exampleCases = map[string]exampleCase{
 			if r.Code != 201 {
 				t.Fatalf("comment: %d %s", r.Code, r.Body)
 			}
-			return fmt.Sprintf("/repos/acme/audit/issues/comments/%v", r.obj(t)["id"])
+			return fmt.Sprintf("/repos/acme/audit/issues/comments/%v", r.Obj(t)["id"])
 		},
 	},
 	"issues/add-labels default": {
@@ -243,7 +244,7 @@ func newIssue(t *testing.T, sim *simtest.Sim, call caller) string {
 	if r.Code != 201 {
 		t.Fatalf("issue: %d %s", r.Code, r.Body)
 	}
-	return fmt.Sprintf("/repos/acme/audit/issues/%v", r.obj(t)["number"])
+	return fmt.Sprintf("/repos/acme/audit/issues/%v", r.Obj(t)["number"])
 }
 
 type docExample struct {
@@ -334,7 +335,7 @@ func runExample(t *testing.T, ex docExample, key string, tc exampleCase) {
 		t.Run(strings.ReplaceAll(key, " ", "/"), func(t *testing.T) {
 			sim := simtest.Start(t)
 			base := rawCaller(t, sim)
-			call := func(method, path, user string, body any, hdr ...string) rawResp {
+			call := func(method, path, user string, body any, hdr ...string) exercise.Resp {
 				t.Helper()
 				return base(method, path, sim.Token(user), body, hdr...)
 			}
