@@ -595,6 +595,8 @@ func (s *Store) LoadOverride(ctx context.Context, id string) (*override.Override
 
 // Load reads one override and its events (one request for the issue, one
 // per 100 comments). Comments that are not valid glass events are skipped.
+// Events of the closing record (BodyExtras.Record) whose comment copy is
+// missing are included from the state block.
 func (s *Store) Load(ctx context.Context, id string) (*override.Override, []Event, error) {
 	o, err := s.LoadOverride(ctx, id)
 	if err != nil {
@@ -607,11 +609,23 @@ func (s *Store) Load(ctx context.Context, id string) (*override.Override, []Even
 		return o, nil, fmt.Errorf("read the events of %s: %w", o.ID, err)
 	}
 	var evs []Event
+	seen := map[string]bool{}
 	for _, c := range cs {
 		if k, ok := markerKey(c.GetBody()); ok {
 			s.remember(o.ID, k, "")
 		}
 		if ev, ok := ParseEvent(c.GetBody()); ok {
+			evs = append(evs, ev)
+			seen[ev.Key] = true
+		}
+	}
+	// The closing record is in the state block; its comment copies may be
+	// missing (a crash right after the closing PATCH).
+	s.mu.Lock()
+	record := s.extras[o.ID].Record
+	s.mu.Unlock()
+	for _, ev := range record {
+		if !seen[ev.Key] {
 			evs = append(evs, ev)
 		}
 	}

@@ -695,7 +695,7 @@ func TestSaveRecord(t *testing.T) {
 		t.Fatalf("Save after SaveRecord kept %d events, want 2", len(rec))
 	}
 	// The same key again (a sweep finishing a close): replaced, not added.
-	if err := st2.SaveRecord(ctx, o2, Event{Kind: KindReconciled, Key: "restored", At: t0.Add(3 * time.Hour)}); err != nil {
+	if err := st2.SaveRecord(ctx, o2, Event{Kind: KindReconciled, Key: "restored", Seq: 2, At: t0.Add(3 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, rec := record(); len(rec) != 2 || rec[0].Kind != KindReconciled {
@@ -716,6 +716,19 @@ func TestSaveRecord(t *testing.T) {
 	}
 	if _, rec := record(); len(rec) != 2 || rec[1].Kind != KindActivity {
 		t.Fatalf("a failed SaveRecord changed what the Store saves next: %+v", rec)
+	}
+	// No comment copy was posted (a crash right after the PATCH): Load
+	// still returns the record's events, after the applied comment.
+	_, loaded, err := NewStore(c).Load(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, ev := range loaded {
+		kinds = append(kinds, fmt.Sprintf("%s/%d", ev.Kind, ev.Seq))
+	}
+	if strings.Join(kinds, " ") != "applied/1 reconciled/2 activity/3" {
+		t.Fatalf("Load without the comment copies = %v", kinds)
 	}
 }
 
