@@ -380,3 +380,25 @@ func TestCloseCommentCopiesFail(t *testing.T) {
 		t.Fatalf("sweep after: %+v %v", sr, err)
 	}
 }
+
+// TestCloseRecordTooLargeForTheBody: a closing record that would push the
+// body past GitHub's 65,536 characters (here a very long close reason, kept
+// whole in the event) falls back to the order that needs no room in the
+// body: the comments first, then the PATCH that closes the issue.
+func TestCloseRecordTooLargeForTheBody(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice")
+	before := e.protection()
+	o := mustOpen(t, alice, protReq("reviews"))
+	reason := strings.Repeat("why ", 9_750) // 39,000 characters: fits a comment, not the body with it
+	if _, err := alice.eng.Close(bg, o.ID, reason); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	is := e.issues("acme/audit")[0]
+	if e.protection() != before || is.State != "closed" {
+		t.Fatalf("not rolled back and closed: %s", is.State)
+	}
+	if n, c := bodyRestored(e, o.ID), countRestored(e, o.ID); n != 0 || c != 1 {
+		t.Fatalf("%d records in the state block, %d comments; want 0 and 1 (the comment is the record)", n, c)
+	}
+}
