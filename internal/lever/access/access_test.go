@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/glass-cli/glass/internal/ghsim/simtest"
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/lever/access"
+	"github.com/glass-cli/glass/internal/lever/levertest"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -30,52 +30,17 @@ func target(user string) override.Target {
 	return override.Target{Repo: "acme/payments", User: user}
 }
 
-func viaJSON(t *testing.T, f lever.Fields) lever.Fields {
+// asAlice starts the acme simulator and gives the access lever acting as
+// alice (admin of acme/payments) with the target of user's access.
+func asAlice(t *testing.T, user string) (*simtest.Sim, lever.Lever, override.Target) {
 	t.Helper()
-	b, _ := json.Marshal(f)
-	var out lever.Fields
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	sim := start(t)
+	return sim, access.New(sim.GitHub(t, "alice")), target(user)
 }
 
 func read(t *testing.T, l lever.Lever, tg override.Target) lever.Fields {
 	t.Helper()
-	s, err := l.Read(ctx, tg)
-	if err != nil {
-		t.Fatalf("Read(%s): %v", tg, err)
-	}
-	return s.Fields
-}
-
-func noDiff(t *testing.T, what string, want, got lever.Fields) {
-	t.Helper()
-	if mm := lever.Diff(want, got); len(mm) > 0 {
-		t.Fatalf("%s: fields differ: %+v (want %v, got %v)", what, mm, want, got)
-	}
-}
-
-func write(t *testing.T, l lever.Lever, tg override.Target, live, want lever.Fields) lever.Fields {
-	t.Helper()
-	got, err := l.Write(ctx, tg, live, want)
-	if err != nil {
-		t.Fatalf("Write: %v", err)
-	}
-	if got == nil {
-		got = read(t, l, tg)
-	}
-	return got
-}
-
-func methods(sim *simtest.Sim) []string {
-	var out []string
-	for _, e := range sim.Log() {
-		if e.Method != http.MethodGet {
-			out = append(out, e.Method+" "+e.Path)
-		}
-	}
-	return out
+	return levertest.Read(t, l, tg).Fields
 }
 
 // cycle runs open (Relax, Write, Read = prediction) and close (Write(orig),
@@ -85,7 +50,7 @@ func cycle(t *testing.T, sim *simtest.Sim, user string, relax []string, wantRole
 	l := access.New(sim.GitHub(t, "alice"))
 	tg := target(user)
 	live := read(t, l, tg)
-	orig := viaJSON(t, live)
+	orig := levertest.ViaJSON(t, live)
 	want, err := l.Relax(tg, orig, relax)
 	if err != nil {
 		t.Fatal(err)
@@ -93,17 +58,17 @@ func cycle(t *testing.T, sim *simtest.Sim, user string, relax []string, wantRole
 	if want["role"] != wantRole {
 		t.Fatalf("Relax role = %v, want %s (orig %v)", want["role"], wantRole, orig)
 	}
-	noDiff(t, "Write's answer vs Relax", want, write(t, l, tg, live, want))
+	levertest.NoDiff(t, "Write's answer vs Relax", want, levertest.Write(t, l, tg, live, want))
 	now := read(t, l, tg)
-	noDiff(t, "Read after open vs Relax", want, now)
+	levertest.NoDiff(t, "Read after open vs Relax", want, now)
 	sim.ResetLog()
 	plan := lever.Merge(orig, want, now, orig)
 	if len(plan.Drift)+len(plan.Conflicts) > 0 {
 		t.Fatalf("unexpected drift %+v", plan)
 	}
-	noDiff(t, "restore answer", orig, write(t, l, tg, now, plan.Want))
-	w := methods(sim)
-	noDiff(t, "Read after close vs orig", orig, read(t, l, tg))
+	levertest.NoDiff(t, "restore answer", orig, levertest.Write(t, l, tg, now, plan.Want))
+	w := levertest.Writes(sim)
+	levertest.NoDiff(t, "Read after close vs orig", orig, read(t, l, tg))
 	return want, w
 }
 
@@ -179,7 +144,7 @@ func TestPendingInvitationBefore(t *testing.T) {
 	tg := target("erin")
 	live := read(t, admin, tg)
 	inv, _ := admin.Relax(tg, live, []string{"pull"})
-	write(t, admin, tg, live, inv)
+	levertest.Write(t, admin, tg, live, inv)
 	_, w := cycle(t, sim, "erin", []string{"push"}, "invited:write")
 	if len(w) != 1 || !strings.HasPrefix(w[0], "PATCH /repos/acme/payments/invitations/") {
 		t.Fatalf("close writes = %v", w)
@@ -189,13 +154,11 @@ func TestPendingInvitationBefore(t *testing.T) {
 // TestAcceptedDuringWindow: erin accepts glass's invitation; close removes
 // the access (a conflict on role, not drift).
 func TestAcceptedDuringWindow(t *testing.T) {
-	sim := start(t)
-	l := access.New(sim.GitHub(t, "alice"))
-	tg := target("erin")
+	sim, l, tg := asAlice(t, "erin")
 	live := read(t, l, tg)
-	orig := viaJSON(t, live)
+	orig := levertest.ViaJSON(t, live)
 	want, _ := l.Relax(tg, orig, []string{"push"})
-	write(t, l, tg, live, want)
+	levertest.Write(t, l, tg, live, want)
 	var id int64
 	sim.Do(func(st *ghsim.State) { id = st.Invitations(st.Repo("acme/payments"))[0].ID })
 	erin := sim.GitHub(t, "erin")
@@ -210,18 +173,16 @@ func TestAcceptedDuringWindow(t *testing.T) {
 	if len(plan.Conflicts) != 1 || len(plan.Drift) != 0 {
 		t.Fatalf("plan = %+v", plan)
 	}
-	noDiff(t, "restore", orig, write(t, l, tg, now, plan.Want))
+	levertest.NoDiff(t, "restore", orig, levertest.Write(t, l, tg, now, plan.Want))
 }
 
 // TestDrift: someone else gives dave a direct role while glass's override
 // is a no-op on him (he already has push): kept, never DELETEd.
 func TestNoOpAndDrift(t *testing.T) {
-	sim := start(t)
-	l := access.New(sim.GitHub(t, "alice"))
-	tg := target("dave")
+	sim, l, tg := asAlice(t, "dave")
 	orig := read(t, l, tg)
 	want, _ := l.Relax(tg, orig, []string{"push"})
-	noDiff(t, "no-op", orig, want)
+	levertest.NoDiff(t, "no-op", orig, want)
 	notes, err := l.(lever.Previewer).Preview(ctx, tg, orig, want)
 	if err != nil || len(notes) != 1 || !strings.Contains(notes[0].Message, "already has push") {
 		t.Fatalf("notes = %+v, %v", notes, err)
@@ -233,8 +194,8 @@ func TestNoOpAndDrift(t *testing.T) {
 		t.Fatalf("plan = %+v", plan)
 	}
 	sim.ResetLog()
-	write(t, l, tg, live, plan.Want)
-	if w := methods(sim); len(w) != 0 {
+	levertest.Write(t, l, tg, live, plan.Want)
+	if w := levertest.Writes(sim); len(w) != 0 {
 		t.Fatalf("writes = %v", w)
 	}
 }
@@ -242,21 +203,19 @@ func TestNoOpAndDrift(t *testing.T) {
 // TestOverlapHighest: two overrides (push, maintain) grant maintain; when
 // maintain closes, push remains.
 func TestOverlapHighest(t *testing.T) {
-	sim := start(t)
-	l := access.New(sim.GitHub(t, "alice"))
-	tg := target("mallory")
+	_, l, tg := asAlice(t, "mallory")
 	live := read(t, l, tg)
-	orig := viaJSON(t, live)
+	orig := levertest.ViaJSON(t, live)
 	union, _ := l.Relax(tg, orig, []string{"maintain", "push"})
 	if union["role"] != "maintain" {
 		t.Fatalf("union = %v", union)
 	}
-	write(t, l, tg, live, union)
+	levertest.Write(t, l, tg, live, union)
 	desired, _ := l.Relax(tg, orig, []string{"push"})
 	now := read(t, l, tg)
 	plan := lever.Merge(orig, union, now, desired)
-	noDiff(t, "partial", desired, write(t, l, tg, now, plan.Want))
-	noDiff(t, "partial read", desired, read(t, l, tg))
+	levertest.NoDiff(t, "partial", desired, levertest.Write(t, l, tg, now, plan.Want))
+	levertest.NoDiff(t, "partial read", desired, read(t, l, tg))
 }
 
 func TestPreview(t *testing.T) {
@@ -345,24 +304,10 @@ func TestReadForbidden(t *testing.T) {
 // ---- failures ----
 
 func TestReadFailures(t *testing.T) {
-	for _, k := range []ghsim.FaultKind{ghsim.Fault500, ghsim.Fault503, ghsim.FaultDrop} {
-		for n := 1; n <= 4; n++ {
-			t.Run(string(k), func(t *testing.T) {
-				sim := start(t)
-				l := access.New(sim.GitHub(t, "alice"))
-				f := ghsim.Faults{FailNth: n, FailNthKind: k}
-				if k == ghsim.FaultDrop {
-					// net/http silently retries a GET whose reused connection
-					// drops, so a single drop may not surface: drop them all.
-					f = ghsim.Faults{DropRate: 1, HasSeed: true}
-				}
-				sim.SetFaults(f)
-				if _, err := l.Read(ctx, target("erin")); err == nil || !strings.Contains(err.Error(), "nothing was changed") {
-					t.Fatalf("err = %v", err)
-				}
-			})
-		}
-	}
+	levertest.ReadFailsUnchanged(t, []ghsim.FaultKind{ghsim.Fault500, ghsim.Fault503, ghsim.FaultDrop}, 4, func(t *testing.T, sim *simtest.Sim) error {
+		_, err := access.New(sim.GitHub(t, "alice")).Read(ctx, target("erin"))
+		return err
+	})
 }
 
 func TestUnknownUserAndRepo(t *testing.T) {
@@ -391,9 +336,7 @@ func TestWriteFailures(t *testing.T) {
 		{"put-502", "mallory", "push", ghsim.Fault502, "run `glass status`"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			sim := start(t)
-			l := access.New(sim.GitHub(t, "alice"))
-			tg := target(c.user)
+			sim, l, tg := asAlice(t, c.user)
 			live := read(t, l, tg)
 			want, _ := l.Relax(tg, live, []string{c.perm})
 			sim.SetFaults(ghsim.Faults{FailNth: 1, FailNthKind: c.kind})
@@ -415,12 +358,10 @@ func TestWriteFailures(t *testing.T) {
 		{"delete-collaborator-502", "dave", "maintain", 1, "does not know whether GitHub applied this change: GitHub's gateway answered 502"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			sim := start(t)
-			l := access.New(sim.GitHub(t, "alice"))
-			tg := target(c.user)
+			sim, l, tg := asAlice(t, c.user)
 			orig := read(t, l, tg)
 			want, _ := l.Relax(tg, orig, []string{c.perm})
-			write(t, l, tg, orig, want)
+			levertest.Write(t, l, tg, orig, want)
 			live := read(t, l, tg)
 			kind := ghsim.Fault500
 			if strings.HasSuffix(c.name, "-502") {
@@ -435,9 +376,7 @@ func TestWriteFailures(t *testing.T) {
 }
 
 func TestWriteForbidden(t *testing.T) {
-	sim := start(t)
-	l := access.New(sim.GitHub(t, "alice"))
-	tg := target("erin")
+	sim, l, tg := asAlice(t, "erin")
 	live := read(t, l, tg)
 	want, _ := l.Relax(tg, live, []string{"push"})
 	_, err := access.New(sim.GitHub(t, "dave")).Write(ctx, tg, live, want)
@@ -448,9 +387,7 @@ func TestWriteForbidden(t *testing.T) {
 }
 
 func TestWrite422(t *testing.T) {
-	sim := start(t)
-	l := access.New(sim.GitHub(t, "alice"))
-	tg := target("mallory")
+	_, l, tg := asAlice(t, "mallory")
 	live := read(t, l, tg)
 	// A custom role that was deleted during the window: GitHub refuses it.
 	want := live.Clone()
@@ -487,15 +424,13 @@ func TestRoundTrips(t *testing.T) {
 }
 
 func TestPatchInvitationFailure(t *testing.T) {
-	sim := start(t)
-	l := access.New(sim.GitHub(t, "alice"))
-	tg := target("erin")
+	sim, l, tg := asAlice(t, "erin")
 	none := read(t, l, tg)
 	pull, _ := l.Relax(tg, none, []string{"pull"})
-	write(t, l, tg, none, pull)
+	levertest.Write(t, l, tg, none, pull)
 	orig := read(t, l, tg) // erin has a read invitation
 	want, _ := l.Relax(tg, orig, []string{"admin"})
-	write(t, l, tg, orig, want)
+	levertest.Write(t, l, tg, orig, want)
 	live := read(t, l, tg)
 	sim.SetFaults(ghsim.Faults{FailNth: 2, FailNthKind: ghsim.Fault500}) // list ok, PATCH fails
 	_, err := l.Write(ctx, tg, live, orig)
@@ -555,8 +490,8 @@ func TestPersonalRepo(t *testing.T) {
 	if want["role"] != "invited:write" {
 		t.Fatalf("want = %v", want)
 	}
-	noDiff(t, "open", want, write(t, l, tg, live, want))
-	noDiff(t, "close", live, write(t, l, tg, read(t, l, tg), live))
+	levertest.NoDiff(t, "open", want, levertest.Write(t, l, tg, live, want))
+	levertest.NoDiff(t, "close", live, levertest.Write(t, l, tg, read(t, l, tg), live))
 }
 
 func TestSecondaryRateLimitIsNotBlamedOnPermissions(t *testing.T) {

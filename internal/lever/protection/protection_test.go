@@ -3,9 +3,7 @@ package protection_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/ghsim/simtest"
 	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/lever/levertest"
 	"github.com/glass-cli/glass/internal/lever/protection"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -26,59 +25,6 @@ var mainT = override.Target{Repo: "acme/payments", Branch: "main"}
 func start(t *testing.T) *simtest.Sim {
 	t.Helper()
 	return simtest.Start(t, ghsim.WithSeed("acme"))
-}
-
-// viaJSON gives fields the shape they have after the engine stored them in
-// the audit record (float64 numbers, []any lists).
-func viaJSON(t *testing.T, f lever.Fields) lever.Fields {
-	t.Helper()
-	b, err := json.Marshal(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out lever.Fields
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func read(t *testing.T, l lever.Lever, tg override.Target) lever.Snapshot {
-	t.Helper()
-	s, err := l.Read(ctx, tg)
-	if err != nil {
-		t.Fatalf("Read(%s): %v", tg, err)
-	}
-	return s
-}
-
-func noDiff(t *testing.T, what string, want, got lever.Fields) {
-	t.Helper()
-	if mm := lever.Diff(want, got); len(mm) > 0 {
-		t.Fatalf("%s: %d fields differ: %+v", what, len(mm), mm)
-	}
-}
-
-func write(t *testing.T, l lever.Lever, tg override.Target, live, want lever.Fields) lever.Fields {
-	t.Helper()
-	got, err := l.Write(ctx, tg, live, want)
-	if err != nil {
-		t.Fatalf("Write: %v", err)
-	}
-	if got == nil {
-		got = read(t, l, tg).Fields
-	}
-	return got
-}
-
-func writes(sim *simtest.Sim) []string {
-	var out []string
-	for _, e := range sim.Log() {
-		if e.Method != http.MethodGet {
-			out = append(out, e.Method+" "+e.Path)
-		}
-	}
-	return out
 }
 
 // everythingOn turns on every part of main's rule the seed leaves off, so
@@ -109,24 +55,24 @@ func TestRoundTrip(t *testing.T) {
 					everythingOn(sim)
 				}
 				l := protection.New(sim.GitHub(t, "alice"))
-				snap := read(t, l, mainT)
+				snap := levertest.Read(t, l, mainT)
 				if len(snap.Raw) == 0 {
 					t.Fatal("no raw snapshot")
 				}
-				orig := viaJSON(t, snap.Fields)
+				orig := levertest.ViaJSON(t, snap.Fields)
 				want, err := l.Relax(mainT, orig, []string{name})
 				if err != nil {
 					t.Fatal(err)
 				}
-				got := write(t, l, mainT, snap.Fields, want)
-				noDiff(t, "Write's answer vs Relax", want, got)
-				live := read(t, l, mainT)
-				noDiff(t, "Read after Write vs Relax", want, live.Fields)
+				got := levertest.Write(t, l, mainT, snap.Fields, want)
+				levertest.NoDiff(t, "Write's answer vs Relax", want, got)
+				live := levertest.Read(t, l, mainT)
+				levertest.NoDiff(t, "Read after Write vs Relax", want, live.Fields)
 
-				back := write(t, l, mainT, live.Fields, orig)
-				noDiff(t, "restore answer vs original", orig, back)
-				after := read(t, l, mainT)
-				noDiff(t, "Read after restore vs original", orig, after.Fields)
+				back := levertest.Write(t, l, mainT, live.Fields, orig)
+				levertest.NoDiff(t, "restore answer vs original", orig, back)
+				after := levertest.Read(t, l, mainT)
+				levertest.NoDiff(t, "Read after restore vs original", orig, after.Fields)
 				if !bytes.Equal(after.Raw, snap.Raw) {
 					t.Fatalf("GET after restore differs:\nbefore %s\nafter  %s", snap.Raw, after.Raw)
 				}
@@ -138,7 +84,7 @@ func TestRoundTrip(t *testing.T) {
 func TestRelaxPredictions(t *testing.T) {
 	sim := start(t)
 	l := protection.New(sim.GitHub(t, "alice"))
-	orig := read(t, l, mainT).Fields
+	orig := levertest.Read(t, l, mainT).Fields
 	want, _ := l.Relax(mainT, orig, []string{"reviews"})
 	for _, k := range protection.Keys() {
 		if strings.HasPrefix(k, "required_pull_request_reviews.") && k != "required_pull_request_reviews.enabled" && want[k] != nil {
@@ -189,27 +135,27 @@ func TestValidate(t *testing.T) {
 func TestOverlap(t *testing.T) {
 	sim := start(t)
 	l := protection.New(sim.GitHub(t, "alice"))
-	snap := read(t, l, mainT)
-	orig := viaJSON(t, snap.Fields)
+	snap := levertest.Read(t, l, mainT)
+	orig := levertest.ViaJSON(t, snap.Fields)
 	union, _ := l.Relax(mainT, orig, []string{"admins", "checks", "reviews"})
-	write(t, l, mainT, snap.Fields, union)
-	live := read(t, l, mainT).Fields
-	noDiff(t, "union live", union, live)
+	levertest.Write(t, l, mainT, snap.Fields, union)
+	live := levertest.Read(t, l, mainT).Fields
+	levertest.NoDiff(t, "union live", union, live)
 
 	desired, _ := l.Relax(mainT, orig, []string{"admins", "checks"})
 	plan := lever.Merge(orig, union, live, desired)
 	if len(plan.Drift)+len(plan.Conflicts) != 0 {
 		t.Fatalf("unexpected drift: %+v", plan)
 	}
-	write(t, l, mainT, live, plan.Want)
-	live = read(t, l, mainT).Fields
-	noDiff(t, "partial restore", desired, live)
+	levertest.Write(t, l, mainT, live, plan.Want)
+	live = levertest.Read(t, l, mainT).Fields
+	levertest.NoDiff(t, "partial restore", desired, live)
 	if live["required_pull_request_reviews.enabled"] != true || live["enforce_admins"] != false {
 		t.Fatalf("partial restore: %v", live)
 	}
 	plan = lever.Merge(orig, desired, live, orig)
-	write(t, l, mainT, live, plan.Want)
-	after := read(t, l, mainT)
+	levertest.Write(t, l, mainT, live, plan.Want)
+	after := levertest.Read(t, l, mainT)
 	if !bytes.Equal(after.Raw, snap.Raw) {
 		t.Fatalf("not byte-identical after the last close")
 	}
@@ -221,16 +167,16 @@ func TestOverlap(t *testing.T) {
 func TestDrift(t *testing.T) {
 	sim := start(t)
 	l := protection.New(sim.GitHub(t, "alice"))
-	snap := read(t, l, mainT)
-	orig := viaJSON(t, snap.Fields)
+	snap := levertest.Read(t, l, mainT)
+	orig := levertest.ViaJSON(t, snap.Fields)
 	want, _ := l.Relax(mainT, orig, []string{"reviews"})
-	write(t, l, mainT, snap.Fields, want)
+	levertest.Write(t, l, mainT, snap.Fields, want)
 	sim.Do(func(st *ghsim.State) {
 		p := st.Repo("acme/payments").ExactRule("main")
 		p.RequiredLinearHistory = false
 		p.Reviews = &ghsim.Reviews{RequiredApprovingReviewCount: 1}
 	})
-	live := read(t, l, mainT).Fields
+	live := levertest.Read(t, l, mainT).Fields
 	plan := lever.Merge(orig, want, live, orig)
 	if len(plan.Drift) != 1 || plan.Drift[0].Field != "required_linear_history" {
 		t.Fatalf("drift = %+v", plan.Drift)
@@ -238,9 +184,9 @@ func TestDrift(t *testing.T) {
 	if len(plan.Conflicts) == 0 {
 		t.Fatalf("no conflicts reported for the re-enabled reviews")
 	}
-	got := write(t, l, mainT, live, plan.Want)
-	noDiff(t, "restore with drift (answer)", plan.Want, got)
-	noDiff(t, "restore with drift (read)", plan.Want, read(t, l, mainT).Fields)
+	got := levertest.Write(t, l, mainT, live, plan.Want)
+	levertest.NoDiff(t, "restore with drift (answer)", plan.Want, got)
+	levertest.NoDiff(t, "restore with drift (read)", plan.Want, levertest.Read(t, l, mainT).Fields)
 	if got["required_pull_request_reviews.required_approving_review_count"] != 2 {
 		t.Fatalf("review count not put back: %v", got)
 	}
@@ -248,7 +194,7 @@ func TestDrift(t *testing.T) {
 
 func onlyGETs(t *testing.T, sim *simtest.Sim) {
 	t.Helper()
-	if w := writes(sim); len(w) > 0 {
+	if w := levertest.Writes(sim); len(w) > 0 {
 		t.Fatalf("refusal made writes: %v", w)
 	}
 }
@@ -257,7 +203,7 @@ func TestUnprotectedRefused(t *testing.T) {
 	sim := start(t)
 	l := protection.New(sim.GitHub(t, "alice"))
 	tg := override.Target{Repo: "acme/payments", Branch: "feature/refund-limits"}
-	s := read(t, l, tg)
+	s := levertest.Read(t, l, tg)
 	if s.Fields["protected"] != false {
 		t.Fatalf("fields = %v", s.Fields)
 	}
@@ -273,12 +219,12 @@ func TestWildcardRefused(t *testing.T) {
 	sim := start(t)
 	l := protection.New(sim.GitHub(t, "alice"))
 	tg := override.Target{Repo: "acme/payments", Branch: "release/1.x"}
-	s := read(t, l, tg)
+	s := levertest.Read(t, l, tg)
 	if s.Fields["protected"] != "pattern" {
 		t.Fatalf("fields = %v", s.Fields)
 	}
 	for _, names := range [][]string{{"reviews"}, {"all"}} {
-		_, err := l.Relax(tg, viaJSON(t, s.Fields), names)
+		_, err := l.Relax(tg, levertest.ViaJSON(t, s.Fields), names)
 		var r *lever.RefusalError
 		if !errors.As(err, &r) || !strings.Contains(r.Hint, "ruleset") || !strings.Contains(r.Reason, "wildcard") {
 			t.Fatalf("err = %v", err)
@@ -310,11 +256,11 @@ func TestAllOverWildcard(t *testing.T) {
 		st.Repo("acme/payments").SetProtection(&ghsim.Protection{Pattern: "ma*", EnforceAdmins: true})
 	})
 	l := protection.New(sim.GitHub(t, "alice"))
-	snap := read(t, l, mainT)
-	orig := viaJSON(t, snap.Fields)
+	snap := levertest.Read(t, l, mainT)
+	orig := levertest.ViaJSON(t, snap.Fields)
 	want, _ := l.Relax(mainT, orig, []string{"all"})
-	write(t, l, mainT, snap.Fields, want)
-	live := read(t, l, mainT).Fields
+	levertest.Write(t, l, mainT, snap.Fields, want)
+	live := levertest.Read(t, l, mainT).Fields
 	if live["protected"] != "pattern" {
 		t.Fatalf("live = %v", live)
 	}
@@ -322,9 +268,9 @@ func TestAllOverWildcard(t *testing.T) {
 	if len(plan.Conflicts) != 1 || plan.Conflicts[0].Field != "protected" {
 		t.Fatalf("plan = %+v", plan)
 	}
-	got := write(t, l, mainT, live, plan.Want)
-	noDiff(t, "restore", orig, got)
-	if after := read(t, l, mainT); !bytes.Equal(after.Raw, snap.Raw) {
+	got := levertest.Write(t, l, mainT, live, plan.Want)
+	levertest.NoDiff(t, "restore", orig, got)
+	if after := levertest.Read(t, l, mainT); !bytes.Equal(after.Raw, snap.Raw) {
 		t.Fatal("not byte-identical")
 	}
 }
@@ -357,23 +303,23 @@ func TestPersonalRepo(t *testing.T) {
 	for _, name := range []string{"reviews", "admins", "signatures", "all"} {
 		t.Run(name, func(t *testing.T) {
 			l := protection.New(sim.GitHub(t, "alice"))
-			snap := read(t, l, tg)
+			snap := levertest.Read(t, l, tg)
 			if snap.Fields["owner_type"] != "User" {
 				t.Fatalf("owner_type = %v", snap.Fields["owner_type"])
 			}
-			orig := viaJSON(t, snap.Fields)
+			orig := levertest.ViaJSON(t, snap.Fields)
 			want, _ := l.Relax(tg, orig, []string{name})
-			noDiff(t, "relaxed", want, write(t, l, tg, snap.Fields, want))
-			live := read(t, l, tg)
-			noDiff(t, "relaxed read", want, live.Fields)
+			levertest.NoDiff(t, "relaxed", want, levertest.Write(t, l, tg, snap.Fields, want))
+			live := levertest.Read(t, l, tg)
+			levertest.NoDiff(t, "relaxed read", want, live.Fields)
 			sim.ResetLog()
-			write(t, l, tg, live.Fields, orig)
+			levertest.Write(t, l, tg, live.Fields, orig)
 			for _, e := range sim.Log() {
 				if e.Method == "PUT" && (bytes.Contains(e.ReqBody, []byte("dismissal_restrictions")) || bytes.Contains(e.ReqBody, []byte("bypass")) || !bytes.Contains(e.ReqBody, []byte(`"restrictions":null`))) {
 					t.Fatalf("personal repo PUT body: %s", e.ReqBody)
 				}
 			}
-			if after := read(t, l, tg); !bytes.Equal(after.Raw, snap.Raw) {
+			if after := levertest.Read(t, l, tg); !bytes.Equal(after.Raw, snap.Raw) {
 				t.Fatalf("not byte-identical:\n%s\n%s", snap.Raw, after.Raw)
 			}
 		})
@@ -385,10 +331,10 @@ func TestPersonalRepo(t *testing.T) {
 func TestPUTBody(t *testing.T) {
 	sim := start(t)
 	l := protection.New(sim.GitHub(t, "alice"))
-	snap := read(t, l, mainT)
+	snap := levertest.Read(t, l, mainT)
 	want, _ := l.Relax(mainT, snap.Fields, []string{"admins"})
 	sim.ResetLog()
-	write(t, l, mainT, snap.Fields, want)
+	levertest.Write(t, l, mainT, snap.Fields, want)
 	var put []byte
 	for _, e := range sim.Log() {
 		if e.Method == "PUT" {
@@ -411,7 +357,7 @@ func TestPreview(t *testing.T) {
 	sim := start(t)
 	l := protection.New(sim.GitHub(t, "alice"))
 	pv := l.(lever.Previewer)
-	orig := read(t, l, mainT).Fields
+	orig := levertest.Read(t, l, mainT).Fields
 	for _, c := range []struct {
 		relax []string
 		n     int
@@ -443,25 +389,11 @@ func TestPreview(t *testing.T) {
 // ---- network failures ----
 
 func TestReadFailures(t *testing.T) {
-	for _, k := range []ghsim.FaultKind{ghsim.Fault500, ghsim.Fault502, ghsim.Fault503, ghsim.FaultDrop, ghsim.Fault429} {
-		for n := 1; n <= 3; n++ {
-			t.Run(string(k), func(t *testing.T) {
-				sim := start(t)
-				l := protection.New(sim.GitHub(t, "alice"))
-				f := ghsim.Faults{FailNth: n, FailNthKind: k}
-				if k == ghsim.FaultDrop {
-					// net/http silently retries a GET whose reused connection
-					// drops, so a single drop may not surface: drop them all.
-					f = ghsim.Faults{DropRate: 1, HasSeed: true}
-				}
-				sim.SetFaults(f)
-				_, err := l.Read(ctx, mainT)
-				if err == nil || !strings.Contains(err.Error(), "nothing was changed") {
-					t.Fatalf("err = %v", err)
-				}
-			})
-		}
-	}
+	kinds := []ghsim.FaultKind{ghsim.Fault500, ghsim.Fault502, ghsim.Fault503, ghsim.FaultDrop, ghsim.Fault429}
+	levertest.ReadFailsUnchanged(t, kinds, 3, func(t *testing.T, sim *simtest.Sim) error {
+		_, err := protection.New(sim.GitHub(t, "alice")).Read(ctx, mainT)
+		return err
+	})
 }
 
 func TestReadForbidden(t *testing.T) {
@@ -497,7 +429,7 @@ func TestWriteFailures(t *testing.T) {
 				c.setup(sim)
 			}
 			l := protection.New(sim.GitHub(t, "alice"))
-			snap := read(t, l, mainT)
+			snap := levertest.Read(t, l, mainT)
 			want, _ := l.Relax(mainT, snap.Fields, c.relax)
 			sim.SetFaults(ghsim.Faults{FailNth: 1, FailNthKind: c.kind})
 			_, err := l.Write(ctx, mainT, snap.Fields, want)
@@ -515,7 +447,7 @@ func TestWriteFailures(t *testing.T) {
 func TestWriteDroppedAfterApply(t *testing.T) {
 	sim := start(t)
 	l := protection.New(sim.GitHub(t, "alice"))
-	snap := read(t, l, mainT)
+	snap := levertest.Read(t, l, mainT)
 	want, _ := l.Relax(mainT, snap.Fields, []string{"reviews"})
 	sim.SetFaults(ghsim.Faults{BlackoutAfter: 1})
 	_, err := l.Write(ctx, mainT, snap.Fields, want)
@@ -532,19 +464,19 @@ func TestWriteDroppedAfterApply(t *testing.T) {
 	if strings.Contains(msg, "not replaced") {
 		t.Errorf("error claims the rule was not replaced: %s", msg)
 	}
-	noDiff(t, "applied despite the drop", want, read(t, l, mainT).Fields)
+	levertest.NoDiff(t, "applied despite the drop", want, levertest.Read(t, l, mainT).Fields)
 }
 
 func TestWriteForbidden(t *testing.T) {
 	sim := start(t)
 	l := protection.New(sim.GitHub(t, "alice"))
-	snap := read(t, l, mainT)
+	snap := levertest.Read(t, l, mainT)
 	want, _ := l.Relax(mainT, snap.Fields, []string{"reviews"})
 	_, err := protection.New(sim.GitHub(t, "dave")).Write(ctx, mainT, snap.Fields, want)
 	if err == nil || !strings.Contains(err.Error(), "Administration: write") || !strings.Contains(err.Error(), "was not replaced") {
 		t.Fatalf("err = %v", err)
 	}
-	noDiff(t, "unchanged", snap.Fields, read(t, l, mainT).Fields)
+	levertest.NoDiff(t, "unchanged", snap.Fields, levertest.Read(t, l, mainT).Fields)
 }
 
 // TestRestore422: the repo stopped allowing squash and rebase during the
@@ -552,14 +484,14 @@ func TestWriteForbidden(t *testing.T) {
 func TestRestore422(t *testing.T) {
 	sim := start(t)
 	l := protection.New(sim.GitHub(t, "alice"))
-	snap := read(t, l, mainT)
+	snap := levertest.Read(t, l, mainT)
 	want, _ := l.Relax(mainT, snap.Fields, []string{"linear-history"})
-	write(t, l, mainT, snap.Fields, want)
+	levertest.Write(t, l, mainT, snap.Fields, want)
 	sim.Do(func(st *ghsim.State) {
 		r := st.Repo("acme/payments")
 		r.AllowSquash, r.AllowRebase, r.AllowMerge = false, false, true
 	})
-	live := read(t, l, mainT).Fields
+	live := levertest.Read(t, l, mainT).Fields
 	_, err := l.Write(ctx, mainT, live, snap.Fields)
 	if err == nil || !strings.Contains(err.Error(), "rejected the request as invalid") || !strings.Contains(err.Error(), "422") {
 		t.Fatalf("err = %v", err)
@@ -577,7 +509,7 @@ func TestRoundTrips(t *testing.T) {
 	b := simtest.NewBarrier(sim.Client.Transport)
 	l := protection.New(sim.GitHubOver(t, "alice", b))
 	b.Expect(3)
-	snap := read(t, l, mainT)
+	snap := levertest.Read(t, l, mainT)
 	if got, n := b.MaxInFlight(), len(sim.Log()); got != 3 || n != 3 {
 		t.Fatalf("Read: %d requests, at most %d in flight together; want 3 in one round trip", n, got)
 	}
@@ -597,7 +529,7 @@ func TestRoundTrips(t *testing.T) {
 func TestRawIsTheBody(t *testing.T) {
 	sim := start(t)
 	l := protection.New(sim.GitHub(t, "alice"))
-	snap := read(t, l, mainT)
+	snap := levertest.Read(t, l, mainT)
 	for _, e := range sim.Log() {
 		if e.Route == "/repos/{owner}/{repo}/branches/{branch}/protection" {
 			if !bytes.Equal(e.RespBody, snap.Raw) {
@@ -625,7 +557,7 @@ func TestSecondaryRateLimitIsNotBlamedOnPermissions(t *testing.T) {
 func TestFineGrainedForbidden(t *testing.T) {
 	sim := start(t)
 	admin := protection.New(sim.GitHub(t, "alice"))
-	snap := read(t, admin, mainT)
+	snap := levertest.Read(t, admin, mainT)
 	for _, c := range []struct {
 		perms map[string]string
 		write bool
@@ -649,7 +581,7 @@ func TestFineGrainedForbidden(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	}
-	if after := read(t, admin, mainT); !bytes.Equal(after.Raw, snap.Raw) {
+	if after := levertest.Read(t, admin, mainT); !bytes.Equal(after.Raw, snap.Raw) {
 		t.Fatal("changed")
 	}
 }
