@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/override"
+	"github.com/glass-cli/glass/internal/tui"
 )
 
 // CloseOptions are the inputs of `glass close`.
@@ -188,19 +188,19 @@ func PrintRollback(w io.Writer, r *engine.CloseResult) {
 	} else {
 		fmt.Fprintln(w, "Restored:  NOT VERIFIED; still different:")
 		for _, m := range r.Verified {
-			fmt.Fprintf(w, "  %s: want %s, live %s\n", m.Field, Value(m.Want), Value(m.Got))
+			fmt.Fprintf(w, "  %s: want %s, live %s\n", m.Field, tui.Value(m.Want), tui.Value(m.Got))
 		}
 	}
 	if len(r.Plan.Drift) > 0 {
 		fmt.Fprintln(w, "Drift kept (changed by someone else during the window, on fields glass did not relax):")
 		for _, c := range r.Plan.Drift {
-			fmt.Fprintf(w, "  %s: %s → %s (kept)\n", c.Field, Value(c.Original), Value(c.Live))
+			fmt.Fprintf(w, "  %s: %s → %s (kept)\n", c.Field, tui.Value(c.Original), tui.Value(c.Live))
 		}
 	}
 	if len(r.Plan.Conflicts) > 0 {
 		fmt.Fprintln(w, "Conflicts put back (changed by someone else on fields glass had relaxed):")
 		for _, c := range r.Plan.Conflicts {
-			fmt.Fprintf(w, "  %s: glass had set %s, someone set %s; now %s\n", c.Field, Value(c.Expected), Value(c.Live), Value(c.Result))
+			fmt.Fprintf(w, "  %s: glass had set %s, someone set %s; now %s\n", c.Field, tui.Value(c.Expected), tui.Value(c.Live), tui.Value(c.Result))
 		}
 	}
 	if r.Remaining > 0 {
@@ -210,26 +210,6 @@ func PrintRollback(w io.Writer, r *engine.CloseResult) {
 		fmt.Fprintf(w, "Landed:    %d commit(s), %d merged pull request(s), %d direct push(es) during the window\n",
 			len(a.Commits), len(a.MergedPulls), a.DirectPushes)
 	}
-}
-
-// Value renders a field value for humans.
-func Value(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "(none)"
-	case string:
-		return fmt.Sprintf("%q", x)
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = fmt.Sprint(e)
-		}
-		sort.Strings(parts)
-		return "[" + strings.Join(parts, ", ") + "]"
-	case []string:
-		return "[" + strings.Join(x, ", ") + "]"
-	}
-	return fmt.Sprint(v)
 }
 
 // oneID requires exactly one override ID (a usage error, exit 2).

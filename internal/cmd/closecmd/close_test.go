@@ -104,17 +104,6 @@ func TestCloseRunJSON(t *testing.T) {
 	}
 }
 
-func TestValue(t *testing.T) {
-	for _, tt := range []struct {
-		v    any
-		want string
-	}{{nil, "(none)"}, {"x", `"x"`}, {true, "true"}, {float64(2), "2"}, {[]any{"b", "a"}, "[a, b]"}, {[]string{"a"}, "[a]"}} {
-		if got := Value(tt.v); got != tt.want {
-			t.Errorf("Value(%#v) = %q, want %q", tt.v, got, tt.want)
-		}
-	}
-}
-
 func TestMapErr(t *testing.T) {
 	for _, tt := range []struct {
 		name string

@@ -16,6 +16,7 @@ import (
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/engine"
 	"github.com/glass-cli/glass/internal/iostreams"
+	"github.com/glass-cli/glass/internal/tui"
 )
 
 // ExtendOptions are the inputs of `glass extend`.
@@ -108,30 +109,12 @@ func extendRun(ctx context.Context, opts *ExtendOptions) error {
 		now = opts.Clock.Now()
 	}
 	cs := opts.IO.ColorScheme()
-	fmt.Fprintf(opts.IO.ErrOut, "%s Extended %s by %s\n", cs.SuccessIcon(), o.ID, human(opts.By))
+	fmt.Fprintf(opts.IO.ErrOut, "%s Extended %s by %s\n", cs.SuccessIcon(), o.ID, tui.Human(opts.By))
 	fmt.Fprintf(opts.IO.Out, "Override:  %s\n", o.ID)
 	fmt.Fprintf(opts.IO.Out, "Target:    %s (lever %s)\n", o.Target, o.Lever)
-	fmt.Fprintf(opts.IO.Out, "Expires:   %s (in %s)\n", o.Expires.Local().Format("15:04:05 MST"), human(o.Expires.Sub(now)))
-	fmt.Fprintf(opts.IO.Out, "Extended:  %s in total\n", human(o.Extended()))
+	fmt.Fprintf(opts.IO.Out, "Expires:   %s (in %s)\n", o.Expires.Local().Format("15:04:05 MST"), tui.Human(o.Expires.Sub(now)))
+	fmt.Fprintf(opts.IO.Out, "Extended:  %s in total\n", tui.Human(o.Extended()))
 	return nil
-}
-
-func human(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	if d >= time.Minute {
-		d = d.Round(time.Minute)
-		h, m := int(d/time.Hour), int((d%time.Hour)/time.Minute)
-		switch {
-		case h == 0:
-			return fmt.Sprintf("%dm", m)
-		case m == 0:
-			return fmt.Sprintf("%dh", h)
-		}
-		return fmt.Sprintf("%dh%dm", h, m)
-	}
-	return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
 }
 
 // oneID requires exactly one override ID (a usage error, exit 2).

@@ -20,6 +20,7 @@ import (
 	"github.com/glass-cli/glass/internal/engine"
 	"github.com/glass-cli/glass/internal/iostreams"
 	"github.com/glass-cli/glass/internal/override"
+	"github.com/glass-cli/glass/internal/tui"
 )
 
 // StatusOptions are the inputs of `glass status`.
@@ -340,9 +341,9 @@ func expires(en engine.StatusEntry) string {
 	case o.Expires.IsZero():
 		return "-"
 	case en.Overdue:
-		return "OVERDUE " + human(-en.Left)
+		return "OVERDUE " + tui.Human(-en.Left)
 	}
-	return "in " + human(en.Left)
+	return "in " + tui.Human(en.Left)
 }
 
 func state(en engine.StatusEntry) string {
@@ -390,24 +391,6 @@ func truncate(s string, n int) string {
 		return string([]rune(s)[:n])
 	}
 	return string([]rune(s)[:n-1]) + "…"
-}
-
-func human(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	if d >= time.Minute {
-		d = d.Round(time.Minute)
-		h, m := int(d/time.Hour), int((d%time.Hour)/time.Minute)
-		switch {
-		case h == 0:
-			return fmt.Sprintf("%dm", m)
-		case m == 0:
-			return fmt.Sprintf("%dh", h)
-		}
-		return fmt.Sprintf("%dh%dm", h, m)
-	}
-	return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
 }
 
 // noArgs is cobra.NoArgs as a usage error (exit 2).
