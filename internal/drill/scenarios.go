@@ -328,6 +328,62 @@ func (d *driver) drillPath(s *Scenario) string {
 
 // restoreMetrics records hold accuracy, time to restore and how long the
 // door was open, relative to when the rollback was due.
+// before reads the setting before opening; ok is false (the scenario
+// stops) when it cannot.
+func (d *driver) before(ctx context.Context, s *Scenario) (raw []byte, f lever.Fields, ok bool) {
+	raw, f, err := d.snapshot(ctx)
+	return raw, f, s.check("snapshot", err == nil, "read the %s before opening: %s", d.kind, describe(err))
+}
+
+// begin reads the setting before opening (see before) and tries the door
+// at the scenario's path, which must still be shut.
+func (d *driver) begin(ctx context.Context, s *Scenario) (raw []byte, f lever.Fields, path string, ok bool) {
+	raw, f, ok = d.before(ctx, s)
+	if !ok {
+		return raw, f, "", false
+	}
+	path = d.drillPath(s)
+	d.door(ctx, s, "door shut before", path, false)
+	return raw, f, path, true
+}
+
+// openDoor opens the drill's override through the engine, announces it,
+// walks through the open door at path and records the grant metrics. It
+// returns the open and the door test's commit; ok is false (the scenario
+// stops) when the open failed.
+func (d *driver) openDoor(ctx context.Context, s *Scenario, path string) (op *opened, sha string, ok bool) {
+	op = d.open(ctx, d.env.GitHub, d.o.Relax, false)
+	if !s.check("open", op.err == nil && op.ov != nil, "override opened through the engine: %s", describe(op.err)) {
+		return op, "", false
+	}
+	s.Override = op.ov.ID
+	a := d.notifyGranted(ctx, op.ov, op.granted)
+	sha = d.door(ctx, s, "door open during", path, true)
+	d.grantMetrics(ctx, s, op, a)
+	return op, sha, true
+}
+
+// swept is what the sweep said about one override.
+type swept struct {
+	res  *engine.CloseResult
+	kind ledger.Kind
+	err  error
+}
+
+// expire waits until wake, runs the sweep the scheduled workflow runs on
+// id, and records the restore metrics counted from due (granted: when the
+// change was applied). ok is false (the scenario stops) when the wait was
+// cut short.
+func (d *driver) expire(ctx context.Context, s *Scenario, id string, wake, due, granted time.Time) (sw swept, ok bool) {
+	if !d.waitUntil(ctx, s, wake) {
+		return sw, false
+	}
+	at := d.env.Now()
+	sw.res, sw.kind, sw.err = d.sweep(ctx, id)
+	restoreMetrics(s, due, at, d.env.Now(), granted)
+	return sw, true
+}
+
 func restoreMetrics(s *Scenario, due, swept, restored, granted time.Time) {
 	s.metric(MetricHold, swept.Sub(due))
 	s.metric(MetricRestore, restored.Sub(due))
@@ -389,32 +445,23 @@ func (d *driver) audit(ctx context.Context, s *Scenario, id string, want []ledge
 
 // happy opens the door, walks through it, and watches it shut on time.
 func (d *driver) happy(ctx context.Context, s *Scenario) {
-	before, beforeF, err := d.snapshot(ctx)
-	if !s.check("snapshot", err == nil, "read the %s before opening: %s", d.kind, describe(err)) {
+	before, beforeF, path, ok := d.begin(ctx, s)
+	if !ok {
 		return
 	}
-	path := d.drillPath(s)
-	d.door(ctx, s, "door shut before", path, false)
 
-	op := d.open(ctx, d.env.GitHub, d.o.Relax, false)
-	if !s.check("open", op.err == nil && op.ov != nil, "override opened through the engine: %s", describe(op.err)) {
+	op, sha, ok := d.openDoor(ctx, s, path)
+	if !ok {
 		return
 	}
 	ov := op.ov
-	s.Override = ov.ID
-	a := d.notifyGranted(ctx, ov, op.granted)
-	sha := d.door(ctx, s, "door open during", path, true)
-	d.grantMetrics(ctx, s, op, a)
 
 	// Wait for the expiry, then run the same sweep the scheduled workflow runs.
-	if !d.waitUntil(ctx, s, ov.Expires) {
+	sw, ok := d.expire(ctx, s, ov.ID, ov.Expires, ov.Expires, op.appliedAt)
+	if !ok {
 		return
 	}
-	swept := d.env.Now()
-	_, kind, err := d.sweep(ctx, ov.ID)
-	restored := d.env.Now()
-	s.check("sweep rolled back", err == nil && kind == ledger.KindRestored, "the sweep restored the expired override: %s", describe(err))
-	restoreMetrics(s, ov.Expires, swept, restored, op.appliedAt)
+	s.check("sweep rolled back", sw.err == nil && sw.kind == ledger.KindRestored, "the sweep restored the expired override: %s", describe(sw.err))
 
 	d.restoreVerified(ctx, s, before, beforeF)
 	d.door(ctx, s, "door shut after", path, false)
@@ -437,12 +484,10 @@ func (d *driver) wantEvents(kinds ...ledger.Kind) []ledger.Kind {
 // verified, before it records anything else. The audit issue says
 // "applying"; the sweep must find it, put the protection back and close it.
 func (d *driver) crash(ctx context.Context, s *Scenario) {
-	before, beforeF, err := d.snapshot(ctx)
-	if !s.check("snapshot", err == nil, "read the %s before opening: %s", d.kind, describe(err)) {
+	before, beforeF, path, ok := d.begin(ctx, s)
+	if !ok {
 		return
 	}
-	path := d.drillPath(s)
-	d.door(ctx, s, "door shut before", path, false)
 
 	op := d.open(ctx, d.env.GitHub, d.o.Relax, true)
 	// Which of the record's parallel writes noticed the cancellation first
@@ -481,14 +526,11 @@ func (d *driver) crash(ctx context.Context, s *Scenario) {
 	// The sweep may treat the opener as dead once the reconcile grace has
 	// passed since the request (engine.Engine.due: strictly after).
 	due := ov.Requested.Add(d.o.Grace)
-	if !d.waitUntil(ctx, s, due.Add(time.Millisecond)) {
+	sw, ok := d.expire(ctx, s, ov.ID, due.Add(time.Millisecond), due, op.appliedAt)
+	if !ok {
 		return
 	}
-	swept := d.env.Now()
-	_, kind, err := d.sweep(ctx, ov.ID)
-	restored := d.env.Now()
-	s.check("sweep reconciled", err == nil && kind == ledger.KindReconciled, "the sweep found the half-done override and rolled it back: %s", describe(err))
-	restoreMetrics(s, due, swept, restored, op.appliedAt)
+	s.check("sweep reconciled", sw.err == nil && sw.kind == ledger.KindReconciled, "the sweep found the half-done override and rolled it back: %s", describe(sw.err))
 
 	d.restoreVerified(ctx, s, before, beforeF)
 	d.door(ctx, s, "door shut after", path, false)
@@ -510,8 +552,8 @@ func fieldsDiffOr(want, got lever.Fields, err error) []string {
 // keep their change, and report it; the drill then undoes their change so
 // the target is left as it was found.
 func (d *driver) drift(ctx context.Context, s *Scenario) {
-	before, beforeF, err := d.snapshot(ctx)
-	if !s.check("snapshot", err == nil, "read the protection before opening: %s", describe(err)) {
+	before, beforeF, ok := d.before(ctx, s)
+	if !ok {
 		return
 	}
 	if slices.Contains(d.o.Relax, "signatures") || slices.Contains(d.o.Relax, "all") {
@@ -520,15 +562,11 @@ func (d *driver) drift(ctx context.Context, s *Scenario) {
 	}
 	path := d.drillPath(s)
 	d.door(ctx, s, "door shut before", path, false)
-	op := d.open(ctx, d.env.GitHub, d.o.Relax, false)
-	if !s.check("open", op.err == nil && op.ov != nil, "override opened through the engine: %s", describe(op.err)) {
+	op, sha, ok := d.openDoor(ctx, s, path)
+	if !ok {
 		return
 	}
 	ov := op.ov
-	s.Override = ov.ID
-	a := d.notifyGranted(ctx, ov, op.granted)
-	sha := d.door(ctx, s, "door open during", path, true)
-	d.grantMetrics(ctx, s, op, a)
 
 	// Someone else edits the protection mid-window.
 	was, _ := beforeF[kSignatures].(bool)
@@ -538,18 +576,15 @@ func (d *driver) drift(ctx context.Context, s *Scenario) {
 		return
 	}
 
-	if !d.waitUntil(ctx, s, ov.Expires) {
+	sw, ok := d.expire(ctx, s, ov.ID, ov.Expires, ov.Expires, op.appliedAt)
+	if !ok {
 		return
 	}
-	swept := d.env.Now()
-	res, kind, err := d.sweep(ctx, ov.ID)
-	restored := d.env.Now()
-	s.check("sweep rolled back", err == nil && kind == ledger.KindRestored, "the sweep restored the expired override: %s", describe(err))
-	restoreMetrics(s, ov.Expires, swept, restored, op.appliedAt)
+	s.check("sweep rolled back", sw.err == nil && sw.kind == ledger.KindRestored, "the sweep restored the expired override: %s", describe(sw.err))
 
 	reported := false
-	if res != nil {
-		for _, c := range res.Plan.Drift {
+	if sw.res != nil {
+		for _, c := range sw.res.Plan.Drift {
 			if c.Field == kSignatures {
 				reported = true
 			}
@@ -609,12 +644,10 @@ func overlapRelax(first []string) []string {
 // setting must be the original relaxed by both; the first close must keep
 // what the second still needs; only the last one restores the original.
 func (d *driver) overlap(ctx context.Context, s *Scenario) {
-	before, beforeF, err := d.snapshot(ctx)
-	if !s.check("snapshot", err == nil, "read the protection before opening: %s", describe(err)) {
+	before, beforeF, path, ok := d.begin(ctx, s)
+	if !ok {
 		return
 	}
-	path := d.drillPath(s)
-	d.door(ctx, s, "door shut before", path, false)
 
 	first := d.open(ctx, d.env.GitHub, d.o.Relax, false)
 	if !s.check("first open", first.err == nil && first.ov != nil, "first responder's override opened: %s", describe(first.err)) {
@@ -650,14 +683,11 @@ func (d *driver) overlap(ctx context.Context, s *Scenario) {
 		describe(cerr), remaining, strings.Join(relax2, ","), strings.Join(fieldsDiffOr(want2, live2, ferr), "; "))
 
 	ov := second.ov
-	if !d.waitUntil(ctx, s, ov.Expires) {
+	sw, ok := d.expire(ctx, s, ov.ID, ov.Expires, ov.Expires, first.appliedAt)
+	if !ok {
 		return
 	}
-	swept := d.env.Now()
-	_, kind, err := d.sweep(ctx, ov.ID)
-	restored := d.env.Now()
-	s.check("last close restores", err == nil && kind == ledger.KindRestored, "the sweep restored the second override at its expiry: %s", describe(err))
-	restoreMetrics(s, ov.Expires, swept, restored, first.appliedAt)
+	s.check("last close restores", sw.err == nil && sw.kind == ledger.KindRestored, "the sweep restored the second override at its expiry: %s", describe(sw.err))
 	after, err := d.rawProtection(ctx)
 	s.check("restore verified", err == nil && bytes.Equal(before, after), "protection after equals before, byte for byte")
 	d.door(ctx, s, "door shut after", path, false)
