@@ -50,11 +50,11 @@ func TestNewCmdClose(t *testing.T) {
 
 func TestCloseRun(t *testing.T) {
 	e := cmdtest.NewEnv(t)
-	o := e.OpenProtection(t, "alice", 30*time.Minute, "INC-1", "reviews")
+	o := e.OpenProtection("alice", 30*time.Minute, "INC-1", "reviews")
 	run := func(id string, json bool) (string, string, error) {
 		ios, _, out, errOut := iostreams.Test()
 		err := closeRun(context.Background(), &CloseOptions{IO: ios, ID: id, Reason: "done", JSON: json,
-			Engine: func() (*engine.Engine, error) { return e.Engine(t, "bob"), nil }})
+			Engine: func() (*engine.Engine, error) { return e.Engine("bob"), nil }})
 		return out.String(), errOut.String(), err
 	}
 
@@ -90,10 +90,10 @@ func TestCloseRun(t *testing.T) {
 
 func TestCloseRunJSON(t *testing.T) {
 	e := cmdtest.NewEnv(t)
-	o := e.OpenProtection(t, "alice", 30*time.Minute, "INC-1", "checks")
+	o := e.OpenProtection("alice", 30*time.Minute, "INC-1", "checks")
 	ios, _, out, _ := iostreams.Test()
 	err := closeRun(context.Background(), &CloseOptions{IO: ios, ID: o.ID, JSON: true,
-		Engine: func() (*engine.Engine, error) { return e.Engine(t, "alice"), nil }})
+		Engine: func() (*engine.Engine, error) { return e.Engine("alice"), nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,11 +45,11 @@ func TestNewCmdExtend(t *testing.T) {
 
 func TestExtendRun(t *testing.T) {
 	e := cmdtest.NewEnv(t)
-	eng := e.Engine(t, "alice")
-	o := e.OpenProtection(t, "alice", 30*time.Minute, "INC-1", "reviews")
-	e.Clock.Advance(10 * time.Minute)
+	eng := e.Engine("alice")
+	o := e.OpenProtection("alice", 30*time.Minute, "INC-1", "reviews")
+	e.Clk.Advance(10 * time.Minute)
 	ios, _, out, errOut := iostreams.Test()
-	opts := &ExtendOptions{IO: ios, Clock: e.Clock, ID: o.ID, By: 15 * time.Minute, Reason: "slow deploy",
+	opts := &ExtendOptions{IO: ios, Clock: e.Clk, ID: o.ID, By: 15 * time.Minute, Reason: "slow deploy",
 		Engine: func() (*engine.Engine, error) { return eng, nil }}
 	if err := extendRun(context.Background(), opts); err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 // the branch, named, with the organization of an organization ruleset.
 func TestBranchRulesets(t *testing.T) {
 	e := newEnv(t)
-	gh := e.GitHub(t, "alice")
+	gh := e.Client("alice")
 	for _, tc := range []struct{ branch, want string }{
 		{"staging", `[{"payments-staging" ""} {"acme-staging-guard" "acme"}]`},
 		{"main", `[]`},
@@ -40,7 +40,7 @@ func TestBranchRulesets(t *testing.T) {
 
 func TestTeamExists(t *testing.T) {
 	e := newEnv(t)
-	gh := e.GitHub(t, "alice")
+	gh := e.Client("alice")
 	for _, tc := range []struct {
 		slug string
 		want bool

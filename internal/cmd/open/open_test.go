@@ -290,15 +290,15 @@ type env struct{ *cmdtest.Env }
 func newEnv(t *testing.T) *env { return &env{cmdtest.NewEnv(t)} }
 
 func (e *env) opts(t *testing.T, login string, ios *iostreams.IOStreams) *OpenOptions {
-	gh := e.GitHub(t, login)
+	gh := e.Client(login)
 	levers := map[override.Lever]lever.Lever{override.LeverProtection: protection.New(gh)}
 	return &OpenOptions{
 		IO:     ios,
-		Clock:  e.Clock,
+		Clock:  e.Clk,
 		Levers: func() (map[override.Lever]lever.Lever, error) { return levers, nil },
 		GitHub: func() (*github.Client, error) { return gh, nil },
 		Engine: func() (*engine.Engine, error) {
-			return engine.New(engine.Config{GitHub: gh, Levers: levers, Ledger: ledger.NewStore(gh), Clock: e.Clock}), nil
+			return engine.New(engine.Config{GitHub: gh, Levers: levers, Ledger: ledger.NewStore(gh), Clock: e.Clk}), nil
 		},
 		Whoami: func(context.Context) (string, error) { return login, nil },
 		Repo:   "acme/payments", Lever: override.LeverProtection, Branch: "main", Duration: 30 * time.Minute,

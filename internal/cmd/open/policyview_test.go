@@ -29,7 +29,7 @@ func TestPolicyRulesRulesetBypass(t *testing.T) {
 				r := st.Repo("acme/.github")
 				st.Commit(r, r.DefaultBranch, "acme-admin", "policy", map[string]string{".github/glass.yml": pol})
 			})
-			gh := e.GitHub(t, "alice")
+			gh := e.Client("alice")
 			lv := ruleset.New(gh)
 			eng := engine.New(engine.Config{GitHub: gh, Ledger: ledger.NewStore(gh)})
 			r, err := policyRules(context.Background(), eng.LoadPolicy, eng.Directory(), lv, "acme/payments", override.LeverRuleset, "staging", "alice")

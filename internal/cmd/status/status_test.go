@@ -113,11 +113,11 @@ func TestCutTarget(t *testing.T) {
 
 func TestStatusRun(t *testing.T) {
 	e := cmdtest.NewEnv(t)
-	eng := e.Engine(t, "alice")
+	eng := e.Engine("alice")
 	run := func(tty bool) (string, string) {
 		ios, _, out, errOut := iostreams.Test()
 		ios.SetStdoutTTY(tty)
-		err := statusRun(context.Background(), &StatusOptions{IO: ios, Clock: e.Clock, AuditRepos: []string{"acme/audit"},
+		err := statusRun(context.Background(), &StatusOptions{IO: ios, Clock: e.Clk, AuditRepos: []string{"acme/audit"},
 			Engine: func() (*engine.Engine, error) { return eng, nil }})
 		if err != nil {
 			t.Fatal(err)
@@ -127,8 +127,8 @@ func TestStatusRun(t *testing.T) {
 	if out, errOut := run(false); out != "" || errOut != "No open overrides in acme/audit\n" {
 		t.Errorf("empty: %q %q", out, errOut)
 	}
-	e.OpenProtection(t, "alice", 30*time.Minute, "INC-1 a reason long enough to be cut on a terminal eighty columns wide", "reviews")
-	e.Clock.Advance(40 * time.Minute)
+	e.OpenProtection("alice", 30*time.Minute, "INC-1 a reason long enough to be cut on a terminal eighty columns wide", "reviews")
+	e.Clk.Advance(40 * time.Minute)
 	out, errOut := run(true)
 	want := "ID            LEVER       TARGET              OWNER  EXPIRES      STATE   REASON\n" +
 		"acme/audit#1  protection  acme/payments@main  alice  OVERDUE 10m  active  INC-1…\n"

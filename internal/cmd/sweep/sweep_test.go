@@ -45,11 +45,11 @@ func TestNewCmdSweep(t *testing.T) {
 
 func TestSweepRun(t *testing.T) {
 	e := cmdtest.NewEnv(t)
-	e.OpenProtection(t, "alice", 10*time.Minute, "INC-1", "reviews")
+	e.OpenProtection("alice", 10*time.Minute, "INC-1", "reviews")
 	run := func(login string, json bool) (string, string, error) {
 		ios, _, out, errOut := iostreams.Test()
 		err := sweepRun(context.Background(), &SweepOptions{IO: ios, AuditRepos: []string{"acme/audit"}, JSON: json,
-			Engine: func() (*engine.Engine, error) { return e.Engine(t, login), nil }})
+			Engine: func() (*engine.Engine, error) { return e.Engine(login), nil }})
 		return out.String(), errOut.String(), err
 	}
 
@@ -59,7 +59,7 @@ func TestSweepRun(t *testing.T) {
 		t.Errorf("not due: %v %q %q", err, out, errOut)
 	}
 
-	e.Clock.Advance(11 * time.Minute)
+	e.Clk.Advance(11 * time.Minute)
 	// carol has no admin on acme/payments: the sweep fails, exit 1, and says so.
 	out, errOut, err := run("carol", true)
 	if cmdutil.CodeOf(err) != cmdutil.ExitFailure {
