@@ -63,26 +63,16 @@ var policyRules = Rules{Source: "acme/.github:.github/glass.yml", MinReason: 12,
 	Forbidden: map[string]string{"lock": "acme/.github:.github/glass.yml does not allow it on main", "all": "acme/.github:.github/glass.yml does not allow it on main",
 		"admin": "acme/.github:.github/glass.yml does not allow it"}}
 
+// namedKeys are the keys the tests name rather than type.
+var namedKeys = map[string]tea.KeyType{"enter": tea.KeyEnter, "esc": tea.KeyEsc, "ctrl+c": tea.KeyCtrlC, "ctrl+s": tea.KeyCtrlS,
+	"backspace": tea.KeyBackspace, "tab": tea.KeyTab, "down": tea.KeyDown, "up": tea.KeyUp}
+
 func key(s string) tea.KeyMsg {
-	switch s {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	case "ctrl+c":
-		return tea.KeyMsg{Type: tea.KeyCtrlC}
-	case "ctrl+s":
-		return tea.KeyMsg{Type: tea.KeyCtrlS}
-	case "backspace":
-		return tea.KeyMsg{Type: tea.KeyBackspace}
-	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	case "up":
-		return tea.KeyMsg{Type: tea.KeyUp}
-	case "space":
+	if s == "space" {
 		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	}
+	if k, ok := namedKeys[s]; ok {
+		return tea.KeyMsg{Type: k}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
 }
@@ -94,7 +84,7 @@ func drive(t *testing.T, m Model, keys ...string) Model {
 	t.Helper()
 	// The first call runs the command Init returns (what the first
 	// question loads); later calls continue where the last one stopped.
-	queue := run(m.initCmd)
+	queue := tuitest.Exec(m.initCmd, nil)
 	m.initCmd = nil
 	var cur tea.Model = m
 	for _, k := range keys {
@@ -105,34 +95,9 @@ func drive(t *testing.T, m Model, keys ...string) Model {
 		queue = queue[1:]
 		var cmd tea.Cmd
 		cur, cmd = cur.Update(msg)
-		queue = append(run(cmd), queue...)
+		queue = append(tuitest.Exec(cmd, nil), queue...)
 	}
 	return cur.(Model)
-}
-
-func run(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	done := make(chan tea.Msg, 1)
-	go func() { done <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-done:
-	case <-time.After(30 * time.Second):
-		panic("a command did not finish in 30s")
-	}
-	switch msg := msg.(type) {
-	case tea.BatchMsg:
-		var out []tea.Msg
-		for _, c := range msg {
-			out = append(out, run(c)...)
-		}
-		return out
-	case nil, tea.QuitMsg:
-		return nil
-	}
-	return []tea.Msg{msg}
 }
 
 // writes counts the requests that could change anything.
@@ -735,13 +700,13 @@ func TestLoginTypedWhileLoading(t *testing.T) {
 func feed(t *testing.T, m Model, cmd tea.Cmd) Model {
 	t.Helper()
 	var cur tea.Model = m
-	queue := run(cmd)
+	queue := tuitest.Exec(cmd, nil)
 	for len(queue) > 0 {
 		msg := queue[0]
 		queue = queue[1:]
 		var c tea.Cmd
 		cur, c = cur.Update(msg)
-		queue = append(run(c), queue...)
+		queue = append(tuitest.Exec(c, nil), queue...)
 	}
 	return cur.(Model)
 }

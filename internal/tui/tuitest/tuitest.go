@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/google/go-github/v60/github"
 
 	"github.com/glass-cli/glass/internal/clock"
@@ -104,4 +105,37 @@ func (e *Env) Count(method, prefix string) int {
 		}
 	}
 	return n
+}
+
+// Exec runs cmd as bubbletea would (a batch's commands one after another)
+// and returns the messages it produces, leaving out nil, tea.QuitMsg and
+// the messages skip reports (skip may be nil). The screens' tests build
+// models whose commands are requests, never timers; a command that takes
+// more than 30s panics instead of hanging the test.
+func Exec(cmd tea.Cmd, skip func(tea.Msg) bool) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-done:
+	case <-time.After(30 * time.Second):
+		panic("a command did not finish in 30s")
+	}
+	switch msg := msg.(type) {
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, Exec(c, skip)...)
+		}
+		return out
+	case nil, tea.QuitMsg:
+		return nil
+	}
+	if skip != nil && skip(msg) {
+		return nil
+	}
+	return []tea.Msg{msg}
 }

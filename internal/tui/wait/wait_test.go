@@ -42,38 +42,11 @@ func run(t *testing.T, m Model, msgs ...tea.Msg) Model {
 		queue = queue[1:]
 		var cmd tea.Cmd
 		cur, cmd = cur.Update(msg)
-		queue = append(queue, exec(cmd)...)
+		// Tests build models with Tick < 0 and the cursor does not
+		// blink, so no command is a timer.
+		queue = append(queue, tuitest.Exec(cmd, func(msg tea.Msg) bool { _, tick := msg.(TickMsg); return tick })...)
 	}
 	return cur.(Model)
-}
-
-// exec runs cmd and returns the messages it produces. Tests build models
-// with Tick < 0 and the cursor does not blink, so no command is a timer.
-func exec(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	done := make(chan tea.Msg, 1)
-	go func() { done <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-done:
-	case <-time.After(30 * time.Second):
-		panic("a command did not finish in 30s")
-	}
-	switch msg := msg.(type) {
-	case tea.BatchMsg:
-		var out []tea.Msg
-		for _, c := range msg {
-			out = append(out, exec(c)...)
-		}
-		return out
-	case TickMsg, nil:
-		return nil
-	case tea.QuitMsg:
-		return nil
-	}
-	return []tea.Msg{msg}
 }
 
 func protection(t *testing.T, e *tuitest.Env) string {
