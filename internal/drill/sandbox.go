@@ -16,10 +16,7 @@ import (
 	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
-	"github.com/glass-cli/glass/internal/lever/access"
-	"github.com/glass-cli/glass/internal/lever/protection"
-	"github.com/glass-cli/glass/internal/lever/ruleset"
-	"github.com/glass-cli/glass/internal/lever/team"
+	"github.com/glass-cli/glass/internal/lever/levers"
 	"github.com/glass-cli/glass/internal/notify"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -132,7 +129,7 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 		GitHub:    client(actor),
 		Second:    client("bob"),
 		Editor:    client("acme-admin"),
-		NewEngine: EngineMaker(Levers, clk),
+		NewEngine: EngineMaker(levers.For, clk),
 		Now:       clk.Now,
 		Sleep:     sleep,
 		Sim:       sim,
@@ -147,16 +144,6 @@ func (sb *Sandbox) Close() {
 	sb.srv.Close()
 	if sb.Env.Receiver != nil {
 		sb.Env.Receiver.Close()
-	}
-}
-
-// Levers is the lever registry for one client (as the factory builds it).
-func Levers(gh *github.Client) map[override.Lever]lever.Lever {
-	return map[override.Lever]lever.Lever{
-		override.LeverProtection: protection.New(gh),
-		override.LeverAccess:     access.New(gh),
-		override.LeverRuleset:    ruleset.New(gh),
-		override.LeverTeam:       team.New(gh),
 	}
 }
 

@@ -25,10 +25,7 @@ import (
 	"github.com/glass-cli/glass/internal/iostreams"
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/lever"
-	"github.com/glass-cli/glass/internal/lever/access"
-	"github.com/glass-cli/glass/internal/lever/protection"
-	"github.com/glass-cli/glass/internal/lever/ruleset"
-	"github.com/glass-cli/glass/internal/lever/team"
+	"github.com/glass-cli/glass/internal/lever/levers"
 	"github.com/glass-cli/glass/internal/notify"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -82,12 +79,7 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 		if err != nil {
 			return nil, err
 		}
-		return map[override.Lever]lever.Lever{
-			override.LeverProtection: protection.New(gh),
-			override.LeverAccess:     access.New(gh),
-			override.LeverRuleset:    ruleset.New(gh),
-			override.LeverTeam:       team.New(gh),
-		}, nil
+		return levers.For(gh), nil
 	}
 	f.Engine = func() (*engine.Engine, error) { // depends on GitHub, Levers, Clock
 		gh, err := f.GitHub()

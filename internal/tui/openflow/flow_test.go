@@ -15,6 +15,7 @@ import (
 
 	"github.com/glass-cli/glass/internal/engine"
 	"github.com/glass-cli/glass/internal/ghsim"
+	"github.com/glass-cli/glass/internal/lever/levers"
 	"github.com/glass-cli/glass/internal/lever/ruleset"
 	"github.com/glass-cli/glass/internal/override"
 	"github.com/glass-cli/glass/internal/tui"
@@ -28,7 +29,7 @@ func depsAs(t *testing.T, e *tuitest.Env, rules *Rules, login string) Deps {
 	gh := e.Client(login)
 	eng := e.Engine(login)
 	d := Deps{
-		Levers:      tuitest.Levers(gh),
+		Levers:      levers.For(gh),
 		DefaultRepo: "acme/payments",
 		Branches: func(ctx context.Context, repo string) ([]Branch, error) {
 			owner, name, _ := strings.Cut(repo, "/")

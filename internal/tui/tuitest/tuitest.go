@@ -20,11 +20,7 @@ import (
 	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/ghsim/simtest"
 	"github.com/glass-cli/glass/internal/ledger"
-	"github.com/glass-cli/glass/internal/lever"
-	"github.com/glass-cli/glass/internal/lever/access"
-	"github.com/glass-cli/glass/internal/lever/protection"
-	"github.com/glass-cli/glass/internal/lever/ruleset"
-	"github.com/glass-cli/glass/internal/lever/team"
+	"github.com/glass-cli/glass/internal/lever/levers"
 	"github.com/glass-cli/glass/internal/override"
 )
 
@@ -56,20 +52,10 @@ func (e *Env) Client(login string) *github.Client {
 		Retry: ghapi.RetryPolicy{BaseDelay: time.Millisecond}, Sleep: func(time.Duration) {}})
 }
 
-// Levers is the lever map the factory builds.
-func Levers(gh *github.Client) map[override.Lever]lever.Lever {
-	return map[override.Lever]lever.Lever{
-		override.LeverProtection: protection.New(gh),
-		override.LeverAccess:     access.New(gh),
-		override.LeverRuleset:    ruleset.New(gh),
-		override.LeverTeam:       team.New(gh),
-	}
-}
-
 // Engine returns login's engine on the fake clock.
 func (e *Env) Engine(login string) *engine.Engine {
 	gh := e.Client(login)
-	return engine.New(engine.Config{GitHub: gh, Levers: Levers(gh), Ledger: ledger.NewStore(gh), Clock: e.Clk})
+	return engine.New(engine.Config{GitHub: gh, Levers: levers.For(gh), Ledger: ledger.NewStore(gh), Clock: e.Clk})
 }
 
 // Open opens an override as login and fails the test if it cannot.
