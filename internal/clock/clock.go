@@ -2,6 +2,7 @@
 package clock
 
 import (
+	"context"
 	"sort"
 	"sync"
 	"time"
@@ -18,6 +19,19 @@ type Real struct{}
 
 func (Real) Now() time.Time                         { return time.Now() }
 func (Real) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Sleep waits d on the wall clock, or until ctx is done (then it returns
+// ctx's error): the default sleep of code that takes an injectable one.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // Fake is a clock that only moves when told to. It is safe for concurrent use.
 type Fake struct {

@@ -72,16 +72,7 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 	}
 	sleep := o.Sleep
 	if sleep == nil {
-		sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-t.C:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
+		sleep = clock.Sleep
 	}
 	actor := o.Actor
 	if actor == "" {

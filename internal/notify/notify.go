@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/glass-cli/glass/internal/clock"
 )
 
 // Target is one webhook. Its URL is read from the environment variable
@@ -104,7 +106,7 @@ func New(targets []Target, opt Options) *Notifier {
 		opt.Budget = 2 * time.Minute
 	}
 	if opt.Sleep == nil {
-		opt.Sleep = sleep
+		opt.Sleep = clock.Sleep
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -113,17 +115,6 @@ func New(targets []Target, opt Options) *Notifier {
 		opt.UserAgent = "glass"
 	}
 	return &Notifier{targets: targets, opt: opt}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Dispatch starts delivering ev to every target that wants it and returns

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-github/v60/github"
 	"github.com/spf13/cobra"
 
+	"github.com/glass-cli/glass/internal/clock"
 	"github.com/glass-cli/glass/internal/cmd/cmdutil"
 	"github.com/glass-cli/glass/internal/drill"
 	"github.com/glass-cli/glass/internal/iostreams"
@@ -243,7 +244,7 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 			GitHub:    gh,
 			NewEngine: drill.EngineMaker(func(*github.Client) map[override.Lever]lever.Lever { return levers }, f.Clock),
 			Now:       f.Clock.Now,
-			Sleep:     sleep,
+			Sleep:     clock.Sleep,
 		}
 		if opts.WebhookEnv != "" {
 			env.Notifier = notify.New([]notify.Target{{Name: opts.WebhookEnv, Kind: "generic", URLEnv: opts.WebhookEnv}}, notify.Options{Getenv: f.Getenv})
@@ -275,15 +276,4 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 		return cmdutil.WithCode(cmdutil.ExitDrill, fmt.Errorf("drill failed: %s; every drill override was rolled back by its sweep unless a check above says otherwise (run `glass status` to be sure)", strings.Join(names, ", ")))
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
