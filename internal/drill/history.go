@@ -176,11 +176,7 @@ func (h *History) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "Drills recorded in %s, newest first\n\n", h.Repo)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprint(tw, "DRILL\tSTARTED\tSCENARIO\tRESULT")
-	for _, m := range summaryMetrics {
-		fmt.Fprintf(tw, "\t%s", column(m))
-	}
-	fmt.Fprintln(tw)
+	summaryHeader(tw, "DRILL\tSTARTED\tSCENARIO\tRESULT")
 	for _, e := range h.Entries {
 		started := e.Requested.Format("2006-01-02 15:04 UTC")
 		if e.Report == nil {

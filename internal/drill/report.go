@@ -209,15 +209,21 @@ func (r *Report) WriteText(w io.Writer) {
 // summaryMetrics are the columns of the combined table.
 var summaryMetrics = []string{MetricGrant, MetricAlert, MetricHold, MetricRestore}
 
+// summaryHeader writes a table's header line: the lead columns, then one
+// per summary metric.
+func summaryHeader(w io.Writer, lead string) {
+	fmt.Fprint(w, lead)
+	for _, m := range summaryMetrics {
+		fmt.Fprintf(w, "\t%s", column(m))
+	}
+	fmt.Fprintln(w)
+}
+
 // writeSummary renders one row per scenario: result, checks passed and the
 // headline timings.
 func (r *Report) writeSummary(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprint(tw, "SCENARIO\tRESULT\tCHECKS")
-	for _, m := range summaryMetrics {
-		fmt.Fprintf(tw, "\t%s", column(m))
-	}
-	fmt.Fprintln(tw)
+	summaryHeader(tw, "SCENARIO\tRESULT\tCHECKS")
 	for _, s := range r.Scenarios {
 		res := "PASS"
 		if !s.Passed {
