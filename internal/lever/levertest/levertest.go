@@ -97,3 +97,23 @@ func ReadFailsUnchanged(t *testing.T, kinds []ghsim.FaultKind, upTo int, read fu
 		}
 	}
 }
+
+// WantUnknownOutcome checks the error of a write whose answer never came:
+// it says glass does not know whether GitHub applied it, points to glass
+// status and glass sweep, and does not make claim (e.g. "not replaced"),
+// which would be false if the write did land.
+func WantUnknownOutcome(t testing.TB, err error, claim string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, s := range []string{"does not know whether GitHub applied", "`glass status`", "`glass sweep`"} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("error lacks %q: %s", s, msg)
+		}
+	}
+	if strings.Contains(msg, claim) {
+		t.Errorf("error claims %q: %s", claim, msg)
+	}
+}

@@ -452,18 +452,7 @@ func TestWriteDroppedAfterApply(t *testing.T) {
 	sim.SetFaults(ghsim.Faults{BlackoutAfter: 1})
 	_, err := l.Write(ctx, mainT, snap.Fields, want)
 	sim.SetFaults(ghsim.Faults{})
-	if err == nil {
-		t.Fatal("no error")
-	}
-	msg := err.Error()
-	for _, s := range []string{"does not know whether GitHub applied", "`glass status`", "`glass sweep`"} {
-		if !strings.Contains(msg, s) {
-			t.Errorf("error lacks %q: %s", s, msg)
-		}
-	}
-	if strings.Contains(msg, "not replaced") {
-		t.Errorf("error claims the rule was not replaced: %s", msg)
-	}
+	levertest.WantUnknownOutcome(t, err, "not replaced")
 	levertest.NoDiff(t, "applied despite the drop", want, levertest.Read(t, l, mainT).Fields)
 }
 
