@@ -665,15 +665,27 @@ func (c *ctx) filesChanged(repo *Repo, from map[string]string, to map[string]str
 	return out
 }
 
-func hCommitGet(c *ctx) {
+// loadCommit resolves the repository (any viewer, see loadRepo) and the
+// commit the path parameter param names; one that resolves to nothing is
+// 422 {"resource":"Commit","field":"sha","code":"invalid"} with "No commit
+// found for SHA: …" (doc: the operation's documentation). It writes the
+// answer and returns a nil repository on failure.
+func (c *ctx) loadCommit(param, doc string) (*Repo, string) {
 	repo := c.loadRepo(0, "")
 	if repo == nil {
-		return
+		return nil, ""
 	}
-	sha := repo.resolve(c.param("ref"))
+	sha := repo.resolve(c.param(param))
 	if sha == "" {
-		c.validation("https://docs.github.com/rest/commits/commits#get-a-commit", obj{"resource": "Commit", "field": "sha", "code": "invalid",
-			"message": "No commit found for SHA: " + c.param("ref")})
+		c.validation(doc, obj{"resource": "Commit", "field": "sha", "code": "invalid", "message": "No commit found for SHA: " + c.param(param)})
+		return nil, ""
+	}
+	return repo, sha
+}
+
+func hCommitGet(c *ctx) {
+	repo, sha := c.loadCommit("ref", "https://docs.github.com/rest/commits/commits#get-a-commit")
+	if repo == nil {
 		return
 	}
 	cm := repo.Commits[sha]
@@ -960,14 +972,8 @@ func hPullList(c *ctx) {
 // head contains the commit, or whose merge commit it is. Empty list = pushed
 // without a PR.
 func hCommitPulls(c *ctx) {
-	repo := c.loadRepo(0, "")
+	repo, sha := c.loadCommit("commit_sha", "https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit")
 	if repo == nil {
-		return
-	}
-	sha := repo.resolve(c.param("commit_sha"))
-	if sha == "" {
-		c.validation("https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit", obj{"resource": "Commit", "field": "sha", "code": "invalid",
-			"message": "No commit found for SHA: " + c.param("commit_sha")})
 		return
 	}
 	out := []obj{}
