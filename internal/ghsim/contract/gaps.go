@@ -123,26 +123,32 @@ func requestGap(opID string, r *http.Request, body []byte, in *openapi3filter.Re
 		}
 	}
 	if opID == "repos/update-branch-protection" {
-		var m map[string]any
-		if json.Unmarshal(body, &m) == nil {
-			if rsc, ok := m["required_status_checks"].(map[string]any); ok {
-				_, hasChecks := rsc["checks"]
-				_, hasContexts := rsc["contexts"]
-				if hasChecks && !hasContexts {
-					rsc["contexts"] = []any{}
-					patched, _ := json.Marshal(m)
-					// The gap explains the contexts error only; report
-					// whatever else is wrong with the body.
-					err2 := revalidate(in, patched)
-					if err2 == nil {
-						return ""
-					}
-					return trim(err2) + " (with G1 applied: checks without contexts)"
-				}
+		if m, rsc, hasChecks, hasContexts := statusChecks(body); rsc != nil && hasChecks && !hasContexts {
+			rsc["contexts"] = []any{}
+			patched, _ := json.Marshal(m)
+			// The gap explains the contexts error only; report
+			// whatever else is wrong with the body.
+			err2 := revalidate(in, patched)
+			if err2 == nil {
+				return ""
 			}
+			return trim(err2) + " (with G1 applied: checks without contexts)"
 		}
 	}
 	return trim(err)
+}
+
+// statusChecks decodes an update-branch-protection body m and, when its
+// required_status_checks is an object rsc, says whether that has checks
+// and contexts.
+func statusChecks(body []byte) (m, rsc map[string]any, hasChecks, hasContexts bool) {
+	if json.Unmarshal(body, &m) != nil {
+		return nil, nil, false, false
+	}
+	rsc, _ = m["required_status_checks"].(map[string]any)
+	_, hasChecks = rsc["checks"]
+	_, hasContexts = rsc["contexts"]
+	return m, rsc, hasChecks, hasContexts
 }
 
 // revalidate validates the same request with another body.
@@ -158,15 +164,8 @@ func revalidate(in *openapi3filter.RequestValidationInput, body []byte) error {
 // requestStricter flags requests the description accepts but GitHub rejects.
 func requestStricter(opID string, body []byte) string {
 	if opID == "repos/update-branch-protection" {
-		var m map[string]any
-		if json.Unmarshal(body, &m) == nil {
-			if rsc, ok := m["required_status_checks"].(map[string]any); ok {
-				_, hasChecks := rsc["checks"]
-				_, hasContexts := rsc["contexts"]
-				if hasChecks == hasContexts {
-					return "required_status_checks needs exactly one of contexts or checks; GitHub answers 422 \"More than one subschema in oneOf matched\" otherwise (ossf/allstar#155, google/go-github#2976)"
-				}
-			}
+		if _, rsc, hasChecks, hasContexts := statusChecks(body); rsc != nil && hasChecks == hasContexts {
+			return "required_status_checks needs exactly one of contexts or checks; GitHub answers 422 \"More than one subschema in oneOf matched\" otherwise (ossf/allstar#155, google/go-github#2976)"
 		}
 	}
 	return ""
