@@ -660,11 +660,11 @@ func printPreview(w io.Writer, cs iostreams.ColorScheme, pv *engine.Preview) {
 	fmt.Fprintf(w, "glass will open an override as %s:\n", pv.Actor)
 	switch r.Lever {
 	case override.LeverAccess:
-		fmt.Fprintf(w, "  %s gets %s on %s for %s\n", r.Target.User, r.Target.Permission, r.Target.Repo, human(r.Duration))
+		fmt.Fprintf(w, "  %s gets %s on %s for %s\n", r.Target.User, r.Target.Permission, r.Target.Repo, tui.Human(r.Duration))
 	case override.LeverTeam:
-		fmt.Fprintf(w, "  %s joins team %s for %s\n", r.Target.User, r.Target.Team, human(r.Duration))
+		fmt.Fprintf(w, "  %s joins team %s for %s\n", r.Target.User, r.Target.Team, tui.Human(r.Duration))
 	default:
-		fmt.Fprintf(w, "  relax %s on %s for %s\n", strings.Join(r.Relax, ", "), r.Target, human(r.Duration))
+		fmt.Fprintf(w, "  relax %s on %s for %s\n", strings.Join(r.Relax, ", "), r.Target, tui.Human(r.Duration))
 	}
 	if len(pv.Changes) == 0 {
 		fmt.Fprintln(w, "  no field changes: the setting is already as relaxed as asked")
@@ -708,7 +708,7 @@ func printResult(w io.Writer, o *override.Override, pv *engine.Preview, now time
 			fmt.Fprintf(w, "  %s\n", noticeLine(n))
 		}
 	}
-	fmt.Fprintf(w, "Expires:   %s (in %s)\n", localTime(o.Expires, now), human(o.Expires.Sub(now)))
+	fmt.Fprintf(w, "Expires:   %s (in %s)\n", localTime(o.Expires, now), tui.Human(o.Expires.Sub(now)))
 	// Quoted: # starts a comment after a space, and is a glob in zsh's
 	// extended_glob, so the line can be pasted as it is.
 	fmt.Fprintf(w, "Close now: glass close '%s' --reason \"...\"\n", o.ID)
@@ -729,25 +729,6 @@ func localTime(t, now time.Time) string {
 		return t.Format("15:04:05 MST")
 	}
 	return t.Format("Mon 2 Jan 15:04:05 MST")
-}
-
-// human renders a duration the way people say it: 30m, 1h5m, 45s.
-func human(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	if d >= time.Minute {
-		d = d.Round(time.Minute)
-		h, m := int(d/time.Hour), int((d%time.Hour)/time.Minute)
-		switch {
-		case h == 0:
-			return fmt.Sprintf("%dm", m)
-		case m == 0:
-			return fmt.Sprintf("%dh", h)
-		}
-		return fmt.Sprintf("%dh%dm", h, m)
-	}
-	return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
 }
 
 // noArgs is cobra.NoArgs as a usage error (exit 2).

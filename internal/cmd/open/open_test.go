@@ -442,14 +442,3 @@ func TestOpenRunNotFound(t *testing.T) {
 		}
 	}
 }
-
-func TestHuman(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		30 * time.Minute: "30m", 90 * time.Minute: "1h30m", 2 * time.Hour: "2h", 45 * time.Second: "45s",
-		40 * time.Second: "40s", -5 * time.Minute: "5m", 29*time.Minute + 59*time.Second: "30m",
-	} {
-		if got := human(d); got != want {
-			t.Errorf("human(%s) = %q, want %q", d, got, want)
-		}
-	}
-}
