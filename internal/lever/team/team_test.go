@@ -2,8 +2,6 @@ package team_test
 
 import (
 	"context"
-	"encoding/json"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/glass-cli/glass/internal/ghsim"
 	"github.com/glass-cli/glass/internal/ghsim/simtest"
 	"github.com/glass-cli/glass/internal/lever"
+	"github.com/glass-cli/glass/internal/lever/levertest"
 	"github.com/glass-cli/glass/internal/lever/team"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -20,47 +19,20 @@ var ctx = context.Background()
 
 func setup(t *testing.T, login string) (*simtest.Sim, lever.Lever) {
 	t.Helper()
-	sim := simtest.Start(t, ghsim.WithSeed("acme"))
-	c := github.NewClient(sim.Client).WithAuthToken(sim.Token(login))
-	u, err := url.Parse(sim.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.BaseURL = u
-	return sim, team.New(c)
-}
-
-func viaJSON(t *testing.T, f lever.Fields) lever.Fields {
-	t.Helper()
-	b, _ := json.Marshal(f)
-	var out lever.Fields
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return setupSame(t, simtest.Start(t, ghsim.WithSeed("acme")), login)
 }
 
 func read(t *testing.T, l lever.Lever, tg override.Target) lever.Fields {
 	t.Helper()
-	s, err := l.Read(ctx, tg)
-	if err != nil {
-		t.Fatalf("Read: %v", err)
-	}
-	return s.Fields
+	return levertest.Read(t, l, tg).Fields
 }
 
+// write writes want over live and checks that the fields after it equal
+// want.
 func write(t *testing.T, l lever.Lever, tg override.Target, live, want lever.Fields) lever.Fields {
 	t.Helper()
-	got, err := l.Write(ctx, tg, live, want)
-	if err != nil {
-		t.Fatalf("Write: %v", err)
-	}
-	if got == nil {
-		got = read(t, l, tg)
-	}
-	if mm := lever.Diff(viaJSON(t, want), viaJSON(t, got)); len(mm) > 0 {
-		t.Fatalf("after Write: %+v", mm)
-	}
+	got := levertest.Write(t, l, tg, live, want)
+	levertest.NoDiff(t, "after Write", levertest.ViaJSON(t, want), levertest.ViaJSON(t, got))
 	return got
 }
 
@@ -94,10 +66,8 @@ func TestRoundTrips(t *testing.T) {
 				t.Fatal(err)
 			}
 			orig := read(t, l, tg)
-			if mm := lever.Diff(c.before, orig); len(mm) > 0 {
-				t.Fatalf("before: %+v", mm)
-			}
-			want, err := l.Relax(tg, viaJSON(t, orig), []string{"member"})
+			levertest.NoDiff(t, "before", c.before, orig)
+			want, err := l.Relax(tg, levertest.ViaJSON(t, orig), []string{"member"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,9 +85,7 @@ func TestRoundTrips(t *testing.T) {
 			if got := role(sim, c.user); got != c.roleBefore {
 				t.Errorf("role after = %q", got)
 			}
-			if mm := lever.Diff(viaJSON(t, orig), viaJSON(t, read(t, l, tg))); len(mm) > 0 {
-				t.Errorf("after restore: %+v", mm)
-			}
+			levertest.NoDiff(t, "after restore", levertest.ViaJSON(t, orig), levertest.ViaJSON(t, read(t, l, tg)))
 		})
 	}
 }
@@ -134,7 +102,7 @@ func TestConflictAndDrift(t *testing.T) {
 	// Someone promotes dave to maintainer while the door is open.
 	sim.Do(func(st *ghsim.State) { st.AddTeamMember("acme", "oncall", "dave", "maintainer") })
 	live := read(t, l, tg)
-	p := lever.Merge(viaJSON(t, orig), viaJSON(t, expected), viaJSON(t, live), viaJSON(t, orig))
+	p := lever.Merge(levertest.ViaJSON(t, orig), levertest.ViaJSON(t, expected), levertest.ViaJSON(t, live), levertest.ViaJSON(t, orig))
 	if len(p.Conflicts) != 1 || p.Conflicts[0].Field != "membership" || p.Conflicts[0].Live != "maintainer" {
 		t.Fatalf("plan = %+v", p)
 	}
@@ -219,10 +187,7 @@ func TestRefusalsAndErrors(t *testing.T) {
 
 func setupSame(t *testing.T, sim *simtest.Sim, login string) (*simtest.Sim, lever.Lever) {
 	t.Helper()
-	c := github.NewClient(sim.Client).WithAuthToken(sim.Token(login))
-	u, _ := url.Parse(sim.URL)
-	c.BaseURL = u
-	return sim, team.New(c)
+	return sim, team.New(sim.GitHub(t, login))
 }
 
 // An outsider glass invited: whether they accept during the window or not,
@@ -248,14 +213,13 @@ func TestInvitationRestore(t *testing.T) {
 			sim, l := setup(t, "acme-admin")
 			tg := override.Target{Repo: "acme/payments", Team: c.team, User: "erin"}
 			orig := read(t, l, tg)
-			want, err := l.Relax(tg, viaJSON(t, orig), []string{"member"})
+			want, err := l.Relax(tg, levertest.ViaJSON(t, orig), []string{"member"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			live := write(t, l, tg, orig, want)
 			if c.accepted {
-				erin := github.NewClient(sim.Client).WithAuthToken(sim.Token("erin"))
-				erin.BaseURL, _ = url.Parse(sim.URL)
+				erin := sim.GitHub(t, "erin")
 				if _, _, err := erin.Organizations.EditOrgMembership(ctx, "", "acme", &github.Membership{State: github.String("active")}); err != nil {
 					t.Fatalf("erin accepts: %v", err)
 				}
@@ -280,7 +244,7 @@ func TestInvitationRestore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if mm := lever.Diff(viaJSON(t, orig), viaJSON(t, read(t, l, tg))); len(mm) > 0 {
+			if mm := lever.Diff(levertest.ViaJSON(t, orig), levertest.ViaJSON(t, read(t, l, tg))); len(mm) > 0 {
 				t.Errorf("after restore: %+v", mm)
 			}
 			if got := role(sim, "erin"); got != "" {
