@@ -59,6 +59,11 @@ func (e *PendingError) ExitCode() int { return ExitPending }
 type approvedRequest struct {
 	o   *override.Override
 	adm *admission
+	// contested: nobody waits for the request, so another process (glass
+	// approve, a sweep) may apply it at the same time (requests.go); lost
+	// is set when another's apply is the record (settleApply).
+	contested bool
+	lost      bool
 }
 
 // commandRE matches a decision comment: /approve or /deny as the first

@@ -54,6 +54,16 @@ import (
 //     one record remains whatever the interleaving. A fresh "closing"
 //     record (issue updated less than the grace ago) that is not overdue
 //     belongs to a closer still at work: sweep leaves it alone.
+//   - Likewise two processes can apply the same approved request nobody
+//     waits for (glass approve and a sweep, two sweeps). Each re-reads the
+//     record first; those that still race both apply (the same relaxation),
+//     then run ledger.DedupeKept on approved/applied (settleApply): one
+//     record of each remains, the appliers whose applied comment was not
+//     kept save the kept one's window again and report nothing, so the
+//     apply is counted and announced once. An applier that finds the
+//     request already live, or the setting already relaxed and the record
+//     no longer requested, stops before writing (appliedElsewhere), so no
+//     relaxed setting is ever recorded as the original.
 //   - Errors: *RefusalError (exit 3, nothing changed), *RestoreIncompleteError
 //     (exit 5, errors.Is ErrRestoreIncomplete), *SweepError (5 or 1), *Error
 //     (exit 1; says what changed, what did not, and what to do next);

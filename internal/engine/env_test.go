@@ -86,6 +86,9 @@ type env struct {
 	t   testing.TB
 	sim *simtest.Sim
 	clk *clock.Fake
+	// rt, when set, carries the users' requests to the simulator (a
+	// barrier, say) instead of sim.Client.Transport.
+	rt http.RoundTripper
 }
 
 func newEnv(t testing.TB, opts ...ghsim.Option) *env {
@@ -110,7 +113,11 @@ func (e *env) user(login string, mod ...func(*Config)) *user {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	rec := &recorder{next: e.sim.Client.Transport}
+	next := e.sim.Client.Transport
+	if e.rt != nil {
+		next = e.rt
+	}
+	rec := &recorder{next: next}
 	gh := ghapi.NewClient(ghapi.Options{Endpoint: ep, Token: e.sim.Token(login), Transport: rec,
 		Retry: ghapi.RetryPolicy{BaseDelay: time.Millisecond}, Sleep: func(time.Duration) {}})
 	u := &user{login: login, rec: rec}

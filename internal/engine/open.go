@@ -393,6 +393,11 @@ func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Leve
 	}
 	approval := adm.approval
 	st.emit("policy", approval.Mode, nil)
+	if ar := req.approved; ar != nil && ar.contested {
+		if lost, err := e.appliedElsewhere(ctx, p, ar); err != nil || lost {
+			return ar.o, err
+		}
+	}
 
 	now := e.clock.Now()
 	// After an approval the requester stays the override's actor, whoever
@@ -481,6 +486,19 @@ func (e *Engine) openPlanned(ctx context.Context, req OpenRequest, lv lever.Leve
 	<-relist
 	if err == nil {
 		err = e.settleRace(ctx, p, o, again)
+	}
+	if ar := req.approved; err == nil && ar != nil && ar.contested {
+		if err := e.settleApply(ctx, o, ar); err != nil {
+			st.emit("record", o.ID, err)
+			return o, &Error{Op: "open", Step: "record", Err: err,
+				Changed:   fmt.Sprintf("%s is relaxed (%v), verified, and recorded as active in %s", req.Target, req.Relax, o.ID),
+				Unchanged: "nothing else",
+				Next:      fmt.Sprintf("nothing is needed for the override; another glass may have applied %s at the same moment, and if %s shows two applied records, the first is the record", o.ID, o.ID)}
+		}
+		if ar.lost {
+			st.emit("record", o.ID, nil)
+			return o, nil // the other applier's record stands; it announces the grant
+		}
 	}
 	if err != nil {
 		st.emit("record", o.ID, err)

@@ -9,6 +9,7 @@ import (
 	"github.com/glass-cli/glass/internal/ghapi"
 
 	"github.com/glass-cli/glass/internal/ledger"
+	"github.com/glass-cli/glass/internal/lever"
 	"github.com/glass-cli/glass/internal/notify"
 	"github.com/glass-cli/glass/internal/override"
 	"github.com/glass-cli/glass/internal/policy"
@@ -125,8 +126,9 @@ func (e *Engine) settleRequest(ctx context.Context, o *override.Override) (*Requ
 		// Another process (glass approve, a second sweep) may have applied
 		// it since o was listed: read the record again (one GET) and leave
 		// it alone unless it still waits. Two appliers racing within that
-		// round trip would both apply the same relaxation (GitHub has no
-		// conditional write for issues).
+		// round trip both apply the same relaxation (GitHub has no
+		// conditional write for issues); settleApply then keeps one
+		// record, and the losers report nothing (see resume).
 		fresh, err := e.ledger.LoadOverride(ctx, o.ID)
 		if err != nil {
 			return nil, &Error{Op: "sweep", Step: "audit", Err: fmt.Errorf("re-reading %s before applying it: %w", o.ID, err),
@@ -138,9 +140,12 @@ func (e *Engine) settleRequest(ctx context.Context, o *override.Override) (*Requ
 		if err := e.canApply(ctx, o); err != nil {
 			return nil, err
 		}
-		opened, err := e.resume(ctx, o, pol, preq, approval)
+		opened, lost, err := e.resume(ctx, o, pol, preq, approval)
 		if err != nil {
 			return nil, err
+		}
+		if lost {
+			return nil, nil // another process applied it at the same moment; its record stands
 		}
 		return &RequestResult{Override: opened, Action: RequestApplied}, nil
 	case denial != "":
@@ -173,16 +178,80 @@ func (e *Engine) closeRequest(ctx context.Context, o *override.Override, pol *po
 }
 
 // resume applies an approved request: open, reusing the request's issue;
-// the requester stays the override's actor.
-func (e *Engine) resume(ctx context.Context, o *override.Override, pol *policy.Policy, preq policy.Request, approval *override.Approval) (*override.Override, error) {
+// the requester stays the override's actor. lost reports that another
+// process applied it at the same moment and its record stands
+// (appliedElsewhere, settleApply): the caller then reports nothing, so
+// the apply is counted once.
+func (e *Engine) resume(ctx context.Context, o *override.Override, pol *policy.Policy, preq policy.Request, approval *override.Approval) (opened *override.Override, lost bool, err error) {
 	o.Approval = approval
 	if err := e.appendEvent(ctx, o, ledger.Event{Kind: ledger.KindApproved, At: approval.At, Actor: approval.Approver, Summary: approval.Reason}); err != nil {
-		return nil, &Error{Op: "open", Step: "approval", Err: fmt.Errorf("recording the approval of %s: %w", o.ID, err),
+		return nil, false, &Error{Op: "open", Step: "approval", Err: fmt.Errorf("recording the approval of %s: %w", o.ID, err),
 			Unchanged: o.Target.String() + "; nothing was relaxed", Next: "run `glass sweep` again"}
 	}
 	req := requestOf(o)
-	req.approved = &approvedRequest{o: o, adm: &admission{pol: pol, preq: preq, dec: policy.Decision{Rule: approval.Rule, Source: pol.Source}}}
-	return e.open(ctx, req, nil)
+	ar := &approvedRequest{o: o, adm: &admission{pol: pol, preq: preq, dec: policy.Decision{Rule: approval.Rule, Source: pol.Source}}, contested: true}
+	req.approved = ar
+	opened, err = e.open(ctx, req, nil)
+	return opened, ar.lost, err
+}
+
+// appliedElsewhere, run after open's reads for a request nobody waits
+// for, reports whether another process is already applying it: the
+// request's own issue is live (applying, active) in the list, or the
+// setting already is what this apply would make it and the record, read
+// again (one GET, only then), no longer says requested. Going on would
+// record as the original a setting another applier already relaxed.
+func (e *Engine) appliedElsewhere(ctx context.Context, p *planned, ar *approvedRequest) (bool, error) {
+	for _, x := range p.list {
+		if x != nil && x.ID == ar.o.ID && x.State != override.StateRequested {
+			ar.lost = true
+			return true, nil
+		}
+	}
+	if len(lever.Diff(p.want, p.snap.Fields)) > 0 {
+		return false, nil
+	}
+	var fresh *override.Override
+	err := e.again(ctx, func() (err error) { fresh, err = e.ledger.LoadOverride(ctx, ar.o.ID); return err })
+	if err != nil {
+		return false, &Error{Op: "open", Step: "audit", Err: fmt.Errorf("re-reading %s before applying it: %w", ar.o.ID, err),
+			Unchanged: fmt.Sprintf("%s (still requested; nothing was applied)", ar.o.ID), Next: "the next sweep tries again"}
+	}
+	ar.lost = fresh.State != override.StateRequested
+	return ar.lost, nil
+}
+
+// settleApply makes a contested apply of a request nobody waits for
+// single, as the contested rollback does (recordEvents with dedupe): two
+// appliers that both passed the re-read in settleRequest both post
+// "approved" and "applied"; each then runs ledger.Store.DedupeKept on
+// those keys (lowest comment id wins), so one record of each remains
+// whatever the interleaving. An applier whose applied record was not kept
+// adopts the kept one's grant time, so the issue's window (Opened,
+// Expires) is the record's whichever body was saved last: the kept
+// applier's own Save carries it, and every other applier saves it again
+// after its own.
+func (e *Engine) settleApply(ctx context.Context, o *override.Override, ar *approvedRequest) error {
+	var kept map[string]ledger.Kept
+	err := e.again(ctx, func() (err error) {
+		kept, _, err = e.ledger.DedupeKept(ctx, o.ID, string(ledger.KindApproved), string(ledger.KindApplied))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	k, ok := kept[string(ledger.KindApplied)]
+	if !ok || k.Mine {
+		return nil
+	}
+	ar.lost = true
+	if k.Event.At.IsZero() || k.Event.At.Equal(o.Opened) {
+		return nil
+	}
+	o.Opened = k.Event.At
+	o.Expires = o.Opened.Add(time.Duration(o.Duration))
+	cp := *o
+	return e.again(ctx, func() error { return e.ledger.Save(ctx, &cp) })
 }
 
 // Resume settles one request after `glass approve`: when nobody polls it

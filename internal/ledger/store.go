@@ -107,6 +107,9 @@ type Store struct {
 	// missing holds, per audit repo, glass's labels CheckLabels did not find.
 	missing map[string][]labelSpec
 	urls    map[string]string // override ID → the issue's web address
+	// posted holds, per override ID and event key, the id of the comment
+	// this Store posted for it (DedupeKept tells a racer's record from ours).
+	posted map[string]map[string]int64
 }
 
 // knowledge is what a Store knows of an issue's comments.
@@ -141,7 +144,7 @@ type listPage struct {
 // NewStore returns a Store using gh (its BaseURL decides the host).
 func NewStore(gh *github.Client) *Store {
 	return &Store{gh: gh, labels: map[string]bool{}, lists: map[string]listPage{},
-		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}, known: map[string]knowledge{}, updated: map[string]time.Time{}, missing: map[string][]labelSpec{}, urls: map[string]string{}}
+		extras: map[string]BodyExtras{}, others: map[string][]string{}, keys: map[string]map[string]string{}, appendMu: map[string]*sync.Mutex{}, known: map[string]knowledge{}, updated: map[string]time.Time{}, missing: map[string][]labelSpec{}, urls: map[string]string{}, posted: map[string]map[string]int64{}}
 }
 
 func splitRepo(repo string) (string, string, error) {
@@ -510,9 +513,16 @@ func (s *Store) Append(ctx context.Context, o *override.Override, ev Event) erro
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", o.ID, err))
 	}
-	if _, _, err := s.gh.Issues.CreateComment(ctx, owner, name, n, &github.IssueComment{Body: &body}); err != nil {
+	c, _, err := s.gh.Issues.CreateComment(ctx, owner, name, n, &github.IssueComment{Body: &body})
+	if err != nil {
 		return fail(fmt.Errorf("record %s on %s: %w", ev.Kind, o.ID, err))
 	}
+	s.mu.Lock()
+	if s.posted[o.ID] == nil {
+		s.posted[o.ID] = map[string]int64{}
+	}
+	s.posted[o.ID][ev.Key] = c.GetID()
+	s.mu.Unlock()
 	return nil
 }
 
@@ -684,15 +694,31 @@ func (s *Store) UpdatedAt(id string) time.Time {
 // comments it deleted. Cost: one GET per 100 comments, a DELETE per
 // duplicate (404, already deleted by a racer, counts as done).
 func (s *Store) Dedupe(ctx context.Context, id string, keys ...string) (int, error) {
+	_, n, err := s.DedupeKept(ctx, id, keys...)
+	return n, err
+}
+
+// Kept is the record Dedupe kept for one key: the comment with the lowest
+// id carrying it, its event, and whether this Store posted it.
+type Kept struct {
+	CommentID int64
+	Event     Event
+	Mine      bool
+}
+
+// DedupeKept is Dedupe that also returns, per key found on the issue, the
+// record that stays. A racer whose own comment was not kept knows another
+// process's record stands (the engine's contested apply adopts it).
+func (s *Store) DedupeKept(ctx context.Context, id string, keys ...string) (map[string]Kept, int, error) {
 	repo, n, err := ParseID(id, "")
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	owner, name, _ := splitRepo(repo)
 	id = FormatID(repo, n)
 	cs, err := s.comments(ctx, owner, name, n)
 	if err != nil {
-		return 0, fmt.Errorf("check %s for duplicate records: %w", id, err)
+		return nil, 0, fmt.Errorf("check %s for duplicate records: %w", id, err)
 	}
 	want := map[string]bool{}
 	for _, k := range keys {
@@ -707,17 +733,24 @@ func (s *Store) Dedupe(ctx context.Context, id string, keys ...string) (int, err
 		s.remember(id, k, "")
 		byKey[k] = append(byKey[k], c)
 	}
+	kept := map[string]Kept{}
 	deleted := 0
 	for k, list := range byKey {
 		sort.Slice(list, func(i, j int) bool { return list[i].GetID() < list[j].GetID() })
+		first := list[0]
+		ev, _ := ParseEvent(first.GetBody())
+		s.mu.Lock()
+		mine := s.posted[id][k] == first.GetID()
+		s.mu.Unlock()
+		kept[k] = Kept{CommentID: first.GetID(), Event: ev, Mine: mine}
 		for _, c := range list[1:] {
 			if _, err := s.gh.Issues.DeleteComment(ctx, owner, name, c.GetID()); err != nil && !is404(err) {
-				return deleted, fmt.Errorf("delete the duplicate %s record %d on %s: %w", k, c.GetID(), id, err)
+				return kept, deleted, fmt.Errorf("delete the duplicate %s record %d on %s: %w", k, c.GetID(), id, err)
 			}
 			deleted++
 		}
 	}
-	return deleted, nil
+	return kept, deleted, nil
 }
 
 // ListLive lists the live overrides of an audit repository: the open issues

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -523,7 +524,8 @@ func TestSaveKeepsOtherLabels(t *testing.T) {
 }
 
 // TestDedupeRace: 8 processes (separate Stores) record the same rollback at
-// once, each then running Dedupe, as the engine's contested rollback does.
+// once, each then running Dedupe, as the engine's contested rollback does
+// (DedupeKept, as the contested apply of an approved request does).
 // Whatever the interleaving, one "restored" comment remains, the one with
 // the lowest comment id, and the unrelated comments are untouched.
 func TestDedupeRace(t *testing.T) {
@@ -539,6 +541,7 @@ func TestDedupeRace(t *testing.T) {
 	for round := 0; round < 5; round++ {
 		start := make(chan struct{})
 		errs := make(chan error, 8)
+		var mine atomic.Int64
 		for i := 0; i < 8; i++ {
 			go func() {
 				<-start
@@ -547,7 +550,10 @@ func TestDedupeRace(t *testing.T) {
 					errs <- err
 					return
 				}
-				_, err := s.Dedupe(ctx, o.ID, "restored")
+				kept, _, err := s.DedupeKept(ctx, o.ID, "restored")
+				if k := kept["restored"]; k.Mine {
+					mine.Add(1)
+				}
 				errs <- err
 			}()
 		}
@@ -556,6 +562,11 @@ func TestDedupeRace(t *testing.T) {
 			if err := <-errs; err != nil {
 				t.Fatal(err)
 			}
+		}
+		// Exactly one process finds its own comment kept (DedupeKept):
+		// the contested apply's winner.
+		if mine.Load() != 1 {
+			t.Fatalf("round %d: %d processes find their own record kept, want 1", round, mine.Load())
 		}
 		var restored []int64
 		kinds := map[Kind]int{}

@@ -127,7 +127,10 @@ func decideRun(ctx context.Context, opts *DecideOptions) error {
 		case err != nil:
 			return cmdutil.WithCode(engine.ExitCode(err), fmt.Errorf("your approval is recorded, but applying %s failed: %w", o.ID, err))
 		case r == nil:
-			fmt.Fprintf(opts.IO.ErrOut, "The next `glass sweep` applies it.\n")
+			// Nothing applied by this command: another glass (a sweep, a
+			// second approver) applied it first or at the same moment, or
+			// the decision is not readable yet.
+			fmt.Fprintf(opts.IO.ErrOut, "Not applied by this command: another glass (a sweep) applied it already, or the next `glass sweep` applies it; `glass status %s` shows which.\n", o.ID)
 		case r.Action == engine.RequestApplied:
 			fmt.Fprintf(opts.IO.ErrOut, "%s Applied %s for %s: %s, verified; the window runs until %s\n", cs.SuccessIcon(), r.Override.ID, r.Override.Actor, r.Override.Target, r.Override.Expires.UTC().Format(time.RFC3339))
 		default:
