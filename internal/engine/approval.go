@@ -287,17 +287,9 @@ func (e *Engine) Decide(ctx context.Context, id string, approve bool, reason str
 	if approve {
 		verb = "approve"
 	}
-	var login string
-	var uerr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var u *github.User
-		uerr = e.again(ctx, func() (err error) { u, _, err = e.gh.Users.Get(ctx, ""); return err })
-		login = u.GetLogin()
-	}()
+	whoami := e.whoamiBeside(ctx)
 	o, _, err := e.find(ctx, verb, id)
-	<-done
+	login, uerr := whoami()
 	if errors.Is(err, ErrAlreadyClosed) && o != nil {
 		// A closed request (denied, timed out, or already applied and
 		// closed) takes no decision: a refusal, nothing posted.
@@ -368,17 +360,9 @@ type PendingRequest struct {
 // Pending lists the requests waiting for approval in the audit repository
 // and whether the caller may approve each.
 func (e *Engine) Pending(ctx context.Context, auditRepo string) ([]PendingRequest, string, error) {
-	var login string
-	var uerr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var u *github.User
-		uerr = e.again(ctx, func() (err error) { u, _, err = e.gh.Users.Get(ctx, ""); return err })
-		login = u.GetLogin()
-	}()
+	whoami := e.whoamiBeside(ctx)
 	list, _, _, err := e.listLive(ctx, auditRepo)
-	<-done
+	login, uerr := whoami()
 	if err != nil {
 		return nil, "", &Error{Op: "review", Step: "audit", Err: err, Unchanged: "nothing", Next: "check the audit repository and your network"}
 	}

@@ -336,17 +336,9 @@ func (e *Engine) Extend(ctx context.Context, id string, by time.Duration, reason
 		return nil, &RefusalError{Reason: "--by must be positive"}
 	}
 	// Who extends is read beside the lookup: two requests, one round trip.
-	var login string
-	var uerr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var u *github.User
-		uerr = e.again(ctx, func() (err error) { u, _, err = e.gh.Users.Get(ctx, ""); return err })
-		login = u.GetLogin()
-	}()
+	whoami := e.whoamiBeside(ctx)
 	o, _, err := e.find(ctx, "extend", id)
-	<-done
+	login, uerr := whoami()
 	if err != nil {
 		return nil, err
 	}

@@ -113,3 +113,22 @@ func (e *Engine) again(ctx context.Context, fn func() error) error {
 	}
 	return err
 }
+
+// whoamiBeside starts GET /user now, beside whatever the caller reads next,
+// so who acts and what they act on cost one round trip together. The
+// returned function waits for the answer.
+func (e *Engine) whoamiBeside(ctx context.Context) func() (string, error) {
+	var login string
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var u *github.User
+		err = e.again(ctx, func() (rerr error) { u, _, rerr = e.gh.Users.Get(ctx, ""); return rerr })
+		login = u.GetLogin()
+	}()
+	return func() (string, error) {
+		<-done
+		return login, err
+	}
+}

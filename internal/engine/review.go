@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-github/v60/github"
-
 	"github.com/glass-cli/glass/internal/ledger"
 	"github.com/glass-cli/glass/internal/override"
 )
@@ -66,18 +64,10 @@ func sortNewest(list []*override.Override) {
 // review.allow_self_review says so. Cost: two reads (the issue, who you
 // are) and two writes (the issue, the comment), each pair in parallel.
 func (e *Engine) Review(ctx context.Context, id, notes string) (*override.Override, error) {
-	var login string
-	var uerr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var u *github.User
-		uerr = e.again(ctx, func() (err error) { u, _, err = e.gh.Users.Get(ctx, ""); return err })
-		login = u.GetLogin()
-	}()
+	whoami := e.whoamiBeside(ctx)
 	var o *override.Override
 	err := e.again(ctx, func() (err error) { o, err = e.ledger.LoadOverride(ctx, id); return err })
-	<-done
+	login, uerr := whoami()
 	if err != nil {
 		if errors.Is(err, ledger.ErrNotFound) {
 			err = fmt.Errorf("%w: %v", ErrNotFound, err)
